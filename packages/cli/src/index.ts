@@ -1,0 +1,2 @@
+/** Public API of @snowtrail/cli. */
+export {};

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything snowtrail needs on a fresh Debian/Ubuntu machine with Node 20+:
+# pnpm (pinned by package.json's packageManager), the workspace's packages from the lockfile,
+# and, with --with-object-lock, the Ceph packages that give the tests a real S3 server with Object Lock.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
+
+with_ceph=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-object-lock) with_ceph=true ;;
+    *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "bootstrap: Node.js 20 or newer is required (https://nodejs.org)" >&2
+  exit 1
+fi
+
+pnpm_version=$(node -p "require('./package.json').packageManager.split('@')[1]")
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$pnpm_version" ]; then
+  log "installing pnpm $pnpm_version"
+  npm install -g "pnpm@$pnpm_version" >/dev/null 2>&1 || {
+    log "npm -g failed; falling back to corepack"
+    corepack enable && corepack prepare "pnpm@$pnpm_version" --activate
+  }
+fi
+
+if [ "$with_ceph" = true ] && ! command -v radosgw >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Ceph (radosgw) for the Object Lock tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends ceph-mon ceph-osd radosgw ceph-common >/dev/null
+  else
+    log "radosgw is missing and apt-get as root is not available: Object Lock tests will say so and fail"
+  fi
+fi
+
+log "installing workspace packages"
+pnpm install --frozen-lockfile --reporter=silent

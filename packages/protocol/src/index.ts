@@ -1,2 +1,8 @@
-/** Public API of @snowtrail/protocol. */
-export {};
+/** Public API of @snowtrail/protocol: pure Snowflake wire protocol knowledge. */
+export * from './endpoints.js';
+export * from './codes.js';
+export * from './error-envelope.js';
+export * from './body-codec.js';
+export * from './authorization.js';
+export * from './messages.js';
+export * from './account.js';

@@ -1,2 +1,2 @@
 /** Public API of @snowtrail/recording. */
-export {};
+export type * from './recorder-api.js';

@@ -15,5 +15,6 @@ export default {
     ],
   },
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/benchmarks/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts'],
+  setupFiles: ['<rootDir>/jest.setup.js'],
   testTimeout: 60000,
 };

@@ -1,2 +1,2 @@
 /** Public API of @snowtrail/devkit: local stand-ins for cluster and cloud parts (token issuer, S3 servers). */
-export {};
+export * from './token-issuer.js';

@@ -1,2 +1,18 @@
-/** Public API of @snowtrail/recording. */
+/** Public API of @snowtrail/recording: the recorder (writer) and the reader/verifier used by `snowtrail sessions`. */
 export type * from './recorder-api.js';
+export { createRecorder, storeFromConfig, type RecorderOptions } from './recorder.js';
+export { RECORDING_ERRORS, RecordingError } from './errors.js';
+export * from './format.js';
+export { sha256Hex, encodeEvent, checkChainLines, splitLines, genesisHead, type ChainHead, type ChainProblem } from './chain.js';
+export { signingKeyFromPem, loadSigningKey, type SigningKey, type PublishedJwk } from './keys.js';
+export { signDigest, verifyDigest, buildDigestPayload, type DigestPayload, type DigestSegment } from './digest.js';
+export * from './layout.js';
+export type { ObjectStore, PutOptions, ObjectRetention } from './store.js';
+export { createDirStore } from './dir-store.js';
+export { createS3Store, buildS3Client, classifyS3Error } from './s3-store.js';
+export { compileRedaction, JsonRowsRedactor, redactInlineAnswer, REDACTED_VALUE } from './redaction.js';
+export { mergeIndexStatements, type IndexPart } from './index-object.js';
+export { openStore, type OpenStoreOptions } from './open-store.js';
+export * from './reader.js';
+export { verifySession, type VerifyReport, type VerifyProblem, type ProblemKind } from './verifier.js';
+export { loadJwks, loadStoreKeys } from './jwks.js';

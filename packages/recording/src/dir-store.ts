@@ -1,0 +1,86 @@
+/**
+ * The directory store for local runs: the same keys as files under a root. Each object is written
+ * to a temporary file, fsync'd, renamed into place and its directory fsync'd, so a crash never
+ * leaves a half-written object under its final name.
+ */
+import { mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ObjectStore, PutOptions } from './store.js';
+import { sha256Hex } from './chain.js';
+import { RECORDING_ERRORS, RecordingError } from './errors.js';
+
+/** Creates a directory store rooted at `root`. */
+export function createDirStore(root: string, prefix = ''): ObjectStore {
+  const pathOf = (key: string): string => {
+    if (key.split('/').some((p) => p === '..')) throw new RecordingError(RECORDING_ERRORS.store, `invalid key ${key}`);
+    return join(root, ...key.split('/'));
+  };
+  return {
+    description: `dir:${root}`,
+    prefix,
+    async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
+      if (sha256Hex(body) !== options.sha256) throw new RecordingError(RECORDING_ERRORS.store, `checksum mismatch writing ${key}`);
+      const target = pathOf(key);
+      const dir = dirname(target);
+      await mkdir(dir, { recursive: true });
+      const tmp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(body);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, target);
+      const dh = await open(dir, 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
+    },
+    async get(key: string): Promise<Buffer | undefined> {
+      try {
+        return await readFile(pathOf(key));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    async list(prefix: string): Promise<{ key: string; size: number }[]> {
+      const out: { key: string; size: number }[] = [];
+      // Walk from the deepest existing folder of the prefix.
+      const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+      const start = base === '' ? root : pathOf(base.slice(0, -1));
+      const walk = async (dir: string): Promise<void> => {
+        let entries;
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+          throw err;
+        }
+        for (const e of entries) {
+          const full = join(dir, e.name);
+          if (e.isDirectory()) await walk(full);
+          else if (!e.name.includes('.tmp-')) {
+            const key = relative(root, full).split(sep).join('/');
+            if (key.startsWith(prefix)) out.push({ key, size: (await stat(full)).size });
+          }
+        }
+      };
+      await walk(start);
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async listFolders(prefix: string): Promise<string[]> {
+      try {
+        const entries = await readdir(prefix === '' ? root : pathOf(prefix.replace(/\/$/, '')), { withFileTypes: true });
+        return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+    },
+  };
+}

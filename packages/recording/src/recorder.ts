@@ -1,0 +1,317 @@
+/**
+ * createRecorder: the process-wide recorder the sidecar uses. It recovers the spool left by an
+ * earlier process, opens one SessionWriter per session, seals segments by age and size, and runs
+ * the uploader that ships them with index parts and signed digests.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SidecarConfig } from '@snowtrail/config';
+import { genesisHead } from './chain.js';
+import { createDirStore } from './dir-store.js';
+import { RECORDING_ERRORS, RecordingError, unavailableError } from './errors.js';
+import type { SessionSummary } from './format.js';
+import { loadSigningKey, type SigningKey } from './keys.js';
+import { makeSessionId, normalizePrefix } from './layout.js';
+import { createRecordingMetrics } from './metrics.js';
+import { publishPublicKey } from './publish-key.js';
+import type { Recorder, SessionRecording, SessionStartInfo } from './recorder-api.js';
+import { scanSpool } from './recovery.js';
+import { compileRedaction } from './redaction.js';
+import { buildS3Client, createS3Store } from './s3-store.js';
+import { commitEvent, createSessionRecording, type RecordingContext } from './session-recording.js';
+import { SessionWriter, type SessionWriterHost } from './session-writer.js';
+import { saveState, type SessionState } from './spool-state.js';
+import type { ObjectStore } from './store.js';
+import { uploadSession, type UploaderDeps } from './uploader.js';
+
+/** Options of createRecorder. */
+export interface RecorderOptions {
+  config: SidecarConfig['recording'];
+  registry: Registry;
+  logger: Logger;
+  now?: () => number;
+  /** Injected in tests; built from config otherwise. */
+  s3Client?: S3Client;
+  /** Injected store (overrides config.store); used by tests and tools. */
+  store?: ObjectStore;
+  /** How long createRecorder waits for recovered sessions to reach the store (default 10 s); the rest continues in the background. */
+  recoveryTimeoutMs?: number;
+  /** How long close() keeps retrying uploads (default 30 s); what is left stays in the spool for the next start. */
+  closeTimeoutMs?: number;
+  /** Upload sessions in parallel (default 4). */
+  uploadConcurrency?: number;
+}
+
+/** Extra space past spoolMaxBytes kept for session.end / session.interrupted events. */
+const CLOSING_RESERVE = 64 * 1024;
+
+function requireOption<T>(value: T | undefined, name: string): T {
+  if (value === undefined || value === null) throw new RecordingError(RECORDING_ERRORS.config, `createRecorder: missing option ${name}`);
+  return value;
+}
+
+/** Builds the store described by `recording.store`. */
+export function storeFromConfig(config: SidecarConfig['recording']['store'], objectLock: SidecarConfig['recording']['objectLock'], s3Client?: S3Client, now?: () => number): ObjectStore {
+  if (config.type === 'dir') return createDirStore(config.path);
+  const client =
+    s3Client ??
+    buildS3Client({
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      region: config.region,
+      forcePathStyle: config.forcePathStyle,
+      ...(config.accessKeyIdFile ? { accessKeyIdFile: config.accessKeyIdFile } : {}),
+      ...(config.secretAccessKeyFile ? { secretAccessKeyFile: config.secretAccessKeyFile } : {}),
+    });
+  return createS3Store({ client, bucket: config.bucket, prefix: normalizePrefix(config.prefix), ...(objectLock ? { objectLock } : {}), ...(now ? { now } : {}) });
+}
+
+/** Creates the recorder; resolves after the spool was recovered (see RecorderOptions.recoveryTimeoutMs). */
+export async function createRecorder(options: RecorderOptions): Promise<Recorder> {
+  const config = requireOption(options.config, 'config');
+  const registry = requireOption(options.registry, 'registry');
+  const logger = requireOption(options.logger, 'logger').child({ component: 'recording' });
+  const now = options.now ?? Date.now;
+  const key: SigningKey = await loadSigningKey(config.signing.keyFile, config.signing.keyId);
+  const store = options.store ?? storeFromConfig(config.store, config.objectLock, options.s3Client, now);
+  const root = join(config.spoolDir, 'v1');
+  await mkdir(root, { recursive: true });
+
+  const writers = new Map<string, SessionWriter>();
+  const states = new Map<string, SessionState>();
+  let spoolUsed = 0;
+  let closed = false;
+  const abort = new AbortController();
+  const metrics = createRecordingMetrics(registry, () => {
+    let oldest: number | undefined;
+    for (const w of writers.values()) {
+      const t = w.oldestPending;
+      if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
+    }
+    return oldest === undefined ? 0 : Math.max(0, now() - oldest) / 1000;
+  });
+  metrics.spoolCapacity.set(config.spoolMaxBytes);
+  const updateBacklog = (): void => {
+    let bytes = 0;
+    let segments = 0;
+    for (const w of writers.values())
+      for (const s of w.sealed)
+        if (!s.uploaded) {
+          bytes += s.bytes;
+          segments++;
+        }
+    metrics.backlogBytes.set(bytes);
+    metrics.backlogSegments.set(segments);
+    metrics.spoolBytes.set(spoolUsed);
+  };
+
+  const host: SessionWriterHost = {
+    now,
+    maxSegmentBytes: config.flush.maxBytes,
+    onFsync: (s) => metrics.fsyncDuration.observe(s),
+    reserve(bytes, isClosing) {
+      if (spoolUsed + bytes > config.spoolMaxBytes + (isClosing ? CLOSING_RESERVE : 0)) return false;
+      spoolUsed += bytes;
+      metrics.spoolBytes.set(spoolUsed);
+      return true;
+    },
+    release(bytes) {
+      spoolUsed = Math.max(0, spoolUsed - bytes);
+      metrics.spoolBytes.set(spoolUsed);
+    },
+    onSealed() {
+      updateBacklog();
+      kick();
+    },
+  };
+
+  const deps: UploaderDeps = {
+    store,
+    key,
+    metrics,
+    logger,
+    now,
+    signal: abort.signal,
+    states,
+    onSessionDone(w) {
+      writers.delete(w.sessionId);
+      updateBacklog();
+    },
+    onSpoolFreed(bytes) {
+      spoolUsed = Math.max(0, spoolUsed - bytes);
+      updateBacklog();
+    },
+  };
+
+  // --- the upload pump: one pass over sessions with work, repeated while more arrives.
+  let pumping: Promise<void> | undefined;
+  let again = false;
+  let stopUploads = false;
+  const concurrency = options.uploadConcurrency ?? 4;
+  const needsWork = (w: SessionWriter): boolean => w.sealed.length > 0 || (w.final && w.isDrained);
+  const pass = async (): Promise<void> => {
+    const queue = [...writers.values()].filter(needsWork);
+    const run = async (): Promise<void> => {
+      for (let w = queue.shift(); w; w = queue.shift()) {
+        try {
+          await uploadSession(deps, w, () => stopUploads);
+        } catch (err) {
+          logger.error({ err, sessionId: w.sessionId }, 'recording upload pass failed');
+        }
+        updateBacklog();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, run));
+  };
+  const pump = async (): Promise<void> => {
+    do {
+      again = false;
+      await pass();
+    } while (again && !stopUploads);
+  };
+  function kick(): void {
+    if (stopUploads) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = pump().finally(() => {
+      pumping = undefined;
+    });
+  }
+
+  // --- sealing by age: at least every flush interval.
+  const intervalMs = config.flush.intervalSeconds * 1000;
+  const timer = setInterval(() => {
+    const t = now();
+    for (const w of writers.values()) {
+      const age = w.openSegmentAge(t);
+      if (age !== undefined && age >= intervalMs) w.rotate();
+    }
+    if ([...writers.values()].some(needsWork)) kick();
+  }, Math.max(50, Math.min(1000, intervalMs / 2)));
+  timer.unref();
+
+  // --- recovery of what an earlier process left.
+  const recovered = await scanSpool(root, host);
+  for (const r of recovered) {
+    writers.set(r.writer.sessionId, r.writer);
+    states.set(r.writer.sessionId, r.state);
+    spoolUsed += r.spoolBytes;
+  }
+  const recoveryCtx = { mode: 'best-effort' as const, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
+  for (const r of recovered) {
+    const w = r.writer;
+    if (w.summary.status === 'open') {
+      const last = w.head.seq;
+      await commitEvent({ ...recoveryCtx, mode: 'required' }, w, 'session.interrupted', { reason: 'process_restart', lastAcknowledgedSeq: last, detectedAt: new Date(now()).toISOString() }, true).catch((err: unknown) => {
+        logger.error({ err }, 'could not append session.interrupted to a recovered session');
+      });
+      r.interrupted = true;
+    }
+    w.final = true;
+    w.rotate();
+    await w.settled();
+  }
+  if (recovered.length > 0) {
+    logger.info({ sessions: recovered.length, interrupted: recovered.filter((r) => r.interrupted).length }, 'recovered recording spool');
+    updateBacklog();
+    kick();
+    const deadline = now() + (options.recoveryTimeoutMs ?? 10_000);
+    while (recovered.some((r) => writers.has(r.writer.sessionId)) && now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (!pumping) kick();
+    }
+  }
+  updateBacklog();
+
+  const publishing = publishPublicKey({ store, key, now, logger, signal: abort.signal });
+
+  const finish = (w: SessionWriter): void => {
+    w.final = true;
+    w.rotate();
+  };
+  const ctx: RecordingContext = {
+    mode: config.mode,
+    metrics,
+    matcher: compileRedaction(config.redact),
+    patterns: config.redact,
+    isClosed: () => closed,
+    finish,
+  };
+
+  const openWriter = async (kind: SessionSummary['kind']): Promise<SessionWriter> => {
+    const t = now();
+    const sessionId = makeSessionId(t, randomBytes(6).toString('hex'));
+    const dir = join(root, sessionId);
+    const summary: SessionSummary = { sessionId, kind, startedAt: new Date(t).toISOString(), lastEventAt: new Date(t).toISOString(), status: 'open', statementCount: 0, eventCount: 0 };
+    const state: SessionState = { version: 1, sessionId, summary: { ...summary }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() };
+    try {
+      await saveState(dir, state);
+    } catch (err) {
+      throw unavailableError('spool_write_failed', 'the recording spool could not be written', err);
+    }
+    const w = new SessionWriter({ sessionId, dir, head: genesisHead(), summary, segNo: 0, host });
+    writers.set(sessionId, w);
+    states.set(sessionId, state);
+    return w;
+  };
+
+  const refuseClosed = (): never => {
+    metrics.refused.inc({ reason: 'recorder_closed' });
+    throw unavailableError('recorder_closed', 'the recorder is shutting down');
+  };
+
+  return {
+    mode: config.mode,
+    async startSession(info: SessionStartInfo): Promise<SessionRecording> {
+      if (closed) refuseClosed();
+      const w = await openWriter('session');
+      const rec = createSessionRecording(ctx, w);
+      try {
+        await commitEvent(ctx, w, 'session.start', info);
+      } catch (err) {
+        finish(w);
+        throw err;
+      }
+      return rec;
+    },
+    async authFailure(details): Promise<void> {
+      if (closed) {
+        if (config.mode === 'required') refuseClosed();
+        return;
+      }
+      const w = await openWriter('auth.failure');
+      const p = commitEvent(ctx, w, 'auth.failure', details);
+      finish(w);
+      await p;
+    },
+    async close(closeOptions): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const w of writers.values()) {
+        if (closeOptions?.interrupt && w.summary.status === 'open' && !w.final) {
+          await commitEvent(ctx, w, 'session.interrupted', { reason: 'shutdown', lastAcknowledgedSeq: w.head.seq }, true).catch(() => undefined);
+          w.final = true;
+        }
+        w.rotate();
+      }
+      await Promise.all([...writers.values()].map((w) => w.settled()));
+      const deadline = now() + (options.closeTimeoutMs ?? 30_000);
+      const hasWork = (): boolean => [...writers.values()].some((w) => w.sealed.length > 0 || (w.final && w.isDrained));
+      while (hasWork() && now() < deadline) {
+        kick();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      stopUploads = true;
+      abort.abort();
+      clearInterval(timer);
+      await pumping;
+      await publishing;
+      if (hasWork()) logger.warn({ sessions: writers.size }, 'recording left unuploaded data in the spool; it is uploaded on the next start');
+    },
+  };
+}

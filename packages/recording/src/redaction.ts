@@ -1,0 +1,132 @@
+/**
+ * Redaction of result columns in the recording (the client always gets the real data). Patterns are
+ * case-insensitive globs (`*`) on column names. JSON results: every non-null cell of a matching
+ * column becomes REDACTED_VALUE; Arrow results with a matching column are withheld entirely
+ * (rewriting Arrow IPC buffers is out of scope for v1), and the recording says so.
+ */
+import { gunzipSync } from 'node:zlib';
+import type { RedactionInfo } from './format.js';
+
+/** What a masked cell holds in the recording. */
+export const REDACTED_VALUE = '[REDACTED]';
+
+/** Decides, by column name, whether values are masked. */
+export type ColumnMatcher = (name: string) => boolean;
+
+/** Compiles `recording.redact` patterns once (case-insensitive, `*` matches any run). */
+export function compileRedaction(patterns: readonly string[]): ColumnMatcher | undefined {
+  if (patterns.length === 0) return undefined;
+  const regexes = patterns.map((p) => new RegExp(`^${p.split('*').map(escapeRegex).join('.*')}$`, 'i'));
+  return (name) => regexes.some((r) => r.test(name));
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Indexes of the columns to mask, or [] when none match. */
+export function maskedColumnIndexes(columns: readonly string[] | undefined, matcher: ColumnMatcher | undefined): number[] {
+  if (!columns || !matcher) return [];
+  const out: number[] = [];
+  columns.forEach((c, i) => {
+    if (matcher(c)) out.push(i);
+  });
+  return out;
+}
+
+/** Column names of an inline query answer (`data.rowtype[].name`), when the payload is JSON. */
+export function columnsOfAnswer(answer: unknown): string[] | undefined {
+  const data = (answer as { data?: { rowtype?: { name?: unknown }[] } } | undefined)?.data;
+  if (!Array.isArray(data?.rowtype)) return undefined;
+  return data.rowtype.map((c) => String(c.name ?? ''));
+}
+
+/** Result of redacting one inline answer. */
+export interface InlineRedaction {
+  bytes: Buffer;
+  storedCompression: 'none' | 'gzip';
+  redaction?: Omit<RedactionInfo, 'originalSha256' | 'originalBytes'>;
+}
+
+/** Redacts an inline answer (pure); returns the input untouched when no column matches. */
+export function redactInlineAnswer(bytes: Buffer, compression: 'none' | 'gzip', matcher: ColumnMatcher | undefined, patterns: string[]): InlineRedaction {
+  if (!matcher) return { bytes, storedCompression: compression };
+  let answer: { data?: { rowtype?: { name?: unknown }[]; rowset?: unknown; rowsetBase64?: unknown } };
+  try {
+    const plain = compression === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b) ? gunzipSync(bytes) : bytes;
+    answer = JSON.parse(plain.toString('utf8')) as typeof answer;
+  } catch {
+    return { bytes, storedCompression: compression };
+  }
+  const columns = columnsOfAnswer(answer) ?? [];
+  const idx = maskedColumnIndexes(columns, matcher);
+  if (idx.length === 0) return { bytes, storedCompression: compression };
+  const names = idx.map((i) => columns[i]!);
+  const data = answer.data!;
+  if (Array.isArray(data.rowset)) {
+    for (const row of data.rowset as unknown[]) {
+      if (!Array.isArray(row)) continue;
+      for (const i of idx) if (row[i] !== null && row[i] !== undefined) row[i] = REDACTED_VALUE;
+    }
+  }
+  if (typeof data.rowsetBase64 === 'string' && data.rowsetBase64 !== '') {
+    data.rowsetBase64 = '';
+    return { bytes: Buffer.from(JSON.stringify(answer)), storedCompression: 'none', redaction: { columns: names, method: 'withheld', patterns } };
+  }
+  return { bytes: Buffer.from(JSON.stringify(answer)), storedCompression: 'none', redaction: { columns: names, method: 'replace', replacement: REDACTED_VALUE, patterns } };
+}
+
+/**
+ * Streaming redactor of a JSON chunk body (`["a","b"],["c",null]`): masks string cells of the
+ * given columns as bytes flow, with state carried across arbitrary split points, so a chunk of any
+ * size is redacted without being held in memory. Only ASCII bytes (`"`, `\`, `[`, `]`, `,`) drive
+ * the state machine, so UTF-8 sequences split across pieces are safe.
+ */
+export class JsonRowsRedactor {
+  private depth = 0;
+  private column = 0;
+  private inString = false;
+  private escaped = false;
+  private masking = false;
+  private readonly masked: Set<number>;
+
+  constructor(columnIndexes: readonly number[]) {
+    this.masked = new Set(columnIndexes);
+  }
+
+  /** Redacts one piece; returns the bytes to store. */
+  push(input: Uint8Array): Buffer {
+    const out: number[] = [];
+    for (let i = 0; i < input.length; i++) {
+      const c = input[i]!;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
+        else if (c === 0x22) {
+          this.inString = false;
+          if (this.masking) {
+            this.masking = false;
+            out.push(0x22);
+            continue;
+          }
+        }
+        if (!this.masking) out.push(c);
+        continue;
+      }
+      if (c === 0x22) {
+        this.inString = true;
+        if (this.depth === 1 && this.masked.has(this.column)) {
+          this.masking = true;
+          for (const b of Buffer.from(JSON.stringify(REDACTED_VALUE).slice(0, -1))) out.push(b);
+          continue;
+        }
+      } else if (c === 0x5b) {
+        this.depth++;
+        if (this.depth === 1) this.column = 0;
+      } else if (c === 0x5d) this.depth--;
+      else if (c === 0x2c && this.depth === 1) this.column++;
+      out.push(c);
+    }
+    return Buffer.from(out);
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The SessionRecording handed to the sidecar: turns its calls into events, applies the mode
+ * (required: resolve when durable, reject with SNOWTRAIL_ERR_RECORDING_UNAVAILABLE when the spool
+ * cannot take it; best-effort: resolve at once and count drops), and tees result payloads.
+ */
+import { createHash } from 'node:crypto';
+import { createGunzip, constants as zlibConstants, type Gunzip } from 'node:zlib';
+import type { EventType, RedactionInfo, ResultEventData } from './format.js';
+import { RESULT_PIECE_BYTES } from './format.js';
+import type { RecordingMetrics } from './metrics.js';
+import { JsonRowsRedactor, maskedColumnIndexes, redactInlineAnswer, REDACTED_VALUE, type ColumnMatcher } from './redaction.js';
+import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, SessionRecording } from './recorder-api.js';
+import type { SessionWriter } from './session-writer.js';
+import { unavailableError } from './errors.js';
+import { sha256Hex } from './chain.js';
+
+/** What a session recording needs from the recorder. */
+export interface RecordingContext {
+  mode: 'required' | 'best-effort';
+  metrics: RecordingMetrics;
+  matcher: ColumnMatcher | undefined;
+  patterns: string[];
+  isClosed(): boolean;
+  /** Marks the writer final and seals it (session over). */
+  finish(writer: SessionWriter): void;
+}
+
+/** Appends one event under the recorder's mode. */
+export function commitEvent(ctx: RecordingContext, writer: SessionWriter & { dropped?: number }, type: EventType, data: object, isClosing = false): Promise<void> {
+  if (ctx.isClosed() && !isClosing) {
+    if (ctx.mode === 'required') {
+      ctx.metrics.refused.inc({ reason: 'recorder_closed' });
+      return Promise.reject(unavailableError('recorder_closed', 'the recorder is shutting down'));
+    }
+    ctx.metrics.dropped.inc({ reason: 'recorder_closed' });
+    return Promise.resolve();
+  }
+  if (writer.dropped) {
+    // Best-effort: tell the auditor how many events are missing before the next one.
+    const gap = writer.append('gap', { dropped: writer.dropped, reason: 'spool_full' });
+    if (gap) {
+      writer.dropped = 0;
+      gap.catch(() => undefined);
+    }
+  }
+  const durable = writer.append(type, data, isClosing);
+  if (durable === undefined) {
+    if (ctx.mode === 'required') {
+      ctx.metrics.refused.inc({ reason: 'spool_full' });
+      return Promise.reject(unavailableError('spool_full', 'the recording spool is full; the statement cannot be recorded'));
+    }
+    ctx.metrics.dropped.inc({ reason: 'spool_full' });
+    writer.dropped = (writer.dropped ?? 0) + 1;
+    return Promise.resolve();
+  }
+  const counted = durable.then(
+    () => {
+      ctx.metrics.events.inc({ type });
+    },
+    (err: unknown) => {
+      if (ctx.mode === 'required') {
+        ctx.metrics.refused.inc({ reason: 'spool_write_failed' });
+        throw unavailableError('spool_write_failed', 'the recording spool could not be written', err);
+      }
+      ctx.metrics.dropped.inc({ reason: 'spool_write_failed' });
+    },
+  );
+  if (ctx.mode === 'required') return counted;
+  counted.catch(() => undefined);
+  return Promise.resolve();
+}
+
+function queryData(info: QueryStartInfo): Record<string, unknown> {
+  return {
+    requestId: info.requestId,
+    sqlText: info.sqlText,
+    ...(info.bindings !== undefined ? { bindings: info.bindings } : {}),
+    ...(info.parameters !== undefined ? { parameters: info.parameters } : {}),
+    ...(info.bindStage !== undefined ? { bindStage: info.bindStage } : {}),
+    ...(info.asyncExec !== undefined ? { asyncExec: info.asyncExec } : {}),
+    statements: info.statements,
+    decision: info.decision,
+    ...(info.rule !== undefined ? { rule: info.rule } : {}),
+    ...(info.reason !== undefined ? { reason: info.reason } : {}),
+  };
+}
+
+/** Creates the SessionRecording of one writer. */
+export function createSessionRecording(ctx: RecordingContext, writer: SessionWriter): SessionRecording {
+  let parts = 0;
+  const partBase = (info: ResultPartInfo, partId: string): ResultEventData => {
+    const querySeq = info.requestId !== undefined ? writer.querySeqs.get(info.requestId) : undefined;
+    return {
+      partId,
+      ...(querySeq !== undefined ? { querySeq } : {}),
+      ...(info.requestId !== undefined ? { requestId: info.requestId } : {}),
+      ...(info.queryId !== undefined ? { queryId: info.queryId } : {}),
+      part: info.part,
+      format: info.format,
+      compression: info.compression,
+      ...(info.contentType !== undefined ? { contentType: info.contentType } : {}),
+      ...(info.rowCount !== undefined ? { rowCount: info.rowCount } : {}),
+      ...(info.columns !== undefined ? { columns: info.columns } : {}),
+      streamed: false,
+    };
+  };
+  return {
+    sessionId: writer.sessionId,
+    queryStarted(info) {
+      return commitEvent(ctx, writer, 'query', queryData(info));
+    },
+    queryDenied(info) {
+      return commitEvent(ctx, writer, 'query.denied', queryData(info));
+    },
+    queryEnded(info: QueryEndInfo) {
+      const querySeq = writer.querySeqs.get(info.requestId);
+      return commitEvent(ctx, writer, 'query.end', { ...info, ...(querySeq !== undefined ? { querySeq } : {}) });
+    },
+    result(info, bytes) {
+      const partId = `p${++parts}`;
+      const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const red = info.format === 'json' || info.format === 'arrow' ? redactInlineAnswer(input, info.compression, ctx.matcher, ctx.patterns) : { bytes: input, storedCompression: info.compression };
+      const clientSha256 = sha256Hex(input);
+      const stored = red.bytes;
+      const redaction: RedactionInfo | undefined = red.redaction ? { ...red.redaction, originalSha256: clientSha256, originalBytes: input.length } : undefined;
+      const base: ResultEventData = {
+        ...partBase(info, partId),
+        ...(red.storedCompression !== info.compression ? { storedCompression: red.storedCompression } : {}),
+        ...(redaction ? { redaction } : {}),
+      };
+      if (stored.length <= RESULT_PIECE_BYTES) {
+        return commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 });
+      }
+      const pending: Promise<void>[] = [commitEvent(ctx, writer, 'result', { ...base, streamed: true })];
+      for (let off = 0; off < stored.length; off += RESULT_PIECE_BYTES) {
+        const piece = stored.subarray(off, off + RESULT_PIECE_BYTES);
+        pending.push(commitEvent(ctx, writer, 'result.data', { partId, offset: off, bytes: piece.length, base64: piece.toString('base64') }));
+      }
+      pending.push(commitEvent(ctx, writer, 'result.end', { partId, bytes: stored.length, sha256: sha256Hex(stored), clientBytes: input.length, clientSha256, ...(redaction ? { redaction } : {}) }));
+      return Promise.all(pending).then(() => undefined);
+    },
+    openResult(info) {
+      return openResultWriter(ctx, writer, partBase(info, `p${++parts}`), info);
+    },
+    note(kind, details) {
+      return commitEvent(ctx, writer, 'note', { kind, ...details });
+    },
+    end(reason) {
+      const p = commitEvent(ctx, writer, 'session.end', { reason }, true);
+      ctx.finish(writer);
+      return p;
+    },
+  };
+}
+
+/** A streamed result part: pieces become `result.data` events as they arrive. */
+function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: ResultEventData, info: ResultPartInfo): ResultWriter {
+  const partId = base.partId;
+  const idx = info.format === 'json' ? maskedColumnIndexes(info.columns, ctx.matcher) : [];
+  const isArrowRedacted = info.format === 'arrow' && maskedColumnIndexes(info.columns, ctx.matcher).length > 0;
+  const redaction: RedactionInfo | undefined =
+    idx.length > 0
+      ? { columns: idx.map((i) => info.columns![i]!), method: 'replace', replacement: REDACTED_VALUE, patterns: ctx.patterns }
+      : isArrowRedacted
+        ? { columns: maskedColumnIndexes(info.columns, ctx.matcher).map((i) => info.columns![i]!), method: 'withheld', patterns: ctx.patterns }
+        : undefined;
+  const redactor = idx.length > 0 ? new JsonRowsRedactor(idx) : undefined;
+  const gunzip: Gunzip | undefined = redactor && info.compression === 'gzip' ? createGunzip() : undefined;
+  const inflated: Buffer[] = [];
+  gunzip?.on('data', (b: Buffer) => inflated.push(b));
+  gunzip?.on('error', () => undefined);
+  const clientHash = createHash('sha256');
+  const storedHash = createHash('sha256');
+  let clientBytes = 0;
+  let storedBytes = 0;
+  let chain: Promise<unknown> = commitEvent(ctx, writer, 'result', {
+    ...base,
+    streamed: true,
+    ...(gunzip ? { storedCompression: 'none' } : {}),
+    ...(redaction ? { redaction } : {}),
+  });
+  chain.catch(() => undefined);
+  const appendStored = (bytes: Buffer): Promise<void>[] => {
+    const out: Promise<void>[] = [];
+    for (let off = 0; off < bytes.length; off += RESULT_PIECE_BYTES) {
+      const piece = bytes.subarray(off, off + RESULT_PIECE_BYTES);
+      storedHash.update(piece);
+      out.push(commitEvent(ctx, writer, 'result.data', { partId, offset: storedBytes, bytes: piece.length, base64: piece.toString('base64') }));
+      storedBytes += piece.length;
+    }
+    return out;
+  };
+  const inflate = (bytes: Buffer | undefined): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const g = gunzip!;
+      const done = (): void => resolve(Buffer.concat(inflated.splice(0)));
+      if (bytes === undefined) {
+        g.once('end', done);
+        g.once('error', reject);
+        g.end();
+      } else g.write(bytes, (err) => (err ? reject(err) : g.flush(zlibConstants.Z_SYNC_FLUSH, done)));
+    });
+  const stage = async (bytes: Buffer | undefined): Promise<void> => {
+    if (isArrowRedacted) return;
+    let plain: Buffer | undefined = bytes;
+    if (gunzip) plain = await inflate(bytes);
+    if (!plain || plain.length === 0) return;
+    const stored = redactor ? redactor.push(plain) : plain;
+    await Promise.all(appendStored(stored));
+  };
+  return {
+    write(bytes) {
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      clientHash.update(buf);
+      clientBytes += buf.length;
+      if (!gunzip && !isArrowRedacted) {
+        // Common path: synchronous append keeps piece order without chaining.
+        const p = Promise.all([chain, ...appendStored(redactor ? redactor.push(buf) : buf)]).then(() => undefined);
+        chain = p.catch(() => undefined);
+        return p;
+      }
+      const p = chain.then(() => stage(Buffer.from(buf)));
+      chain = p.catch(() => undefined);
+      return p;
+    },
+    async end() {
+      if (gunzip) await (chain = chain.then(() => stage(undefined)));
+      await chain;
+      const clientSha256 = clientHash.digest('hex');
+      await commitEvent(ctx, writer, 'result.end', {
+        partId,
+        bytes: storedBytes,
+        sha256: storedHash.digest('hex'),
+        clientBytes,
+        clientSha256,
+        ...(redaction ? { redaction: { ...redaction, originalSha256: clientSha256, originalBytes: clientBytes } } : {}),
+      });
+      return { sha256: clientSha256, bytes: clientBytes };
+    },
+    async abort(reason) {
+      await chain.catch(() => undefined);
+      gunzip?.destroy();
+      await commitEvent(ctx, writer, 'result.abort', { partId, reason, clientBytes, storedBytes });
+    },
+  };
+}

@@ -9,3 +9,7 @@ export * from './inject/reasons.js';
 export * from './inject/pod-types.js';
 export * from './inject/inject.js';
 export * from './inject/inject-manifest.js';
+export * from './metrics.js';
+export * from './certs/x509.js';
+export * from './webhook/admission-review.js';
+export * from './webhook/webhook-server.js';

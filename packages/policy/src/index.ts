@@ -1,3 +1,10 @@
 /** Public API of @snowtrail/policy: statement classes, rule schema, tokenizer, classifier, decide. */
 export * from './statement-class.js';
 export * from './rules-schema.js';
+export { tokenize, type Token, type TokenKind, type TokenizeResult, type TokenizeOptions } from './tokenizer.js';
+export { splitStatements } from './split-statements.js';
+export { classifySql, MAX_NESTING, type SessionContext } from './classify.js';
+export type { ClassifiedStatement, InnerVia } from './classified-statement.js';
+export { decide, DECISION_REASONS, type Decision } from './decide.js';
+export { compileObjectPattern, checkObjectPattern, type ObjectPattern } from './object-pattern.js';
+export { createResultLimiter, type ResultLimiter } from './result-limiter.js';

@@ -1,0 +1,59 @@
+import type { StatementClass } from './statement-class.js';
+
+/** Why an inner statement is attached to the statement that carries it. */
+export type InnerVia =
+  | 'execute_immediate' // EXECUTE IMMEDIATE '<literal>' runs it now
+  | 'block' // a Snowflake Scripting block runs it now
+  | 'flow_operator' // `->>` chains it after the statement
+  | 'merged' // a `;` the splitter kept inside the statement (defence in depth)
+  | 'body' // the body of CREATE TASK/PROCEDURE/PIPE: runs later, when called or scheduled
+  | 'nested_comment_reading'; // how the text reads if block comments nested
+
+/** One classified statement: its class and the objects it reads and writes. */
+export interface ClassifiedStatement {
+  /** The statement's own text (after the multi-statement split). */
+  text: string;
+  class: StatementClass;
+  /** Fully qualified objects read: `DB.SCHEMA.OBJECT`, stages `@DB.SCHEMA.STAGE`, locations as written. */
+  reads: string[];
+  /** Fully qualified objects written, in the same forms. */
+  writes: string[];
+  /** Statements this one also runs or defines (EXECUTE IMMEDIATE literal, scripting block, task body…); each is decided too. */
+  inner?: ClassifiedStatement[];
+  /** Why this statement is inside its parent's `inner`. */
+  via?: InnerVia;
+  /** True when it runs SQL whose text is not visible here (EXECUTE IMMEDIATE of a variable, CALL, EXECUTE TASK). */
+  dynamic?: boolean;
+  /** True when classification gave up (nesting too deep); `decide` always denies such a statement. */
+  unclassifiable?: boolean;
+}
+
+/** Mutable accumulator used while classifying one statement. */
+export class StatementBuilder {
+  cls: StatementClass = 'OTHER';
+  readonly reads = new Set<string>();
+  readonly writes = new Set<string>();
+  readonly inner: ClassifiedStatement[] = [];
+  dynamic = false;
+  unclassifiable = false;
+
+  /** Attach inner statements and, when they run now, merge their objects into this statement's. */
+  addInner(statements: readonly ClassifiedStatement[], via: InnerVia, merge: boolean): void {
+    for (const s of statements) {
+      this.inner.push({ ...s, via });
+      if (merge) {
+        for (const r of s.reads) this.reads.add(r);
+        for (const w of s.writes) this.writes.add(w);
+      }
+    }
+  }
+
+  /** Freeze into the public shape. */
+  build(text: string): ClassifiedStatement {
+    const out: ClassifiedStatement = { text, class: this.cls, reads: [...this.reads], writes: [...this.writes] };
+    if (this.inner.length > 0) out.inner = this.inner;
+    if (this.dynamic) out.dynamic = true;
+    if (this.unclassifiable) out.unclassifiable = true;
+    return out;
+  }
+}

@@ -1,0 +1,247 @@
+import { StatementBuilder, type ClassifiedStatement } from './classified-statement.js';
+import { classifyAlter, classifyComment, classifyCreate, classifyDrop, classifyGrant } from './classify-ddl.js';
+import {
+  classifyCall, classifyCopy, classifyDescribe, classifyDml, classifyExecute, classifyExplain, classifyInsert, classifyQuery, classifyStageCommand,
+} from './classify-dml.js';
+import type { ClassifyEnv } from './classify-env.js';
+import { parseName, qualify, renderPart, type SessionContext } from './object-names.js';
+import { collectCtes, scanReads } from './query-reads.js';
+import { classifyPieces } from './scripting.js';
+import { isBlockBegin, rangeText, splitTokenRanges } from './split-statements.js';
+import { isOp, skipGroup, wordAt } from './token-cursor.js';
+import { tokenize, type Token } from './tokenizer.js';
+
+export type { SessionContext } from './object-names.js';
+
+/**
+ * How deep EXECUTE IMMEDIATE / blocks / bodies may nest before we stop and mark the statement
+ * unclassifiable (and `decide` denies it). Real pipelines nest one or two levels.
+ */
+export const MAX_NESTING = 8;
+
+/**
+ * Classify every statement of a (multi-statement) SQL text: its class and the objects it reads and
+ * writes, fully qualified with the session context. `USE` changes the context for the statements
+ * after it. Never throws.
+ */
+export function classifySql(sql: string, ctx: SessionContext): ClassifiedStatement[] {
+  return classifyText(sql, ctx, 0, false);
+}
+
+function classifyText(sql: string, ctx: SessionContext, depth: number, nestedComments: boolean): ClassifiedStatement[] {
+  if (depth > MAX_NESTING) return [{ text: sql, class: 'OTHER', reads: [], writes: [], unclassifiable: true }];
+  const { tokens, ambiguousComment } = tokenize(sql, { nestedComments });
+  let current: SessionContext = { ...ctx };
+  const out: ClassifiedStatement[] = [];
+  for (const range of splitTokenRanges(tokens)) {
+    const stmtTokens = tokens.slice(range.start, range.end);
+    const { statement, ctx: after } = classifyStatement(sql, stmtTokens, rangeText(sql, tokens, range), current, depth);
+    out.push(statement);
+    current = after;
+  }
+  if (ambiguousComment && !nestedComments) {
+    // Snowflake ends a block comment at the first */; if it nested, the text would read
+    // differently. Decide both readings so a comment trick cannot hide a statement.
+    const alternative = classifyText(sql, ctx, depth, true).map((s) => ({ ...s, via: 'nested_comment_reading' as const }));
+    if (out.length === 0) return alternative;
+    if (alternative.length > 0) out[0] = { ...out[0]!, inner: [...(out[0]!.inner ?? []), ...alternative] };
+  }
+  return out;
+}
+
+/** Classify one statement's tokens; returns the statement and the session context after it. */
+function classifyStatement(sql: string, tokens: readonly Token[], text: string, ctx: SessionContext, depth: number): { statement: ClassifiedStatement; ctx: SessionContext } {
+  const b = new StatementBuilder();
+  const env: ClassifyEnv = {
+    sql,
+    tokens,
+    ctx,
+    b,
+    classifyText: (inner) => classifyText(inner, ctx, depth + 1, false),
+    classifyRange: (start, end) => classifyStatement(sql, tokens.slice(start, end), rangeTextOf(sql, tokens, start, end), ctx, depth + 1).statement,
+  };
+  if (depth > MAX_NESTING) {
+    b.unclassifiable = true;
+    return { statement: b.build(text), ctx };
+  }
+  // The flow operator ->> chains statements; each link runs, so each is classified.
+  const flow = findTopLevel(tokens, (t) => t.kind === 'op' && t.text === '->>');
+  const mainEnd = flow[0] ?? tokens.length;
+  const mainEnv = mainEnd === tokens.length ? env : { ...env, tokens: tokens.slice(0, mainEnd) };
+  const newCtx = dispatch(mainEnv, depth);
+  for (let k = 0; k < flow.length; k++) {
+    const start = flow[k]! + 1;
+    const end = flow[k + 1] ?? tokens.length;
+    b.addInner([env.classifyRange(start, end)], 'flow_operator', true);
+  }
+  return { statement: b.build(text), ctx: newCtx ?? ctx };
+}
+
+function rangeTextOf(sql: string, tokens: readonly Token[], start: number, end: number): string {
+  return rangeText(sql, tokens, { start, end });
+}
+
+/** Indices of tokens matching `pred` at paren depth 0. */
+function findTopLevel(tokens: readonly Token[], pred: (t: Token) => boolean): number[] {
+  const found: number[] = [];
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind === 'op' && t.text === '(') depth++;
+    else if (t.kind === 'op' && t.text === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && pred(t)) found.push(i);
+  }
+  return found;
+}
+
+/** Route a statement to its handler by its leading keywords; returns a changed context for USE. */
+function dispatch(env: ClassifyEnv, _depth: number): SessionContext | undefined {
+  const t = env.tokens;
+  const first = wordAt(t, 0);
+  const isBlock = first === 'DECLARE' || (first === 'BEGIN' && isBlockBegin(t, 0));
+  if (isBlock) {
+    // An anonymous Snowflake Scripting block runs its statements now: EXECUTE_IMMEDIATE semantics.
+    env.b.cls = 'EXECUTE_IMMEDIATE';
+    classifyPieces(env, 0, t.length, 'block');
+    return undefined;
+  }
+  routeStatement(env, first);
+  // Defence in depth: a `;` that the splitter kept inside a non-block statement still separates
+  // statements Snowflake may run; classify each piece so nothing hides behind it.
+  const hasBody = env.b.cls === 'CREATE_PROCEDURE' || env.b.cls === 'CREATE_TASK' || env.b.cls === 'CREATE_FUNCTION';
+  if (!hasBody && t.some((tok) => tok.kind === 'semicolon')) {
+    const firstSemi = t.findIndex((tok) => tok.kind === 'semicolon');
+    classifyPieces(env, firstSemi + 1, t.length, 'merged');
+  }
+  if (first === 'USE') return useContext(env);
+  return undefined;
+}
+
+function routeStatement(env: ClassifyEnv, first: string | undefined): void {
+  const t = env.tokens;
+  switch (first) {
+    case 'SELECT':
+    case 'VALUES':
+      return classifyQuery(env, 'SELECT');
+    case 'WITH':
+      return classifyWith(env);
+    case 'INSERT':
+      return classifyInsert(env);
+    case 'UPDATE':
+    case 'DELETE':
+    case 'MERGE':
+    case 'TRUNCATE':
+      return classifyDml(env, first);
+    case 'COPY':
+      return classifyCopy(env);
+    case 'PUT':
+    case 'GET':
+    case 'LIST':
+    case 'REMOVE':
+      return classifyStageCommand(env, first);
+    case 'LS':
+      return classifyStageCommand(env, 'LIST');
+    case 'RM':
+      return classifyStageCommand(env, 'REMOVE');
+    case 'CREATE':
+      return classifyCreate(env);
+    case 'ALTER':
+      return classifyAlter(env);
+    case 'DROP':
+    case 'UNDROP':
+      return classifyDrop(env, first);
+    case 'GRANT':
+    case 'REVOKE':
+      return classifyGrant(env, first);
+    case 'COMMENT':
+      return classifyComment(env);
+    case 'EXECUTE':
+      return classifyExecute(env);
+    case 'CALL':
+      return classifyCall(env);
+    case 'EXPLAIN':
+      return classifyExplain(env);
+    case 'DESCRIBE':
+    case 'DESC':
+      return classifyDescribe(env);
+    case 'SHOW':
+      env.b.cls = 'SHOW';
+      return;
+    case 'USE':
+      env.b.cls = 'USE';
+      return;
+    case 'SET':
+      return classifyQuery(env, 'SET');
+    case 'UNSET':
+      env.b.cls = 'UNSET';
+      return;
+    case 'BEGIN':
+    case 'COMMIT':
+    case 'ROLLBACK':
+      env.b.cls = 'TRANSACTION';
+      return;
+    case 'START':
+      if (wordAt(t, 1) === 'TRANSACTION') {
+        env.b.cls = 'TRANSACTION';
+        return;
+      }
+      break;
+    default:
+      if (isOp(t, 0, '(')) return classifyQuery(env, 'SELECT');
+  }
+  // Unknown statement: OTHER, but anything it visibly reads is still reported.
+  env.b.cls = 'OTHER';
+  scanReads(t, 0, t.length, env.ctx, env.b.reads);
+}
+
+/** WITH cte AS (…) [, …] <SELECT|INSERT|UPDATE|DELETE|MERGE …>. */
+function classifyWith(env: ClassifyEnv): void {
+  const t = env.tokens;
+  let i = 1;
+  if (wordAt(t, i) === 'RECURSIVE') i++;
+  for (let guard = 0; guard < t.length; guard++) {
+    const name = parseName(t, i);
+    if (name === undefined) break;
+    let k = name.next;
+    if (isOp(t, k, '(')) k = skipGroup(t, k);
+    if (wordAt(t, k) !== 'AS') break;
+    k = isOp(t, k + 1, '(') ? skipGroup(t, k + 1) : k + 1;
+    if (!isOp(t, k, ',')) {
+      i = k;
+      break;
+    }
+    i = k + 1;
+  }
+  const main = wordAt(t, i);
+  const ctes = collectCtes(t, 0, t.length);
+  if (main === 'INSERT' || main === 'UPDATE' || main === 'DELETE' || main === 'MERGE') {
+    const inner = env.classifyRange(i, t.length);
+    env.b.cls = inner.class;
+    for (const w of inner.writes) env.b.writes.add(w);
+    scanReads(t, 0, i, env.ctx, env.b.reads, ctes);
+    const cteNames = new Set(ctes.map((c) => qualify([{ value: c.name.replace(/^"|"$/g, ''), quoted: c.name.startsWith('"') }], 'schema_object', env.ctx)));
+    for (const r of inner.reads) if (!cteNames.has(r)) env.b.reads.add(r);
+    return;
+  }
+  env.b.cls = 'SELECT';
+  scanReads(t, 0, t.length, env.ctx, env.b.reads, ctes);
+}
+
+/** USE [DATABASE|SCHEMA] name / USE db.schema: the context for the statements after it. */
+function useContext(env: ClassifyEnv): SessionContext | undefined {
+  const t = env.tokens;
+  let i = 1;
+  const what = wordAt(t, i);
+  if (what === 'ROLE' || what === 'WAREHOUSE' || what === 'SECONDARY') return undefined;
+  if (what === 'DATABASE' || what === 'SCHEMA') i++;
+  const name = parseName(t, i);
+  if (name === undefined || name.unresolved !== undefined) return undefined;
+  const parts = name.parts.map(renderPart);
+  if (what === 'SCHEMA') {
+    if (parts.length >= 2) return { database: parts[parts.length - 2], schema: parts[parts.length - 1] };
+    return { ...env.ctx, schema: parts[0] };
+  }
+  if (what !== 'DATABASE' && parts.length >= 2) return { database: parts[parts.length - 2], schema: parts[parts.length - 1] };
+  // USE DATABASE d makes PUBLIC the current schema.
+  return { database: parts[parts.length - 1], schema: 'PUBLIC' };
+}

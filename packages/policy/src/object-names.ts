@@ -1,0 +1,193 @@
+import type { Token } from './tokenizer.js';
+
+/**
+ * Object names: parsing a (possibly qualified) name from tokens, qualifying it with the session's
+ * database and schema, and rendering it in Snowflake's canonical form so that the same object always
+ * yields the same string (`"SALES"` and `sales` are one table; `"Sales"` is another).
+ */
+
+/** The session's current database and schema; unquoted values are upper-cased, `"quoted"` kept. */
+export interface SessionContext {
+  database?: string;
+  schema?: string;
+}
+
+/** One name part: the identifier's value and whether it was double-quoted. */
+export interface NamePart {
+  value: string;
+  quoted: boolean;
+}
+
+/** How an object's name is qualified: by database and schema, by database only, or not at all. */
+export type NameScope = 'schema_object' | 'schema' | 'account';
+
+/** A name parsed from tokens, with the index of the first token after it. */
+export interface ParsedName {
+  parts: NamePart[];
+  next: number;
+  /** Set when the name is `IDENTIFIER($var)` or similar and cannot be resolved statically. */
+  unresolved?: string;
+}
+
+const PLAIN = /^[A-Z_][A-Z0-9_$]*$/;
+
+/** Render one part canonically: plain upper-case identifiers bare, anything else double-quoted. */
+export function renderPart(part: NamePart): string {
+  const v = part.quoted ? part.value : part.value.toUpperCase();
+  return PLAIN.test(v) ? v : `"${v.replace(/"/g, '""')}"`;
+}
+
+/** Parse a context value (`analytics`, `"Mixed"`) into a name part. */
+export function contextPart(value: string | undefined): NamePart | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) return { value: value.slice(1, -1).replace(/""/g, '"'), quoted: true };
+  return { value: value.toUpperCase(), quoted: false };
+}
+
+function isNameToken(t: Token | undefined): t is Token & { kind: 'word' | 'quoted' } {
+  return t !== undefined && (t.kind === 'word' || t.kind === 'quoted');
+}
+
+function partOf(t: Token): NamePart {
+  return t.kind === 'quoted' ? { value: t.value, quoted: true } : { value: t.value, quoted: false };
+}
+
+/** Split a dotted name string (`db."s.x".t`) into parts, honouring double quotes; never throws. */
+export function splitNameString(text: string): NamePart[] {
+  const parts: NamePart[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i <= n) {
+    while (i < n && /\s/.test(text[i] as string)) i++;
+    if (text[i] === '"') {
+      let v = '';
+      i++;
+      while (i < n) {
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            v += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        v += text[i];
+        i++;
+      }
+      parts.push({ value: v, quoted: true });
+    } else {
+      let v = '';
+      while (i < n && text[i] !== '.') {
+        v += text[i];
+        i++;
+      }
+      parts.push({ value: v.trim().toUpperCase(), quoted: false });
+    }
+    while (i < n && text[i] !== '.') i++;
+    if (i >= n) break;
+    i++;
+  }
+  return parts;
+}
+
+/**
+ * Parse `a`, `a.b`, `a.b.c`, `a..c` (default schema PUBLIC) or `IDENTIFIER('a.b')` starting at
+ * `tokens[i]`; returns undefined when no name starts there.
+ */
+export function parseName(tokens: readonly Token[], i: number): ParsedName | undefined {
+  const first = tokens[i];
+  if (first === undefined) return undefined;
+  if (first.kind === 'word' && first.value === 'IDENTIFIER' && tokens[i + 1]?.text === '(') {
+    const arg = tokens[i + 2];
+    let j = i + 2;
+    let depth = 1;
+    while (j < tokens.length && depth > 0) {
+      const t = tokens[j] as Token;
+      if (t.text === '(') depth++;
+      else if (t.text === ')') depth--;
+      j++;
+    }
+    if (arg?.kind === 'string' && tokens[i + 3]?.text === ')') return { parts: splitNameString(arg.value), next: j };
+    return { parts: [{ value: `IDENTIFIER(${arg?.text ?? ''})`, quoted: true }], next: j, unresolved: arg?.text ?? '' };
+  }
+  if (!isNameToken(first)) return undefined;
+  const parts: NamePart[] = [partOf(first)];
+  let j = i + 1;
+  while (tokens[j]?.text === '.') {
+    const after = tokens[j + 1];
+    if (isNameToken(after)) {
+      parts.push(partOf(after));
+      j += 2;
+    } else if (after?.text === '.' && isNameToken(tokens[j + 2])) {
+      // db..object: the schema is PUBLIC
+      parts.push({ value: 'PUBLIC', quoted: false });
+      j += 1;
+    } else {
+      break;
+    }
+  }
+  return { parts, next: j };
+}
+
+/** Qualify parsed parts with the session context and render the fully qualified name. */
+export function qualify(parts: readonly NamePart[], scope: NameScope, ctx: SessionContext): string {
+  const db = contextPart(ctx.database);
+  const schema = contextPart(ctx.schema);
+  let full: (NamePart | undefined)[];
+  if (scope === 'account') full = parts.slice(-1);
+  else if (scope === 'schema') full = parts.length >= 2 ? parts.slice(-2) : [db, ...parts];
+  else if (parts.length >= 3) full = parts.slice(-3);
+  else if (parts.length === 2) full = [db, ...parts];
+  else full = [db, schema, ...parts];
+  // Missing context parts are left out rather than invented: the name stays as specific as we know.
+  return full
+    .filter((p): p is NamePart => p !== undefined)
+    .map(renderPart)
+    .join('.');
+}
+
+/** Render a stage reference token (`@s/path`, `@~`, `@%t`, `@db.s."St"`) as `@DB.SCHEMA.STAGE`. */
+export function qualifyStage(text: string, ctx: SessionContext): string {
+  let body = text.startsWith('@') ? text.slice(1) : text;
+  if (body.startsWith('~')) return '@~';
+  // strip the path: the first '/' outside double quotes
+  let inQuote = false;
+  for (let k = 0; k < body.length; k++) {
+    const ch = body[k];
+    if (ch === '"') inQuote = !inQuote;
+    else if (ch === '/' && !inQuote) {
+      body = body.slice(0, k);
+      break;
+    }
+  }
+  // a table stage is written @%t or @db.s.%t: the '%' opens the last part
+  let tableStage = false;
+  let lastDot = -1;
+  inQuote = false;
+  for (let k = 0; k < body.length; k++) {
+    const ch = body[k];
+    if (ch === '"') inQuote = !inQuote;
+    else if (ch === '.' && !inQuote) lastDot = k;
+  }
+  if (body[lastDot + 1] === '%') {
+    tableStage = true;
+    body = body.slice(0, lastDot + 1) + body.slice(lastDot + 2);
+  }
+  const parts = splitNameString(body);
+  return tableStage ? qualifyTableStage(parts, ctx) : `@${qualify(parts, 'schema_object', ctx)}`;
+}
+
+/** Render a table's own stage (`@%t`) as `@DB.SCHEMA.%T`. */
+export function qualifyTableStage(parts: readonly NamePart[], ctx: SessionContext): string {
+  const name = qualify(parts, 'schema_object', ctx);
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? `@%${name}` : `@${name.slice(0, dot + 1)}%${name.slice(dot + 1)}`;
+}
+
+const LOCATION = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** True when a string literal names an external location (`s3://…`, `gcs://…`, `azure://…`). */
+export function isLocationString(value: string): boolean {
+  return LOCATION.test(value.trim());
+}

@@ -1,0 +1,315 @@
+/**
+ * A Snowflake SQL tokenizer that never throws. It exists so that the classifier sees statements the
+ * way Snowflake does: comments and string bodies are opaque, `;` inside them does not split, and
+ * keywords hidden behind comments, odd case or line breaks still read as keywords.
+ *
+ * Where Snowflake's lexing is unclear, the tokenizer picks the reading that exposes MORE SQL (see
+ * docs/policy.md "Tokenizer"): stage paths and `file://` paths run to the next whitespace, so a `/*`
+ * or `'` inside a path cannot swallow a following statement, and a block comment that contains `/*`
+ * is reported as `ambiguousComment` so the classifier can also look at the nested reading.
+ */
+
+/** What a token is. Comments are not tokens; they are reported separately. */
+export type TokenKind =
+  | 'word' // unquoted identifier or keyword
+  | 'quoted' // "double quoted identifier"
+  | 'string' // 'single quoted' or $$dollar quoted$$
+  | 'number'
+  | 'stage' // @stage, @~, @%table, @db.schema."Stage"/path
+  | 'path' // file:///tmp/x.csv (PUT / GET local paths)
+  | 'variable' // $name, $1
+  | 'bind' // ?, :1
+  | 'op' // punctuation and operators, including ( ) , . = :: ->>
+  | 'semicolon';
+
+/** One token with its source span; `value` is the decoded text (string body, identifier body). */
+export interface Token {
+  kind: TokenKind;
+  /** Raw source text of the token. */
+  text: string;
+  /** Decoded value: identifier/string body without quotes and escapes; upper-case for words. */
+  value: string;
+  start: number;
+  end: number;
+  /** For strings: true when dollar-quoted. */
+  dollar?: boolean;
+}
+
+/** The tokenizer's output. */
+export interface TokenizeResult {
+  tokens: Token[];
+  /** True when a block comment contains `/*`, where nesting and non-nesting readings differ. */
+  ambiguousComment: boolean;
+}
+
+/** Options for {@link tokenize}. */
+export interface TokenizeOptions {
+  /** Read `/* … /* … *\/ … *\/` as nested (depth-counted). Snowflake ends a comment at the first `*\/`. */
+  nestedComments?: boolean;
+}
+
+const CH_NL = 10;
+const CH_CR = 13;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === CH_NL || c === CH_CR || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 0x80 && !isSpace(c));
+}
+
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || isDigit(c) || c === 36;
+}
+
+/** Characters that end an unquoted path (stage path or file:// path). */
+function isPathEnd(c: number): boolean {
+  return isSpace(c) || c === 59 /* ; */ || c === 41 /* ) */ || c === 44 /* , */;
+}
+
+const MULTI_OPS = ['->>', '::', '||', '<=', '>=', '<>', '!=', '=>', '->', ':='];
+
+/** Split SQL text into tokens; never throws, whatever the input. */
+export function tokenize(sql: string, options: TokenizeOptions = {}): TokenizeResult {
+  const tokens: Token[] = [];
+  let ambiguousComment = false;
+  const n = sql.length;
+  let i = 0;
+  const push = (kind: TokenKind, start: number, end: number, value: string, dollar?: boolean): void => {
+    const t: Token = { kind, text: sql.slice(start, end), value, start, end };
+    if (dollar) t.dollar = true;
+    tokens.push(t);
+  };
+
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    const c1 = i + 1 < n ? sql.charCodeAt(i + 1) : -1;
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    // -- and // line comments
+    if ((c === 45 && c1 === 45) || (c === 47 && c1 === 47)) {
+      i += 2;
+      while (i < n && sql.charCodeAt(i) !== CH_NL && sql.charCodeAt(i) !== CH_CR) i++;
+      continue;
+    }
+    // /* block comments */
+    if (c === 47 && c1 === 42) {
+      let depth = 1;
+      i += 2;
+      while (i < n) {
+        const d = sql.charCodeAt(i);
+        const d1 = i + 1 < n ? sql.charCodeAt(i + 1) : -1;
+        if (d === 47 && d1 === 42) {
+          ambiguousComment = true;
+          if (options.nestedComments) depth++;
+          i += 2;
+          continue;
+        }
+        if (d === 42 && d1 === 47) {
+          i += 2;
+          depth--;
+          if (depth === 0) break;
+          continue;
+        }
+        i++;
+      }
+      continue;
+    }
+    // 'single quoted' with '' and backslash escapes
+    if (c === 39) {
+      const start = i;
+      i++;
+      let value = '';
+      while (i < n) {
+        const d = sql.charCodeAt(i);
+        if (d === 92 /* \ */ && i + 1 < n) {
+          value += unescapeChar(sql[i + 1] as string);
+          i += 2;
+          continue;
+        }
+        if (d === 39) {
+          if (i + 1 < n && sql.charCodeAt(i + 1) === 39) {
+            value += "'";
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += sql[i];
+        i++;
+      }
+      push('string', start, i, value);
+      continue;
+    }
+    // $$ dollar quoted $$, $name / $1 variables
+    if (c === 36) {
+      const start = i;
+      if (c1 === 36) {
+        const close = sql.indexOf('$$', i + 2);
+        const end = close < 0 ? n : close + 2;
+        push('string', start, end, sql.slice(i + 2, close < 0 ? n : close), true);
+        i = end;
+        continue;
+      }
+      i++;
+      while (i < n && isIdentPart(sql.charCodeAt(i))) i++;
+      push('variable', start, i, sql.slice(start, i).toUpperCase());
+      continue;
+    }
+    // "double quoted identifier" with ""
+    if (c === 34) {
+      const start = i;
+      i++;
+      let value = '';
+      while (i < n) {
+        if (sql.charCodeAt(i) === 34) {
+          if (i + 1 < n && sql.charCodeAt(i + 1) === 34) {
+            value += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += sql[i];
+        i++;
+      }
+      push('quoted', start, i, value);
+      continue;
+    }
+    // @stage references
+    if (c === 64) {
+      const start = i;
+      i = scanStage(sql, i + 1);
+      push('stage', start, i, sql.slice(start, i));
+      continue;
+    }
+    if (isDigit(c) || (c === 46 && isDigit(c1))) {
+      const start = i;
+      while (i < n && isDigit(sql.charCodeAt(i))) i++;
+      if (i < n && sql.charCodeAt(i) === 46) {
+        i++;
+        while (i < n && isDigit(sql.charCodeAt(i))) i++;
+      }
+      const e = i < n ? sql.charCodeAt(i) : -1;
+      if (e === 69 || e === 101) {
+        let j = i + 1;
+        const s = j < n ? sql.charCodeAt(j) : -1;
+        if (s === 43 || s === 45) j++;
+        if (j < n && isDigit(sql.charCodeAt(j))) {
+          i = j;
+          while (i < n && isDigit(sql.charCodeAt(i))) i++;
+        }
+      }
+      push('number', start, i, sql.slice(start, i));
+      continue;
+    }
+    if (isIdentStart(c)) {
+      const start = i;
+      while (i < n && isIdentPart(sql.charCodeAt(i))) i++;
+      const upper = sql.slice(start, i).toUpperCase();
+      // PUT/GET take an unquoted file:// URL; without this, its `//` would read as a comment.
+      if (upper === 'FILE' && sql.startsWith('://', i)) {
+        while (i < n && !isPathEnd(sql.charCodeAt(i))) i++;
+        push('path', start, i, sql.slice(start, i));
+        continue;
+      }
+      push('word', start, i, upper);
+      continue;
+    }
+    if (c === 59) {
+      push('semicolon', i, i + 1, ';');
+      i++;
+      continue;
+    }
+    if (c === 63) {
+      push('bind', i, i + 1, '?');
+      i++;
+      continue;
+    }
+    if (c === 58 && isDigit(c1)) {
+      const start = i;
+      i++;
+      while (i < n && isDigit(sql.charCodeAt(i))) i++;
+      push('bind', start, i, sql.slice(start, i));
+      continue;
+    }
+    let op = sql[i] as string;
+    for (const m of MULTI_OPS) {
+      if (sql.startsWith(m, i)) {
+        op = m;
+        break;
+      }
+    }
+    // A lone surrogate or other odd code unit still becomes a one-character op: never stuck, never throws.
+    push('op', i, i + op.length, op);
+    i += op.length;
+  }
+  return { tokens, ambiguousComment };
+}
+
+function unescapeChar(ch: string): string {
+  switch (ch) {
+    case 'n':
+      return '\n';
+    case 't':
+      return '\t';
+    case 'r':
+      return '\r';
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case '0':
+      return '\0';
+    default:
+      return ch;
+  }
+}
+
+/** Scan the rest of a stage reference after `@`; returns the end index. */
+function scanStage(sql: string, from: number): number {
+  const n = sql.length;
+  let i = from;
+  if (i < n && sql.charCodeAt(i) === 126 /* ~ */) {
+    i++;
+  } else {
+    // name parts: ident | "quoted" | %ident, separated by '.'
+    for (;;) {
+      if (i < n && sql.charCodeAt(i) === 37 /* % */) i++;
+      if (i < n && sql.charCodeAt(i) === 34) {
+        i++;
+        while (i < n) {
+          if (sql.charCodeAt(i) === 34) {
+            if (i + 1 < n && sql.charCodeAt(i + 1) === 34) {
+              i += 2;
+              continue;
+            }
+            i++;
+            break;
+          }
+          i++;
+        }
+      } else {
+        while (i < n && isIdentPart(sql.charCodeAt(i))) i++;
+      }
+      if (i < n && sql.charCodeAt(i) === 46 /* . */) {
+        i++;
+        continue;
+      }
+      break;
+    }
+  }
+  if (i < n && sql.charCodeAt(i) === 47 /* / */) {
+    while (i < n && !isPathEnd(sql.charCodeAt(i))) i++;
+  }
+  return i;
+}

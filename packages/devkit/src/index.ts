@@ -1,2 +1,4 @@
 /** Public API of @snowtrail/devkit: local stand-ins for cluster and cloud parts (token issuer, S3 servers). */
 export * from './token-issuer.js';
+export * from './s3-server-handle.js';
+export * from './s3rver.js';

@@ -1,0 +1,369 @@
+/**
+ * Executes planned Snowflake statements in DuckDB. Snowflake databases are DuckDB catalogs (each
+ * `CREATE DATABASE` attaches an in-memory catalog with a PUBLIC schema), so `DB.SCHEMA.TABLE`
+ * names work unchanged; each session has its own DuckDB connection carrying its USE state.
+ */
+import { DuckDBInstance, BIGINT, BOOLEAN, DOUBLE, VARCHAR, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { STATEMENT_TYPE_IDS, type BindValue, type RowType } from '@snowtrail/protocol';
+import { SnowflakeError } from '../errors.js';
+import { canceledError, mapDuckDbError } from '../sql/error-map.js';
+import { columnCodec } from '../sql/encode.js';
+import { quoteIdentifier } from '../sql/lexer.js';
+import { planStatement, type Plan, type SessionNames } from '../sql/translate.js';
+import { ResultBuilder, type BuiltRows, type ChunkingOptions } from '../results/result-builder.js';
+import { describeSql, qualifyTable, showSql } from './show.js';
+
+/** The outcome of one statement: its columns, rows and statement type. */
+export interface StatementOutcome {
+  rowtype: RowType[];
+  rows: BuiltRows;
+  statementTypeId: number;
+}
+
+/** Mutable per-session state the engine reads and changes (USE, CREATE DATABASE). */
+export interface SessionState {
+  names: SessionNames;
+  conn: DuckDBConnection;
+}
+
+/** Inputs of one statement execution. */
+export interface ExecuteInput {
+  state: SessionState;
+  sql: string;
+  bindings?: Record<string, BindValue>;
+  describeOnly?: boolean;
+  chunking?: ChunkingOptions;
+  signal: AbortSignal;
+}
+
+const DDL_ID = STATEMENT_TYPE_IDS.ddl;
+const SCL_ID = 0x4000;
+const TCL_ID = 0x5000;
+
+// duckdb StatementType enum values (node-bindings): INSERT 2, UPDATE 3, DELETE 5, TRANSACTION 10, MERGE_INTO 30.
+const DUCK_INSERT = 2;
+const DUCK_UPDATE = 3;
+const DUCK_DELETE = 5;
+const DUCK_TRANSACTION = 10;
+const DUCK_MERGE = 30;
+const DUCK_RESULT_QUERY = 3;
+
+/** The DuckDB side of the emulator. */
+export class Engine {
+  private constructor(private readonly instance: DuckDBInstance) {}
+
+  /** Opens an in-memory DuckDB instance. */
+  static async create(): Promise<Engine> {
+    const instance = await DuckDBInstance.create(':memory:');
+    return new Engine(instance);
+  }
+
+  /** A new connection (one per session). */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  /** Closes the instance. */
+  close(): void {
+    this.instance.closeSync();
+  }
+
+  /** True when a Snowflake database (DuckDB catalog) exists. */
+  async databaseExists(conn: DuckDBConnection, name: string): Promise<boolean> {
+    const r = await conn.runAndReadAll('SELECT count(*) FROM duckdb_databases() WHERE database_name = $1 AND NOT internal', [name], [VARCHAR]);
+    return Number(r.getRows()[0]![0]) > 0;
+  }
+
+  /** True when a schema exists in a database. */
+  async schemaExists(conn: DuckDBConnection, database: string, schema: string): Promise<boolean> {
+    const r = await conn.runAndReadAll('SELECT count(*) FROM duckdb_schemas() WHERE database_name = $1 AND schema_name = $2', [database, schema], [VARCHAR, VARCHAR]);
+    return Number(r.getRows()[0]![0]) > 0;
+  }
+
+  /** Points the session's DuckDB connection at its database and schema. */
+  async applyUse(state: SessionState): Promise<void> {
+    const { database, schema } = state.names;
+    if (!database) {
+      await state.conn.run('USE memory.main');
+      return;
+    }
+    await state.conn.run(`USE ${quoteIdentifier(database)}.${quoteIdentifier(schema ?? 'main')}`);
+  }
+
+  /** Executes one statement (already split from any multi-statement text). */
+  async execute(input: ExecuteInput): Promise<StatementOutcome> {
+    const plan = planStatement(input.sql, input.state.names);
+    try {
+      return await this.executePlan(plan, input);
+    } catch (err) {
+      if (input.signal.aborted) throw canceledError();
+      throw mapDuckDbError(err);
+    }
+  }
+
+  private async executePlan(plan: Plan, input: ExecuteInput): Promise<StatementOutcome> {
+    const { state } = input;
+    switch (plan.kind) {
+      case 'wait':
+        await sleep(plan.seconds * 1000, input.signal);
+        return statusOutcome(`waited ${plan.seconds} seconds`, 0x1000);
+      case 'status':
+        return statusOutcome(plan.message, SCL_ID);
+      case 'use':
+        return this.use(plan, state);
+      case 'createDatabase':
+        return this.createDatabase(plan, state);
+      case 'dropDatabase': {
+        const exists = await this.databaseExists(state.conn, plan.name);
+        if (!exists) {
+          if (plan.ifExists) return statusOutcome(`Drop statement executed successfully (${plan.name} already dropped).`, DDL_ID);
+          throw new SnowflakeError('002003', '02000', `SQL compilation error:\nDatabase '${plan.name}' does not exist or not authorized.`);
+        }
+        if (state.names.database === plan.name) {
+          state.names.database = null;
+          state.names.schema = null;
+          await this.applyUse(state);
+        }
+        await state.conn.run(`DETACH ${quoteIdentifier(plan.name)}`);
+        return statusOutcome(`${plan.name} successfully dropped.`, DDL_ID);
+      }
+      case 'createSchema': {
+        await state.conn.run(plan.sql);
+        // Snowflake makes a newly created schema the session's current schema.
+        const db = plan.name.length >= 2 ? plan.name[0]! : state.names.database;
+        const schema = plan.name[plan.name.length - 1]!;
+        if (db) {
+          state.names.database = db;
+          state.names.schema = schema;
+          await this.applyUse(state);
+        }
+        return statusOutcome(`Schema ${schema} successfully created.`, DDL_ID);
+      }
+      case 'show':
+        return this.query(showSql(plan, state.names), [], [], input, 0x1000);
+      case 'describe': {
+        const table = qualifyTable(plan.table, state.names);
+        const out = await this.query(describeSql(table), [], [], input, 0x1000);
+        if (out.rows.total === 0) {
+          throw new SnowflakeError('002003', '42S02', `SQL compilation error:\nTable '${plan.table.join('.')}' does not exist or not authorized.`);
+        }
+        return out;
+      }
+      case 'sql':
+        return this.runSql(plan.sql, input);
+    }
+  }
+
+  private async use(plan: Extract<Plan, { kind: 'use' }>, state: SessionState): Promise<StatementOutcome> {
+    const names = state.names;
+    const [a, b] = plan.name;
+    if (plan.object === 'warehouse') names.warehouse = a ?? null;
+    else if (plan.object === 'role') names.role = a ?? null;
+    else if (plan.object === 'database') {
+      if (!a || !(await this.databaseExists(state.conn, a))) {
+        throw new SnowflakeError('002043', '02000', `SQL compilation error:\nObject does not exist, or operation cannot be performed.`);
+      }
+      names.database = a;
+      names.schema = (await this.schemaExists(state.conn, a, 'PUBLIC')) ? 'PUBLIC' : null;
+      await this.applyUse(state);
+    } else {
+      const database = plan.name.length >= 2 ? a! : names.database;
+      const schema = plan.name.length >= 2 ? b! : a!;
+      if (!database || !(await this.schemaExists(state.conn, database, schema))) {
+        throw new SnowflakeError('002043', '02000', `SQL compilation error:\nObject does not exist, or operation cannot be performed.`);
+      }
+      names.database = database;
+      names.schema = schema;
+      await this.applyUse(state);
+    }
+    return statusOutcome('Statement executed successfully.', SCL_ID);
+  }
+
+  private async createDatabase(plan: Extract<Plan, { kind: 'createDatabase' }>, state: SessionState): Promise<StatementOutcome> {
+    const exists = await this.databaseExists(state.conn, plan.name);
+    if (exists && plan.ifNotExists) return statusOutcome(`${plan.name} already exists, statement succeeded.`, DDL_ID);
+    if (exists && !plan.orReplace) throw new SnowflakeError('002002', '42710', `SQL compilation error:\nObject '${plan.name}' already exists.`);
+    if (exists) {
+      if (state.names.database === plan.name) await state.conn.run('USE memory.main');
+      await state.conn.run(`DETACH ${quoteIdentifier(plan.name)}`);
+    }
+    await state.conn.run(`ATTACH ':memory:' AS ${quoteIdentifier(plan.name)}`);
+    await state.conn.run(`CREATE SCHEMA ${quoteIdentifier(plan.name)}."PUBLIC"`);
+    // Snowflake makes a newly created database current, with its PUBLIC schema.
+    state.names.database = plan.name;
+    state.names.schema = 'PUBLIC';
+    await this.applyUse(state);
+    return statusOutcome(`Database ${plan.name} successfully created.`, DDL_ID);
+  }
+
+  private async runSql(sql: string, input: ExecuteInput): Promise<StatementOutcome> {
+    const rows = bindRows(input.bindings);
+    if (rows.length <= 1) {
+      const [values, types] = rows[0] ?? [[], []];
+      if (input.describeOnly) return this.describeOnly(sql, input);
+      return this.query(sql, values, types, input, undefined);
+    }
+    // Array binds (§4.2): the statement runs once per bound row; DML counts add up.
+    let changed = 0;
+    let last: StatementOutcome | undefined;
+    for (const [values, types] of rows) {
+      if (input.signal.aborted) throw canceledError();
+      last = await this.query(sql, values, types, input, undefined);
+      if (isDmlId(last.statementTypeId)) changed += Number(last.rows.inline[0]?.[0] ?? 0);
+    }
+    if (last && isDmlId(last.statementTypeId)) return dmlOutcome(last.statementTypeId, changed);
+    return last!;
+  }
+
+  private async describeOnly(sql: string, input: ExecuteInput): Promise<StatementOutcome> {
+    const prepared = await input.state.conn.prepare(sql);
+    const rowtype: RowType[] = [];
+    for (let i = 0; i < prepared.columnCount; i++) rowtype.push(columnCodec(prepared.columnName(i), prepared.columnType(i)).rowType);
+    return { rowtype, rows: { inline: [], chunks: [], total: 0 }, statementTypeId: 0x1000 };
+  }
+
+  private async query(sql: string, values: DuckDBValue[], types: DuckDBType[], input: ExecuteInput, forcedTypeId: number | undefined): Promise<StatementOutcome> {
+    const { conn } = input.state;
+    const onAbort = (): void => conn.interrupt();
+    input.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = values.length > 0 ? await conn.stream(sql, values, types) : await conn.stream(sql);
+      const st = result.statementType as number;
+      if (st === DUCK_INSERT || st === DUCK_UPDATE || st === DUCK_DELETE || st === DUCK_MERGE) {
+        const all = await result.getRows();
+        const count = Number(all[0]?.[0] ?? result.rowsChanged ?? 0);
+        return dmlOutcome(dmlTypeId(st), count);
+      }
+      if ((result.returnType as number) !== DUCK_RESULT_QUERY || (forcedTypeId === undefined && !returnsRows(st))) {
+        await result.getRows();
+        return statusOutcome(ddlMessage(sql), st === DUCK_TRANSACTION ? TCL_ID : DDL_ID);
+      }
+      return await this.collect(result, input, forcedTypeId ?? 0x1000);
+    } finally {
+      input.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async collect(result: DuckDBResult, input: ExecuteInput, statementTypeId: number): Promise<StatementOutcome> {
+    const codecs = result.columnNames().map((name, i) => columnCodec(name, result.columnType(i)));
+    const builder = new ResultBuilder(input.chunking);
+    for (;;) {
+      if (input.signal.aborted) throw canceledError();
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const columns = chunk.getColumns();
+      const n = chunk.rowCount;
+      for (let r = 0; r < n; r++) {
+        const row: (string | null)[] = new Array(codecs.length);
+        for (let c = 0; c < codecs.length; c++) row[c] = codecs[c]!.encode(columns[c]![r]!);
+        await builder.add(row);
+      }
+    }
+    return { rowtype: codecs.map((c) => c.rowType), rows: await builder.finish(), statementTypeId };
+  }
+}
+
+// SELECT 1, EXPLAIN 4, PREPARE 6, EXECUTE 8, ANALYZE 12, PRAGMA 17, CALL 19, RELATION 22.
+function returnsRows(st: number): boolean {
+  return st === 1 || st === 4 || st === 8 || st === 17 || st === 19 || st === 22;
+}
+
+function isDmlId(id: number): boolean {
+  return id >= 0x3000 && id < 0x4000;
+}
+
+function dmlTypeId(st: number): number {
+  if (st === DUCK_INSERT) return STATEMENT_TYPE_IDS.insert;
+  if (st === DUCK_UPDATE) return STATEMENT_TYPE_IDS.update;
+  if (st === DUCK_DELETE) return STATEMENT_TYPE_IDS.delete;
+  return STATEMENT_TYPE_IDS.merge;
+}
+
+/** The DML answer: Snowflake's count columns, which getNumUpdatedRows() adds up (§4.6). */
+export function dmlOutcome(statementTypeId: number, count: number): StatementOutcome {
+  const names: Record<number, string[]> = {
+    [STATEMENT_TYPE_IDS.insert]: ['number of rows inserted'],
+    [STATEMENT_TYPE_IDS.update]: ['number of rows updated', 'number of multi-joined rows updated'],
+    [STATEMENT_TYPE_IDS.delete]: ['number of rows deleted'],
+    [STATEMENT_TYPE_IDS.merge]: ['number of rows inserted', 'number of rows updated', 'number of rows deleted'],
+  };
+  const cols = names[statementTypeId] ?? ['number of rows inserted'];
+  const rowtype = cols.map((name) => ({ ...fixedRowType(name) }));
+  const row = cols.map((_n, i) => (i === 0 ? String(count) : '0'));
+  return { rowtype, rows: { inline: [row], chunks: [], total: 1 }, statementTypeId };
+}
+
+function fixedRowType(name: string): RowType {
+  return { name, database: '', schema: '', table: '', nullable: false, byteLength: null, length: null, type: 'fixed', scale: 0, precision: 19, collation: null };
+}
+
+/** A one-row `status` answer, as Snowflake gives for DDL and session commands. */
+export function statusOutcome(message: string, statementTypeId: number): StatementOutcome {
+  const rowtype: RowType[] = [
+    { name: 'status', database: '', schema: '', table: '', nullable: true, byteLength: 16777216, length: 16777216, type: 'text', scale: null, precision: null, collation: null },
+  ];
+  return { rowtype, rows: { inline: [[message]], chunks: [], total: 1 }, statementTypeId };
+}
+
+function ddlMessage(sql: string): string {
+  const m = /^\s*(CREATE|DROP)\s+(?:OR\s+REPLACE\s+)?(?:(?:LOCAL\s+|GLOBAL\s+)?(?:TEMPORARY|TEMP|TRANSIENT|VOLATILE)\s+)?(TABLE|VIEW|SCHEMA|SEQUENCE|MACRO|FUNCTION)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([^\s(]+)/i.exec(sql);
+  if (!m) return 'Statement executed successfully.';
+  const object = m[2]!.toUpperCase();
+  const name = m[3]!.split('.').pop()!.replace(/"/g, '');
+  if (m[1]!.toUpperCase() === 'DROP') return `${name} successfully dropped.`;
+  return `${object[0]}${object.slice(1).toLowerCase()} ${name} successfully created.`;
+}
+
+/** Converts Snowflake bindings (§4.2) into DuckDB values per row (one row unless array binds). */
+export function bindRows(bindings: Record<string, BindValue> | undefined): [DuckDBValue[], DuckDBType[]][] {
+  if (!bindings) return [];
+  const keys = Object.keys(bindings).sort((x, y) => Number(x) - Number(y));
+  if (keys.length === 0) return [];
+  const first = bindings[keys[0]!]!;
+  const rowCount = Array.isArray(first.value) ? first.value.length : 1;
+  const out: [DuckDBValue[], DuckDBType[]][] = [];
+  for (let r = 0; r < rowCount; r++) {
+    const values: DuckDBValue[] = [];
+    const types: DuckDBType[] = [];
+    for (const k of keys) {
+      const b = bindings[k]!;
+      const raw = Array.isArray(b.value) ? (b.value[r] ?? null) : b.value;
+      const [v, t] = bindValue(b.type, raw);
+      values.push(v);
+      types.push(t);
+    }
+    out.push([values, types]);
+  }
+  return out;
+}
+
+function bindValue(type: string, raw: string | null): [DuckDBValue, DuckDBType] {
+  if (raw === null) return [null, VARCHAR];
+  switch (type.toUpperCase()) {
+    case 'FIXED':
+      if (/^-?\d{1,18}$/.test(raw)) return [BigInt(raw), BIGINT];
+      return [raw, VARCHAR];
+    case 'REAL':
+      return [Number(raw), DOUBLE];
+    case 'BOOLEAN':
+      return [raw === 'true' || raw === '1' || raw.toUpperCase() === 'TRUE', BOOLEAN];
+    default:
+      return [raw, VARCHAR];
+  }
+}
+
+/** Sleeps, rejecting with the cancellation error when the signal aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(canceledError());
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(canceledError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Runs a query-request: splits multi-statement text, enforces MULTI_STATEMENT_COUNT (§7), executes
+ * each statement in the session's DuckDB connection, and stores results and errors in the registry.
+ */
+import type { QueryRequest } from '@snowtrail/protocol';
+import { SnowflakeError } from '../errors.js';
+import type { Engine, StatementOutcome } from '../engine/engine.js';
+import { statusOutcome } from '../engine/engine.js';
+import { canceledError, mapDuckDbError } from '../sql/error-map.js';
+import { splitStatements } from '../sql/lexer.js';
+import type { ChunkingOptions } from '../results/result-builder.js';
+import { runInSession, type Session } from '../session/sessions.js';
+import { newChunkSecrets, newQueryId, type QueryRecord, type QueryStore, type StoredResult } from './queries.js';
+
+/** What the runner needs. */
+export interface RunnerDeps {
+  engine: Engine;
+  store: QueryStore;
+  chunking?: ChunkingOptions;
+  now: () => number;
+}
+
+/** Creates and registers a record for a query-request. */
+export function createRecord(deps: RunnerDeps, session: Session, requestId: string | undefined, numberOfBinds: number): QueryRecord {
+  const record: QueryRecord = {
+    id: newQueryId(),
+    ...(requestId ? { requestId } : {}),
+    session,
+    status: 'RUNNING',
+    startedAt: deps.now(),
+    controller: new AbortController(),
+    done: Promise.resolve(),
+    numberOfBinds,
+  };
+  deps.store.add(record);
+  return record;
+}
+
+/** Starts executing the request in the session's queue; `record.done` settles when it ends. */
+export function startQuery(deps: RunnerDeps, record: QueryRecord, body: QueryRequest): void {
+  record.done = runInSession(record.session, () => executeRequest(deps, record, body)).then(
+    () => undefined,
+    (err: unknown) => {
+      deps.store.fail(record, record.controller.signal.aborted ? canceledError() : mapDuckDbError(err), record.controller.signal.aborted);
+    },
+  );
+}
+
+function toResult(outcome: StatementOutcome, session: Session): StoredResult {
+  const { capability, sseKey } = newChunkSecrets();
+  return {
+    rowtype: outcome.rowtype,
+    inline: outcome.rows.inline,
+    chunks: outcome.rows.chunks,
+    total: outcome.rows.total,
+    statementTypeId: outcome.statementTypeId,
+    finalNames: {
+      database: session.names.database,
+      schema: session.names.schema,
+      warehouse: session.names.warehouse,
+      role: session.names.role,
+    },
+    capability,
+    sseKey,
+  };
+}
+
+function desiredStatementCount(body: QueryRequest, session: Session): number {
+  const raw = body.parameters?.MULTI_STATEMENT_COUNT ?? session.parameters.MULTI_STATEMENT_COUNT ?? 1;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 1;
+}
+
+async function executeRequest(deps: RunnerDeps, record: QueryRecord, body: QueryRequest): Promise<void> {
+  const { session } = record;
+  const signal = record.controller.signal;
+  if (signal.aborted) throw canceledError();
+  const statements = splitStatements(body.sqlText ?? '');
+  if (statements.length === 0) throw new SnowflakeError('000900', '42000', 'SQL compilation error:\nEmpty SQL statement.');
+  const desired = desiredStatementCount(body, session);
+  if (desired !== 0 && desired !== statements.length) {
+    throw new SnowflakeError(
+      '000008',
+      '0A000',
+      `Actual statement count ${statements.length} did not match the desired statement count ${desired}.`,
+    );
+  }
+  if (statements.length === 1 && desired <= 1) {
+    const outcome = await deps.engine.execute({
+      state: session,
+      sql: statements[0]!,
+      ...(body.bindings ? { bindings: body.bindings } : {}),
+      ...(body.describeOnly ? { describeOnly: true } : {}),
+      ...(deps.chunking ? { chunking: deps.chunking } : {}),
+      signal,
+    });
+    deps.store.complete(record, toResult(outcome, session));
+    return;
+  }
+  // Multi-statement (§7): each child is its own query, fetched by id; the parent lists their ids.
+  const childIds: string[] = [];
+  const childTypes: number[] = [];
+  for (const sql of statements) {
+    if (signal.aborted) throw canceledError();
+    const child = createRecord(deps, session, undefined, 0);
+    childIds.push(child.id);
+    try {
+      const outcome = await deps.engine.execute({ state: session, sql, ...(deps.chunking ? { chunking: deps.chunking } : {}), signal });
+      deps.store.complete(child, toResult(outcome, session));
+      childTypes.push(outcome.statementTypeId);
+    } catch (err) {
+      const sfErr = signal.aborted ? canceledError() : mapDuckDbError(err);
+      deps.store.fail(child, sfErr, signal.aborted);
+      throw sfErr;
+    }
+  }
+  const parent = toResult(statusOutcome('Multiple statements executed successfully.', 0xa000), session);
+  parent.rowtype[0]!.name = 'multiple statement execution';
+  parent.resultIds = childIds;
+  parent.resultTypes = childTypes;
+  deps.store.complete(record, parent);
+}

@@ -1,0 +1,90 @@
+/**
+ * Accumulates encoded rows into the first inline rows plus gzip-compressed chunks (PROTOCOL.md §6),
+ * so a large result is held compressed, never as a JS array of every row.
+ */
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gzipAsync = promisify(gzip);
+
+/** Thresholds for inline rows and chunk sizes. */
+export interface ChunkingOptions {
+  /** Rows kept inline in `rowset` before chunks start (default 1000). */
+  inlineRows?: number;
+  /** Rows in each chunk (default 20000). */
+  rowsPerChunk?: number;
+  /** Inline bytes (JSON text) after which the remaining rows go to chunks (default 1 MiB). */
+  maxInlineBytes?: number;
+}
+
+/** One stored chunk: its gzip body and the sizes the answer announces. */
+export interface StoredChunk {
+  rowCount: number;
+  uncompressedSize: number;
+  compressedSize: number;
+  body: Buffer;
+}
+
+/** The rows of a finished result. */
+export interface BuiltRows {
+  inline: (string | null)[][];
+  chunks: StoredChunk[];
+  total: number;
+}
+
+/** Resolves chunking defaults. */
+export function resolveChunking(options: ChunkingOptions | undefined): Required<ChunkingOptions> {
+  return {
+    inlineRows: options?.inlineRows ?? 1000,
+    rowsPerChunk: options?.rowsPerChunk ?? 20000,
+    maxInlineBytes: options?.maxInlineBytes ?? 1024 * 1024,
+  };
+}
+
+/** Builds inline rows and chunks from rows added one at a time. */
+export class ResultBuilder {
+  private readonly inline: (string | null)[][] = [];
+  private inlineBytes = 0;
+  private inlineClosed = false;
+  private readonly chunks: StoredChunk[] = [];
+  private parts: string[] = [];
+  private partBytes = 0;
+  private total = 0;
+  private readonly opts: Required<ChunkingOptions>;
+
+  constructor(options?: ChunkingOptions) {
+    this.opts = resolveChunking(options);
+  }
+
+  /** Adds one encoded row; resolves once any full chunk has been compressed. */
+  async add(row: (string | null)[]): Promise<void> {
+    this.total++;
+    const json = JSON.stringify(row);
+    if (!this.inlineClosed && this.inline.length < this.opts.inlineRows && this.inlineBytes + json.length <= this.opts.maxInlineBytes) {
+      this.inline.push(row);
+      this.inlineBytes += json.length;
+      return;
+    }
+    this.inlineClosed = true;
+    this.parts.push(json);
+    this.partBytes += json.length;
+    if (this.parts.length >= this.opts.rowsPerChunk) await this.flush();
+  }
+
+  /** Finishes the result (compresses the last partial chunk). */
+  async finish(): Promise<BuiltRows> {
+    await this.flush();
+    return { inline: this.inline, chunks: this.chunks, total: this.total };
+  }
+
+  private async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    // Chunk bodies are the rows without the outer brackets: `["a"],["b"]` (§6.2).
+    const plain = Buffer.from(this.parts.join(','), 'utf8');
+    const rowCount = this.parts.length;
+    this.parts = [];
+    this.partBytes = 0;
+    const body = await gzipAsync(plain);
+    this.chunks.push({ rowCount, uncompressedSize: plain.length, compressedSize: body.length, body });
+  }
+}

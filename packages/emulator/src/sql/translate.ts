@@ -1,0 +1,376 @@
+/**
+ * Translates one Snowflake statement into what the emulator executes: DuckDB SQL, or a command the
+ * emulator handles itself (USE, SHOW, DESCRIBE, CREATE DATABASE, SYSTEM$WAIT, accepted no-ops).
+ * Pure: takes the session's names, returns a plan.
+ */
+import { isSignificant, quoteIdentifier, quoteLiteral, tokenize, unquoteIdentifier, unquoteString, type Token } from './lexer.js';
+
+/** Session names the translation needs (CURRENT_* functions, unqualified SHOW/DESCRIBE). */
+export interface SessionNames {
+  warehouse: string | null;
+  database: string | null;
+  schema: string | null;
+  role: string | null;
+  user: string;
+  account: string;
+  sessionId: string;
+}
+
+/** A name split into its parts, each already resolved for case (unquoted → upper case). */
+export type ObjectName = string[];
+
+/** What the engine does with one statement. */
+export type Plan =
+  | { kind: 'sql'; sql: string }
+  | { kind: 'use'; object: 'warehouse' | 'database' | 'schema' | 'role'; name: ObjectName }
+  | { kind: 'wait'; seconds: number }
+  | { kind: 'status'; message: string }
+  | { kind: 'createDatabase'; name: string; orReplace: boolean; ifNotExists: boolean }
+  | { kind: 'dropDatabase'; name: string; ifExists: boolean }
+  | { kind: 'createSchema'; sql: string; name: ObjectName }
+  | { kind: 'show'; object: 'tables' | 'views' | 'schemas' | 'databases' | 'columns' | 'warehouses' | 'objects'; like?: string; scope?: ObjectName; scopeKind?: 'database' | 'schema' | 'table' | 'account' }
+  | { kind: 'describe'; table: ObjectName };
+
+const SESSION_FUNCTIONS = new Set([
+  'CURRENT_WAREHOUSE',
+  'CURRENT_DATABASE',
+  'CURRENT_SCHEMA',
+  'CURRENT_ROLE',
+  'CURRENT_USER',
+  'CURRENT_ACCOUNT',
+  'CURRENT_ACCOUNT_NAME',
+  'CURRENT_SESSION',
+  'CURRENT_REGION',
+  'CURRENT_VERSION',
+  'CURRENT_CLIENT',
+  'CURRENT_ORGANIZATION_NAME',
+  'CURRENT_SECONDARY_ROLES',
+]);
+
+/** Snowflake functions with a DuckDB equivalent under another name. */
+const FUNCTION_RENAMES: Record<string, string> = {
+  PARSE_JSON: 'JSON',
+  TO_VARIANT: 'TO_JSON',
+  TO_OBJECT: 'TO_JSON',
+  TO_ARRAY: 'TO_JSON',
+  ARRAY_CONSTRUCT: 'JSON_ARRAY',
+  OBJECT_CONSTRUCT: 'JSON_OBJECT',
+  ARRAY_SIZE: 'JSON_ARRAY_LENGTH',
+  IFF: 'IF',
+  NVL: 'COALESCE',
+  LEN: 'LENGTH',
+  SYSDATE: 'NOW',
+  GETDATE: 'NOW',
+  CHARINDEX: 'INSTR',
+};
+
+/** Niladic Snowflake functions written with parentheses that DuckDB spells as keywords. */
+const KEYWORD_FUNCTIONS = new Set(['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LOCALTIME']);
+
+/** Snowflake type names → DuckDB types (only rewritten in a type position). */
+const TYPE_RENAMES: Record<string, string> = {
+  TIMESTAMP_NTZ: 'TIMESTAMP',
+  DATETIME: 'TIMESTAMP',
+  TIMESTAMP_LTZ: 'TIMESTAMPTZ',
+  TIMESTAMP_TZ: 'TIMESTAMPTZ',
+  VARIANT: 'JSON',
+  OBJECT: 'JSON',
+  ARRAY: 'JSON',
+  STRING: 'VARCHAR',
+  TEXT: 'VARCHAR',
+  CHARACTER: 'VARCHAR',
+  BINARY: 'BLOB',
+  VARBINARY: 'BLOB',
+  FLOAT: 'DOUBLE',
+  FLOAT4: 'DOUBLE',
+  FLOAT8: 'DOUBLE',
+  REAL: 'DOUBLE',
+  'DOUBLE PRECISION': 'DOUBLE',
+  INT: 'BIGINT',
+  INTEGER: 'BIGINT',
+  SMALLINT: 'BIGINT',
+  TINYINT: 'BIGINT',
+  BYTEINT: 'BIGINT',
+};
+
+/** Types whose bare spelling means NUMBER(38,0) in Snowflake (DuckDB's default is DECIMAL(18,3)). */
+const NUMBER_TYPES = new Set(['NUMBER', 'NUMERIC', 'DECIMAL']);
+
+const NOT_AN_IDENTIFIER = new Set([
+  'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'BY', 'ON', 'AS', 'TABLE', 'CREATE', 'ALTER', 'ADD', 'COLUMN', 'REPLACE',
+  'IF', 'EXISTS', 'SET', 'INTO', 'VALUES', 'NULL', 'DEFAULT', 'PRIMARY', 'KEY', 'UNIQUE', 'REFERENCES', 'CHECK', 'CONSTRAINT',
+  'TEMPORARY', 'TEMP', 'TRANSIENT', 'VOLATILE', 'VIEW', 'MODIFY', 'TYPE', 'DATA', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'IS', 'IN',
+]);
+
+/** Plans one statement (already split, no trailing semicolon). */
+export function planStatement(sql: string, names: SessionNames): Plan {
+  const tokens = tokenize(sql);
+  const sig = tokens.filter(isSignificant);
+  const words = sig.map((t) => (t.kind === 'word' ? t.text.toUpperCase() : t.text));
+  const head = words.slice(0, 4);
+
+  const wait = /^\s*(?:SELECT|CALL)\s+SYSTEM\$WAIT\s*\(\s*([0-9.]+)\s*(?:,\s*'(\w+)'\s*)?\)\s*;?\s*$/i.exec(sql);
+  if (wait) return { kind: 'wait', seconds: Number(wait[1]) * unitSeconds(wait[2]) };
+
+  if (head[0] === 'USE') return planUse(sig.slice(1));
+  if (head[0] === 'SHOW') return planShow(sig.slice(1));
+  if ((head[0] === 'DESCRIBE' || head[0] === 'DESC') && (head[1] === 'TABLE' || head[1] === 'VIEW')) {
+    return { kind: 'describe', table: readName(sig, 2).name };
+  }
+  if ((head[0] === 'DESCRIBE' || head[0] === 'DESC') && sig[1] && (sig[1].kind === 'word' || sig[1].kind === 'quoted') && head[1] !== 'SELECT') {
+    return { kind: 'describe', table: readName(sig, 1).name };
+  }
+  if (head[0] === 'CREATE' || head[0] === 'DROP') {
+    const db = planDatabaseDdl(words, sig);
+    if (db) return db;
+  }
+  if (head[0] === 'ALTER' && (head[1] === 'SESSION' || head[1] === 'WAREHOUSE' || head[1] === 'USER' || head[1] === 'ACCOUNT')) {
+    return { kind: 'status', message: 'Statement executed successfully.' };
+  }
+  if ((head[0] === 'CREATE' || head[0] === 'DROP') && (words.includes('WAREHOUSE') || words.includes('ROLE') || words.includes('USER'))) {
+    const obj = words.find((w) => w === 'WAREHOUSE' || w === 'ROLE' || w === 'USER')!;
+    return { kind: 'status', message: `${obj[0]}${obj.slice(1).toLowerCase()} successfully ${head[0] === 'CREATE' ? 'created' : 'dropped'}.` };
+  }
+  if (head[0] === 'GRANT' || head[0] === 'REVOKE') return { kind: 'status', message: 'Statement executed successfully.' };
+
+  const translated = translateTokens(tokens, names, head[0] === 'CREATE' || head[0] === 'ALTER');
+  if (head[0] === 'CREATE' && words.includes('SCHEMA') && words.indexOf('SCHEMA') <= 4) {
+    let idx = sig.findIndex((t) => t.kind === 'word' && t.text.toUpperCase() === 'SCHEMA') + 1;
+    while (sig[idx] && ['IF', 'NOT', 'EXISTS'].includes(sig[idx]!.text.toUpperCase())) idx++;
+    return { kind: 'createSchema', sql: translated, name: readName(sig, idx).name };
+  }
+  return { kind: 'sql', sql: translated };
+}
+
+function unitSeconds(unit: string | undefined): number {
+  switch ((unit ?? 'SECONDS').toUpperCase()) {
+    case 'MILLISECONDS':
+      return 0.001;
+    case 'MINUTES':
+      return 60;
+    case 'HOURS':
+      return 3600;
+    default:
+      return 1;
+  }
+}
+
+/** Resolves one identifier token: unquoted → upper case, quoted → as written. */
+export function identifierValue(t: Token): string {
+  if (t.kind === 'quoted') return unquoteIdentifier(t.text);
+  if (t.kind === 'string') return unquoteString(t.text);
+  return t.text.toUpperCase();
+}
+
+/** Reads a dotted name starting at sig[index]; returns its parts and the index after it. */
+function readName(sig: Token[], index: number): { name: ObjectName; next: number } {
+  const parts: string[] = [];
+  let i = index;
+  while (sig[i] && (sig[i]!.kind === 'word' || sig[i]!.kind === 'quoted')) {
+    parts.push(identifierValue(sig[i]!));
+    if (sig[i + 1]?.text === '.') i += 2;
+    else {
+      i += 1;
+      break;
+    }
+  }
+  return { name: parts, next: i };
+}
+
+/** Parses an identifier string such as `db.schema."Tbl"` (IDENTIFIER('...'), USE targets). */
+export function parseObjectName(text: string): ObjectName {
+  return readName(tokenize(text).filter(isSignificant), 0).name;
+}
+
+function planUse(rest: Token[]): Plan {
+  const first = rest[0]?.kind === 'word' ? rest[0].text.toUpperCase() : undefined;
+  const objects = ['WAREHOUSE', 'DATABASE', 'SCHEMA', 'ROLE'] as const;
+  const object = objects.find((o) => o === first);
+  if (object) return { kind: 'use', object: object.toLowerCase() as Lowercase<typeof object>, name: readName(rest, 1).name };
+  if (first === 'SECONDARY') return { kind: 'status', message: 'Statement executed successfully.' };
+  const name = readName(rest, 0).name;
+  // `USE x` is USE DATABASE; `USE x.y` is USE SCHEMA (Snowflake docs, USE <object>).
+  return { kind: 'use', object: name.length > 1 ? 'schema' : 'database', name };
+}
+
+function planShow(rest: Token[]): Plan {
+  let i = 0;
+  const word = (k: number): string | undefined => (rest[k] && rest[k]!.kind === 'word' ? rest[k]!.text.toUpperCase() : undefined);
+  if (word(i) === 'TERSE') i++;
+  const what = word(i);
+  i++;
+  const map: Record<string, Extract<Plan, { kind: 'show' }>['object']> = {
+    TABLES: 'tables',
+    VIEWS: 'views',
+    SCHEMAS: 'schemas',
+    DATABASES: 'databases',
+    COLUMNS: 'columns',
+    WAREHOUSES: 'warehouses',
+    OBJECTS: 'objects',
+  };
+  const object = what ? map[what] : undefined;
+  if (!object) return { kind: 'status', message: 'Statement executed successfully.' };
+  const plan: Extract<Plan, { kind: 'show' }> = { kind: 'show', object };
+  if (word(i) === 'LIKE' && rest[i + 1]?.kind === 'string') {
+    plan.like = unquoteString(rest[i + 1]!.text);
+    i += 2;
+  }
+  if (word(i) === 'IN') {
+    i++;
+    const kind = word(i);
+    if (kind === 'ACCOUNT') plan.scopeKind = 'account';
+    else {
+      if (kind === 'DATABASE' || kind === 'SCHEMA' || kind === 'TABLE' || kind === 'VIEW') {
+        plan.scopeKind = kind === 'VIEW' ? 'table' : (kind.toLowerCase() as 'database' | 'schema' | 'table');
+        i++;
+      }
+      const { name } = readName(rest, i);
+      plan.scope = name;
+      if (!plan.scopeKind) plan.scopeKind = object === 'columns' ? 'table' : name.length >= 2 ? 'schema' : object === 'schemas' ? 'database' : 'schema';
+    }
+  }
+  return plan;
+}
+
+function planDatabaseDdl(words: string[], sig: Token[]): Plan | undefined {
+  let i = 1;
+  let orReplace = false;
+  if (words[0] === 'CREATE' && words[1] === 'OR' && words[2] === 'REPLACE') {
+    orReplace = true;
+    i = 3;
+  }
+  if (words[i] === 'TRANSIENT') i++;
+  if (words[i] !== 'DATABASE') return undefined;
+  i++;
+  let ifNotExists = false;
+  let ifExists = false;
+  if (words[i] === 'IF' && words[i + 1] === 'NOT' && words[i + 2] === 'EXISTS') {
+    ifNotExists = true;
+    i += 3;
+  } else if (words[i] === 'IF' && words[i + 1] === 'EXISTS') {
+    ifExists = true;
+    i += 2;
+  }
+  const name = readName(sig, i).name[0];
+  if (!name) return undefined;
+  return words[0] === 'CREATE' ? { kind: 'createDatabase', name, orReplace, ifNotExists } : { kind: 'dropDatabase', name, ifExists };
+}
+
+function sessionValue(fn: string, names: SessionNames): string | null {
+  switch (fn) {
+    case 'CURRENT_WAREHOUSE':
+      return names.warehouse;
+    case 'CURRENT_DATABASE':
+      return names.database;
+    case 'CURRENT_SCHEMA':
+      return names.schema;
+    case 'CURRENT_ROLE':
+      return names.role;
+    case 'CURRENT_USER':
+      return names.user;
+    case 'CURRENT_ACCOUNT':
+    case 'CURRENT_ACCOUNT_NAME':
+      return names.account;
+    case 'CURRENT_SESSION':
+      return names.sessionId;
+    case 'CURRENT_REGION':
+      return 'LOCAL_EMULATOR';
+    case 'CURRENT_VERSION':
+      return '8.48.0';
+    case 'CURRENT_CLIENT':
+      return 'snowtrail-emulator';
+    case 'CURRENT_ORGANIZATION_NAME':
+      return names.account.split('-')[0] ?? names.account;
+    case 'CURRENT_SECONDARY_ROLES':
+      return '{"roles":"","value":""}';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Rewrites the tokens of a DuckDB-bound statement: upper-cases unquoted identifiers (Snowflake
+ * resolves them upper case, so answers name columns in upper case), replaces CURRENT_* functions
+ * with the session's values, renames functions and types, turns `:1` binds into `$1`, resolves
+ * IDENTIFIER('...') and re-quotes strings that use backslash escapes.
+ */
+export function translateTokens(tokens: Token[], names: SessionNames, isDdl: boolean): string {
+  const out: string[] = [];
+  const sigIdx = tokens.map((t, i) => (isSignificant(t) ? i : -1)).filter((i) => i >= 0);
+  const parenFns: string[] = [];
+  let prevSig: Token | undefined;
+  let prevPrevSig: Token | undefined;
+  const nextSig = (i: number, k = 1): Token | undefined => {
+    const pos = sigIdx.indexOf(i);
+    const j = sigIdx[pos + k];
+    return j === undefined ? undefined : tokens[j];
+  };
+  const skipUntil = new Set<number>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (skipUntil.has(i)) continue;
+    const t = tokens[i]!;
+    let text = t.text;
+    if (t.kind === 'word') {
+      const upper = t.text.toUpperCase();
+      const n1 = nextSig(i);
+      const n2 = nextSig(i, 2);
+      const isCall = n1?.text === '(' && n2?.text === ')';
+      const afterDot = prevSig?.text === '.';
+      if (!afterDot && SESSION_FUNCTIONS.has(upper) && (isCall || upper === 'CURRENT_USER' || upper === 'CURRENT_ROLE')) {
+        const v = sessionValue(upper, names);
+        text = v === null ? 'CAST(NULL AS VARCHAR)' : quoteLiteral(v);
+        if (isCall) skipTokensThrough(tokens, sigIdx, i, 2, skipUntil);
+      } else if (!afterDot && KEYWORD_FUNCTIONS.has(upper) && isCall) {
+        text = upper;
+        skipTokensThrough(tokens, sigIdx, i, 2, skipUntil);
+      } else if (!afterDot && upper === 'IDENTIFIER' && n1?.text === '(' && n2?.kind === 'string' && nextSig(i, 3)?.text === ')') {
+        text = parseObjectName(unquoteString(n2.text)).map(quoteIdentifier).join('.');
+        skipTokensThrough(tokens, sigIdx, i, 3, skipUntil);
+      } else if (!afterDot && n1?.text === '(' && FUNCTION_RENAMES[upper]) {
+        text = FUNCTION_RENAMES[upper]!;
+      } else if (isTypePosition(prevSig, prevPrevSig, parenFns, isDdl)) {
+        text = translateType(upper, n1, tokens[i + 1]);
+      } else {
+        text = upper;
+      }
+    } else if (t.kind === 'param' && t.text.startsWith(':')) {
+      text = `$${t.text.slice(1)}`;
+    } else if (t.kind === 'string' && (t.text.includes('\\') || t.text.startsWith('$$'))) {
+      text = quoteLiteral(unquoteString(t.text));
+    }
+    if (t.kind === 'punct' && t.text === '(') parenFns.push(prevSig?.kind === 'word' ? prevSig.text.toUpperCase() : '');
+    if (t.kind === 'punct' && t.text === ')') parenFns.pop();
+    out.push(text);
+    if (isSignificant(t)) {
+      prevPrevSig = prevSig;
+      prevSig = t;
+    }
+  }
+  return out.join('');
+}
+
+function skipTokensThrough(tokens: Token[], sigIdx: number[], i: number, count: number, skip: Set<number>): void {
+  const pos = sigIdx.indexOf(i);
+  const last = sigIdx[pos + count]!;
+  for (let k = i + 1; k <= last; k++) skip.add(k);
+  void tokens;
+}
+
+function isTypePosition(prev: Token | undefined, prevPrev: Token | undefined, parenFns: string[], isDdl: boolean): boolean {
+  if (!prev) return false;
+  if (prev.text === '::') return true;
+  const inner = parenFns[parenFns.length - 1];
+  if (prev.kind === 'word' && prev.text.toUpperCase() === 'AS' && (inner === 'CAST' || inner === 'TRY_CAST')) return true;
+  if (!isDdl) return false;
+  // Column definition: `<name> <type>` right after `(` or `,` (CREATE TABLE, ALTER TABLE ADD COLUMN).
+  const prevIsName = prev.kind === 'quoted' || (prev.kind === 'word' && !NOT_AN_IDENTIFIER.has(prev.text.toUpperCase()));
+  if (!prevIsName) return false;
+  const pp = prevPrev?.text.toUpperCase();
+  return pp === '(' || pp === ',' || pp === 'COLUMN' || pp === 'ADD';
+}
+
+function translateType(upper: string, next: Token | undefined, immediateNext: Token | undefined): string {
+  if (NUMBER_TYPES.has(upper)) return next?.text === '(' ? 'DECIMAL' : 'DECIMAL(38,0)';
+  if (upper === 'ARRAY' && (immediateNext?.text === '[' || next?.text === '(')) return upper;
+  return TYPE_RENAMES[upper] ?? upper;
+}

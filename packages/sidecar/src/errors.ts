@@ -11,7 +11,6 @@ export const SIDECAR_ERRORS = {
   upstreamUnreachable: 'SNOWTRAIL_ERR_SIDECAR_UPSTREAM_UNREACHABLE',
   upstreamBadAnswer: 'SNOWTRAIL_ERR_SIDECAR_UPSTREAM_BAD_ANSWER',
   answerTooLarge: 'SNOWTRAIL_ERR_SIDECAR_ANSWER_TOO_LARGE',
-  recorderMissing: 'SNOWTRAIL_ERR_SIDECAR_RECORDER_MISSING',
 } as const;
 
 /** A sidecar failure with a stable code. */

@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { classifySql, decide, type ClassifiedStatement, type Decision } from '@snowtrail/policy';
+import { decodeJsonBody, formatSnowflakeToken, type QueryRequest } from '@snowtrail/protocol';
+import type { QueryStartInfo } from '@snowtrail/recording';
+import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
+import { sendSnowflakeError } from './http-io.js';
+import type { ProxyContext, StatementState } from './proxy-context.js';
+import { deliverAnswer } from './deliver-answer.js';
+import { checkPinnedSwitch } from './session-context.js';
+import type { SessionEntry } from './session-table.js';
+import { forwardableHeaders } from './upstream-client.js';
+import { answerUpstreamFailure } from './upstream-failure.js';
+
+/** The `class` label of a statement request: its class, or MULTI_STATEMENT for several. */
+export function statementLabel(statements: readonly ClassifiedStatement[], decision?: Decision): string {
+  if (decision?.action === 'deny' && decision.statementIndex !== undefined) return statements[decision.statementIndex]?.class ?? 'OTHER';
+  if (statements.length === 1) return statements[0]!.class;
+  return statements.length === 0 ? 'OTHER' : 'MULTI_STATEMENT';
+}
+
+/** Applies the statement policy plus the sidecar's pinned-context guard; never throws. */
+export function decideStatements(ctx: ProxyContext, sqlText: string, entry: SessionEntry): { statements: ClassifiedStatement[]; decision: Decision } {
+  const cfg = ctx.config();
+  let statements: ClassifiedStatement[];
+  try {
+    statements = classifySql(sqlText, { ...(entry.context.database ? { database: entry.context.database } : {}), ...(entry.context.schema ? { schema: entry.context.schema } : {}) });
+  } catch (err) {
+    ctx.logger.warn({ err }, 'statement could not be classified; denied');
+    return { statements: [], decision: { action: 'deny', reasonKey: 'unclassifiable', reason: 'the statement could not be classified' } };
+  }
+  for (let i = 0; i < statements.length; i++) {
+    const refusal = checkPinnedSwitch(statements[i]!.text, { role: cfg.upstream.role, warehouse: cfg.upstream.warehouse });
+    if (refusal) return { statements, decision: { action: 'deny', reasonKey: 'context_pinned', reason: refusal, statementIndex: i } };
+  }
+  return { statements, decision: decide(statements, cfg.policy) };
+}
+
+/** A denial's message, as Snowflake words access-control errors (§12.2). */
+function denialMessage(d: Decision): string {
+  return `SQL access control error: ${d.reason}${d.rule ? ` (rule ${d.rule})` : ''}`;
+}
+
+/**
+ * `POST /queries/v1/query-request`: classify and decide; deny → 003001 never forwarded; otherwise
+ * record the statement (durably, in required mode) before forwarding, then deliver the answer.
+ */
+export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer, entry: SessionEntry): Promise<number> {
+  const cfg = ctx.config();
+  let body: QueryRequest | undefined;
+  let wasGzip = false;
+  try {
+    const d = decodeJsonBody<QueryRequest>(raw, cfg.listen.maxRequestBytes);
+    body = d.value;
+    wasGzip = d.wasGzip;
+  } catch (err) {
+    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.requestInvalid, message: `snowtrail: ${(err as Error).message}`, sqlState: SIDECAR_SQL_STATES.requestInvalid }, ctx.metrics);
+    return 0;
+  }
+  if (!body || typeof body.sqlText !== 'string') {
+    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.requestInvalid, message: 'snowtrail: query-request without sqlText', sqlState: SIDECAR_SQL_STATES.requestInvalid }, ctx.metrics);
+    return 0;
+  }
+  const requestId = url.searchParams.get('requestId') ?? randomUUID();
+  const { statements, decision } = decideStatements(ctx, body.sqlText, entry);
+  const label = statementLabel(statements, decision);
+  const info: QueryStartInfo = {
+    requestId,
+    sqlText: body.sqlText,
+    ...(body.bindings !== undefined ? { bindings: body.bindings } : {}),
+    ...(body.parameters !== undefined ? { parameters: body.parameters } : {}),
+    ...(body.bindStage !== undefined ? { bindStage: body.bindStage } : {}),
+    ...(body.asyncExec !== undefined ? { asyncExec: body.asyncExec } : {}),
+    statements: statements.map((s) => ({ class: s.class, reads: s.reads, writes: s.writes })),
+    decision: decision.action,
+    ...(decision.rule ? { rule: decision.rule } : {}),
+    reason: decision.reason,
+  };
+  const log = ctx.logger.child({ session: entry.id, requestId });
+
+  if (decision.action === 'deny') {
+    ctx.metrics.statements.inc({ outcome: 'denied', class: label });
+    log.info({ class: label, reason: decision.reasonKey }, 'statement denied');
+    try {
+      await entry.recording?.queryDenied(info);
+    } catch (err) {
+      log.warn({ err }, 'denial could not be recorded');
+    }
+    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.statementDenied, message: denialMessage(decision), sqlState: SIDECAR_SQL_STATES.accessControl, queryId: randomUUID() }, ctx.metrics);
+    return 0;
+  }
+
+  // A re-send with the same requestId (after a 390112 renewal, §8.2) continues the same statement.
+  let state = entry.queries.get(requestId) as StatementState | undefined;
+  if (!state) {
+    state = { requestId, ended: false, recording: entry.recording, statementClass: label, useText: statements.length === 1 && statements[0]!.class === 'USE' ? statements[0]!.text : undefined };
+    try {
+      await entry.recording?.queryStarted(info);
+    } catch (err) {
+      ctx.metrics.statements.inc({ outcome: 'refused', class: label });
+      log.warn({ err }, 'statement refused: recording unavailable');
+      sendSnowflakeError(res, { code: SIDECAR_SF_CODES.recordingUnavailable, message: 'snowtrail: the statement was not run because it cannot be recorded right now (recording unavailable); try again later', sqlState: SIDECAR_SQL_STATES.recordingUnavailable }, ctx.metrics);
+      return 0;
+    }
+    entry.queries.set(requestId, state);
+  }
+
+  const headers: Record<string, string> = { ...forwardableHeaders(req.headers), authorization: formatSnowflakeToken(entry.realSessionToken), 'content-type': 'application/json' };
+  delete headers['accept-encoding'];
+  if (wasGzip) headers['content-encoding'] = 'gzip';
+  else delete headers['content-encoding'];
+  let answer;
+  try {
+    answer = await ctx.upstream.buffered({ method: 'POST', path: url.pathname + url.search, headers, body: raw });
+  } catch (err) {
+    if (!state.counted) ctx.metrics.statements.inc({ outcome: 'failed', class: label });
+    entry.queries.delete(requestId);
+    state.ended = true;
+    entry.recording?.queryEnded({ requestId, status: 'failed', errorCode: SIDECAR_SF_CODES.upstreamUnavailable }).catch(() => undefined);
+    answerUpstreamFailure(ctx, res, err, 'queryRequest');
+    return 0;
+  }
+  ctx.metrics.upstreamDuration.observe({ endpoint: 'queryRequest' }, answer.elapsed);
+  await deliverAnswer(ctx, req, res, answer, entry, state);
+  return answer.elapsed;
+}

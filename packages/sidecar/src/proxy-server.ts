@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { matchEndpoint, parseSnowflakeToken, type EndpointName } from '@snowtrail/protocol';
+import { CHUNK_PATH_PREFIX } from './chunk-registry.js';
+import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
+import { handleChunk } from './handle-chunk.js';
+import { handleLogin } from './handle-login.js';
+import { handlePassthrough } from './handle-passthrough.js';
+import { handleQueryRequest } from './handle-query.js';
+import { handleResult } from './handle-result.js';
+import { handleTokenRequest } from './handle-token.js';
+import { readRequestBody, sendSnowflakeError } from './http-io.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { SessionEntry } from './session-table.js';
+
+/** Ends a session: recording closed, handles and capabilities dropped, gauge updated. */
+export async function endSession(ctx: ProxyContext, entry: SessionEntry, reason: 'client_logout' | 'expired' | 'shutdown'): Promise<void> {
+  ctx.sessions.remove(entry);
+  ctx.chunks.dropSession(entry);
+  ctx.knownQueries.dropSession(entry);
+  ctx.metrics.activeSessions.set(ctx.sessions.size);
+  try {
+    await entry.recording?.end(reason);
+  } catch (err) {
+    ctx.logger.warn({ err, session: entry.id }, 'session end not recorded');
+  }
+  ctx.logger.info({ session: entry.id, reason }, 'session closed');
+}
+
+/** Endpoints that run under a session handle. */
+const SESSION_ENDPOINTS = new Set<EndpointName>(['queryRequest', 'queryResult', 'monitoring', 'abortByQueryId', 'abortByRequestId', 'heartbeat', 'session', 'telemetry']);
+
+async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<{ endpoint: EndpointName; upstreamSeconds: number }> {
+  const url = new URL(req.url ?? '/', 'http://sidecar');
+  if (req.method === 'GET' && url.pathname.startsWith(CHUNK_PATH_PREFIX)) {
+    return { endpoint: 'chunk', upstreamSeconds: await handleChunk(ctx, req, res, url.pathname.slice(CHUNK_PATH_PREFIX.length)) };
+  }
+  const { name, queryId } = matchEndpoint(req.method ?? 'GET', url.pathname);
+  const raw = await readRequestBody(req, ctx.config().listen.maxRequestBytes);
+  ctx.metrics.clientBytes.inc({ direction: 'in' }, raw.length);
+  if (name === 'login') return { endpoint: name, upstreamSeconds: await handleLogin(ctx, req, res, url, raw) };
+  if (name === 'tokenRequest') return { endpoint: name, upstreamSeconds: await handleTokenRequest(ctx, req, res, url, raw) };
+  if (!SESSION_ENDPOINTS.has(name)) {
+    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.endpointNotSupported, message: `snowtrail: ${req.method} ${url.pathname} is not supported through the sidecar`, sqlState: SIDECAR_SQL_STATES.endpointNotSupported }, ctx.metrics);
+    return { endpoint: 'unknown', upstreamSeconds: 0 };
+  }
+  const entry = ctx.sessions.bySessionHandle(parseSnowflakeToken(req.headers.authorization), ctx.now());
+  if (!entry) {
+    // What Snowflake answers for a token it does not know; real tokens are never accepted here.
+    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.sessionTokenInvalid, message: 'Session token is invalid or expired; log in again.', sqlState: SIDECAR_SQL_STATES.connection }, ctx.metrics);
+    return { endpoint: name, upstreamSeconds: 0 };
+  }
+  if (name === 'queryRequest') return { endpoint: name, upstreamSeconds: await handleQueryRequest(ctx, req, res, url, raw, entry) };
+  if (name === 'queryResult') return { endpoint: name, upstreamSeconds: await handleResult(ctx, req, res, url, entry, queryId!) };
+  const upstreamSeconds = await handlePassthrough(ctx, req, res, url, raw, entry, name, queryId);
+  if (name === 'session' && url.searchParams.get('delete') === 'true') await endSession(ctx, entry, 'client_logout');
+  return { endpoint: name, upstreamSeconds };
+}
+
+/**
+ * The driver-facing request handler: routes, measures the time the sidecar adds, and turns any
+ * unexpected failure into a 200 Snowflake error (never a 5xx).
+ */
+export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = performance.now();
+    route(ctx, req, res)
+      .then(({ endpoint, upstreamSeconds }) => {
+        const total = (performance.now() - started) / 1000;
+        if (endpoint !== 'chunk') ctx.metrics.addedLatency.observe({ endpoint }, Math.max(0, total - upstreamSeconds));
+      })
+      .catch((err: unknown) => {
+        const e = err as { code?: string; message?: string };
+        const gone = e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE';
+        if (gone) ctx.logger.debug({ err }, 'client went away');
+        else ctx.logger.error({ err }, 'request failed');
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const tooLarge = e.code === 'SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE';
+        sendSnowflakeError(
+          res,
+          tooLarge
+            ? { code: SIDECAR_SF_CODES.requestInvalid, message: `snowtrail: ${e.message}`, sqlState: '54000' }
+            : { code: SIDECAR_SF_CODES.upstreamUnavailable, message: `snowtrail: internal error handling the request (${e.message ?? 'unknown'}); see the sidecar's log`, sqlState: 'XX000' },
+          ctx.metrics,
+        );
+      });
+  };
+}

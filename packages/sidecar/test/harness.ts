@@ -1,0 +1,158 @@
+/**
+ * Integration harness: a local token issuer (kube-apiserver claims), the DuckDB emulator as
+ * Snowflake, the sidecar between them, and the official snowflake-sdk driver as the client.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import snowflake from 'snowflake-sdk';
+import { validateSidecarConfig, type SidecarConfig } from '@snowtrail/config';
+import { startTokenIssuer, type MintClaims, type TokenIssuerHandle } from '@snowtrail/devkit';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '@snowtrail/emulator';
+import type { Recorder } from '@snowtrail/recording';
+import { startSidecar, type SidecarHandle } from '../src/index.js';
+import { createMemoryRecorder, type MemoryRecorder } from './memory-recorder.js';
+
+snowflake.configure({ logLevel: 'OFF' });
+
+/** A snowflake-sdk connection. */
+export type Connection = ReturnType<typeof snowflake.createConnection>;
+/** A snowflake-sdk statement. */
+export type Statement = ReturnType<Connection['execute']>;
+
+/** The pod the sidecar believes it runs in. */
+export const POD_UID = '6f1c1a52-9a43-4d0e-b7a1-0c2f3e4d5a6b';
+/** The projected-token claims of the pipeline pod. */
+export const POD_CLAIMS: MintClaims = { namespace: 'pipelines', podName: 'etl-7d9f-abcde', podUid: POD_UID, serviceAccount: 'etl', nodeName: 'node-1' };
+
+/** What a test can change. */
+export interface StackOptions {
+  emulator?: Partial<EmulatorOptions>;
+  /** Deep-merged over the default config input before validation. */
+  config?: (input: Record<string, unknown>) => void;
+  recorder?: Recorder;
+  configPath?: boolean;
+}
+
+/** A running stack. */
+export interface Stack {
+  dir: string;
+  issuer: TokenIssuerHandle;
+  emulator: EmulatorHandle;
+  sidecar: SidecarHandle;
+  recorder: Recorder;
+  memory: MemoryRecorder | undefined;
+  registry: Registry;
+  config: SidecarConfig;
+  configFile: string;
+  mint(over?: Partial<MintClaims>): Promise<string>;
+  connect(options?: Record<string, unknown>): Promise<Connection>;
+  close(): Promise<void>;
+}
+
+/** Starts issuer, emulator and sidecar wired together. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dir = await mkdtemp(join(tmpdir(), 'snowtrail-sidecar-'));
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = join(dir, 'snowflake-key.p8');
+  await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
+  const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const signingFile = join(dir, 'signing.pem');
+  await writeFile(signingFile, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  const issuer = await startTokenIssuer();
+  const emulator = await startEmulator({
+    account: 'SNOWTRAIL',
+    users: [{ name: 'SVC_ETL', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
+    initSql: 'CREATE SCHEMA IF NOT EXISTS PUBLIC; CREATE TABLE orders (id INTEGER, amount DOUBLE, region VARCHAR); INSERT INTO orders VALUES (1, 10.5, \'eu\'), (2, 20.25, \'us\'), (3, 5.0, \'eu\');',
+    ...options.emulator,
+  });
+  const input: Record<string, unknown> = {
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    identity: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, podUid: POD_UID, allowedSubjects: ['system:serviceaccount:pipelines:etl'], clockSkewSeconds: 5 },
+    upstream: { url: emulator.url, account: 'SNOWTRAIL', user: 'SVC_ETL', auth: { type: 'keypair', privateKeyFile: keyFile } },
+    policy: { name: 'etl', generation: 1, defaultAction: 'allow', statements: [], limits: {} },
+    recording: { spoolDir: join(dir, 'spool'), store: { type: 'dir', path: join(dir, 'store') }, signing: { keyFile: signingFile }, flush: { intervalSeconds: 1 } },
+    logLevel: 'silent',
+  };
+  options.config?.(input);
+  const config = validateSidecarConfig(input);
+  const configFile = join(dir, 'config.yaml');
+  await writeFile(configFile, JSON.stringify(input, null, 2));
+  const memory = options.recorder ? undefined : createMemoryRecorder();
+  const recorder = options.recorder ?? memory!;
+  const registry = new Registry();
+  const sidecar = await startSidecar({
+    config,
+    ...(options.configPath ? { configPath: configFile } : {}),
+    logger: pino({ level: 'silent' }),
+    registry,
+    recorder,
+    env: {},
+  });
+  return {
+    dir,
+    issuer,
+    emulator,
+    sidecar,
+    recorder,
+    memory,
+    registry,
+    config,
+    configFile,
+    mint: (over = {}) => issuer.mint({ ...POD_CLAIMS, ...over }),
+    async connect(extra = {}) {
+      const token = (extra.token as string | undefined) ?? (await issuer.mint(POD_CLAIMS));
+      return connect({ accessUrl: sidecar.url, account: 'SNOWTRAIL', authenticator: 'OAUTH', token, ...extra });
+    },
+    async close() {
+      await sidecar.close();
+      await emulator.close();
+      await issuer.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Connects a driver connection; rejects with the driver's error. */
+export function connect(options: Record<string, unknown>): Promise<Connection> {
+  const conn = snowflake.createConnection(options as never);
+  return new Promise((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve(conn))));
+}
+
+/** The outcome of one statement. */
+export interface Executed {
+  rows: Record<string, unknown>[];
+  statement: Statement;
+}
+
+/** Executes a statement and collects its rows (rejects with the driver's error). */
+export function execute(conn: Connection, sqlText: string, extra: Record<string, unknown> = {}): Promise<Executed> {
+  return new Promise((resolve, reject) => {
+    conn.execute({
+      sqlText,
+      ...extra,
+      complete: (err: Error | undefined, statement: Statement, rows: unknown[] | undefined) => {
+        if (err) reject(Object.assign(err, { statement }));
+        else resolve({ rows: (rows ?? []) as Record<string, unknown>[], statement });
+      },
+    } as never);
+  });
+}
+
+/** Destroys a connection, ignoring errors. */
+export function destroy(conn: Connection | undefined): Promise<void> {
+  if (!conn) return Promise.resolve();
+  return new Promise((resolve) => conn.destroy(() => resolve()));
+}
+
+/** The value of one sample of a metric (0 when absent). */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  const data = await m.get();
+  return data.values.filter((v) => Object.entries(labels).every(([k, val]) => String((v.labels as Record<string, unknown>)[k]) === val)).reduce((a, v) => a + v.value, 0);
+}

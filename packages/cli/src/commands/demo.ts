@@ -1,8 +1,19 @@
 import type { Command } from 'commander';
 
-/** Registers `snowtrail demo` (being built; see the open issue). */
+/** Registers `snowtrail demo`: the whole product on loopback, end to end. */
 export function register(program: Command): void {
-  program.command('demo').description('(not yet available)').action(() => {
-    throw Object.assign(new Error('snowtrail demo is not available in this build'), { code: 'SNOWTRAIL_ERR_CLI_UNAVAILABLE' });
-  });
+  program
+    .command('demo')
+    .description('Run the local demo: emulator, S3 store, token issuer, sidecar, a sample pipeline, then the recorded session')
+    .option('--rows <n>', 'rows in the large, chunked table', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--rows must be a positive integer, got ${v}`);
+      return n;
+    }, 200_000)
+    .option('--keep', 'keep the scratch folder (config, keys, spool)')
+    .action(async (opts: { rows: number; keep?: boolean }) => {
+      const { runDemo } = await import('../demo/run-demo.js');
+      const report = await runDemo({ eventRows: opts.rows, keep: opts.keep });
+      if (report.verifyExitCode !== 0) process.exitCode = 1;
+    });
 }

@@ -7,7 +7,7 @@ export type InnerVia =
   | 'flow_operator' // `->>` chains it after the statement
   | 'merged' // a `;` the splitter kept inside the statement (defence in depth)
   | 'body' // the body of CREATE TASK/PROCEDURE/PIPE: runs later, when called or scheduled
-  | 'nested_comment_reading'; // how the text reads if block comments nested
+  | 'alternative_reading'; // how the text reads if comments nested or paths ended at a comment
 
 /** One classified statement: its class and the objects it reads and writes. */
 export interface ClassifiedStatement {

@@ -24,9 +24,13 @@ function addOptionLocations(env: ClassifyEnv, from: number): void {
         const loc = locationOf(t[j], env);
         if (loc !== undefined) env.b.writes.add(loc);
       }
-    } else if (w === 'STORAGE_INTEGRATION') {
-      const name = parseName(t, i + 2);
-      if (name !== undefined) env.b.reads.add(qualify(name.parts, 'account', env.ctx));
+    } else if (w === 'STORAGE_INTEGRATION' || w === 'API_INTEGRATION' || w === 'EXTERNAL_ACCESS_INTEGRATIONS') {
+      // the integrations an object uses are read (they are account-level objects)
+      const end = isOp(t, i + 2, '(') ? skipGroup(t, i + 2) : i + 3;
+      for (let j = isOp(t, i + 2, '(') ? i + 3 : i + 2; j < end; j++) {
+        const name = parseName(t, j);
+        if (name !== undefined) env.b.reads.add(qualify(name.parts, 'account', env.ctx));
+      }
     }
   }
 }
@@ -74,7 +78,17 @@ export function classifyCreate(env: ClassifyEnv): void {
         const from = parseName(t, share + 1);
         if (from !== undefined) env.b.reads.add(from.parts.map((p) => qualify([p], 'account', env.ctx)).join('.'));
       }
-      scanReads(t, rest, t.length, env.ctx, env.b.reads);
+      if (kind.family === 'table' || kind.family === 'view') scanReads(t, rest, t.length, env.ctx, env.b.reads);
+      return;
+    }
+    case 'function': {
+      // An external function sends its arguments to a remote endpoint: record it as a written location.
+      if (kind.name === 'EXTERNAL FUNCTION') {
+        const as = findWord(t, rest, ['AS']);
+        const url = as >= 0 ? locationOf(t[as + 1], env) : undefined;
+        if (url !== undefined) env.b.writes.add(url);
+      }
+      addOptionLocations(env, rest);
       return;
     }
     case 'stage':

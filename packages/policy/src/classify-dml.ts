@@ -127,7 +127,11 @@ export function classifyCall(env: ClassifyEnv): void {
   env.b.cls = 'CALL';
   env.b.dynamic = true;
   const name = parseName(env.tokens, 1);
-  if (name !== undefined) env.b.reads.add(qualify(name.parts, 'schema_object', env.ctx));
+  if (name !== undefined) {
+    // SYSTEM$ procedures are built in, not objects of the current schema.
+    const builtin = name.parts.length === 1 && !name.parts[0]!.quoted && name.parts[0]!.value.startsWith('SYSTEM$');
+    env.b.reads.add(builtin ? name.parts[0]!.value : qualify(name.parts, 'schema_object', env.ctx));
+  }
   scanReads(env.tokens, name?.next ?? 1, env.tokens.length, env.ctx, env.b.reads);
 }
 
@@ -150,6 +154,8 @@ export function classifyExecute(env: ClassifyEnv): void {
   const arg = t[2];
   if (arg?.kind === 'string') {
     env.b.addInner(env.classifyText(arg.value), 'execute_immediate', true);
+    // 'SEL' || 'ECT …': only a lone literal (optionally followed by USING) is fully visible.
+    if (t.length > 3 && wordAt(t, 3) !== 'USING') env.b.dynamic = true;
     return;
   }
   env.b.dynamic = true;

@@ -28,9 +28,9 @@ export function classifySql(sql: string, ctx: SessionContext): ClassifiedStateme
   return classifyText(sql, ctx, 0, false);
 }
 
-function classifyText(sql: string, ctx: SessionContext, depth: number, nestedComments: boolean): ClassifiedStatement[] {
+function classifyText(sql: string, ctx: SessionContext, depth: number, alternative: boolean): ClassifiedStatement[] {
   if (depth > MAX_NESTING) return [{ text: sql, class: 'OTHER', reads: [], writes: [], unclassifiable: true }];
-  const { tokens, ambiguousComment } = tokenize(sql, { nestedComments });
+  const { tokens, ambiguous } = tokenize(sql, { alternative });
   let current: SessionContext = { ...ctx };
   const out: ClassifiedStatement[] = [];
   for (const range of splitTokenRanges(tokens)) {
@@ -39,12 +39,12 @@ function classifyText(sql: string, ctx: SessionContext, depth: number, nestedCom
     out.push(statement);
     current = after;
   }
-  if (ambiguousComment && !nestedComments) {
-    // Snowflake ends a block comment at the first */; if it nested, the text would read
-    // differently. Decide both readings so a comment trick cannot hide a statement.
-    const alternative = classifyText(sql, ctx, depth, true).map((s) => ({ ...s, via: 'nested_comment_reading' as const }));
-    if (out.length === 0) return alternative;
-    if (alternative.length > 0) out[0] = { ...out[0]!, inner: [...(out[0]!.inner ?? []), ...alternative] };
+  if (ambiguous && !alternative) {
+    // Where Snowflake's lexing is uncertain (a /* inside a block comment, a comment start inside
+    // an unquoted path) decide both readings so a comment trick cannot hide a statement.
+    const other = classifyText(sql, ctx, depth, true).map((s) => ({ ...s, via: 'alternative_reading' as const }));
+    if (out.length === 0) return other;
+    if (other.length > 0) out[0] = { ...out[0]!, inner: [...(out[0]!.inner ?? []), ...other] };
   }
   return out;
 }
@@ -214,10 +214,12 @@ function classifyWith(env: ClassifyEnv): void {
   }
   const main = wordAt(t, i);
   const ctes = collectCtes(t, 0, t.length);
-  if (main === 'INSERT' || main === 'UPDATE' || main === 'DELETE' || main === 'MERGE') {
+  if (main !== 'SELECT' && main !== undefined) {
+    // WITH … INSERT/UPDATE/DELETE/MERGE (or anything else): the main statement decides the class.
     const inner = env.classifyRange(i, t.length);
     env.b.cls = inner.class;
     for (const w of inner.writes) env.b.writes.add(w);
+    if (inner.inner) env.b.addInner(inner.inner, inner.inner[0]?.via ?? 'merged', false);
     scanReads(t, 0, i, env.ctx, env.b.reads, ctes);
     const cteNames = new Set(ctes.map((c) => qualify([{ value: c.name.replace(/^"|"$/g, ''), quoted: c.name.startsWith('"') }], 'schema_object', env.ctx)));
     for (const r of inner.reads) if (!cteNames.has(r)) env.b.reads.add(r);

@@ -10,7 +10,7 @@ import { STATEMENT_GROUPS, type StatementClass } from './statement-class.js';
  */
 
 /** Stable reason keys (metric labels); see docs/policy.md for the human text. */
-export const DECISION_REASONS = ['rule_allowed', 'rule_denied', 'default_allowed', 'default_denied', 'exfiltration_denied', 'statement_unclassifiable', 'empty_request'] as const;
+export const DECISION_REASONS = ['rule_allowed', 'rule_denied', 'default_allowed', 'default_denied', 'exfiltration_denied', 'dynamic_sql_denied', 'statement_unclassifiable', 'empty_request'] as const;
 
 /** The outcome for a request. */
 export interface Decision {
@@ -85,18 +85,39 @@ function describe(s: ClassifiedStatement, where: string): string {
   return `${s.class} statement${where}`;
 }
 
+/**
+ * Statements denied even under `defaultAction: allow` unless a rule naming their class allows them:
+ * the EXFILTRATION group, any statement writing an external location (`scheme://…`, e.g. an external
+ * function's endpoint), and EXECUTE IMMEDIATE of text that is not a lone literal.
+ */
+function guardOf(s: ClassifiedStatement): 'exfiltration_denied' | 'dynamic_sql_denied' | undefined {
+  if (EXFILTRATION.has(s.class) || s.writes.some(isExternalLocation)) return 'exfiltration_denied';
+  if (s.class === 'EXECUTE_IMMEDIATE' && s.dynamic === true) return 'dynamic_sql_denied';
+  return undefined;
+}
+
+function isExternalLocation(o: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(o);
+}
+
 /** Decide one statement (not its inner statements). */
 function decideOne(s: ClassifiedStatement, rules: readonly CompiledRule[], policy: StatementPolicy, where: string): StatementOutcome {
   if (s.unclassifiable) {
     return { action: 'deny', reasonKey: 'statement_unclassifiable', reason: `statement${where} nests SQL more deeply than the policy engine follows`, cls: s.class };
   }
+  const guard = guardOf(s);
   for (const r of rules) {
     if (!ruleMatches(r, s)) continue;
+    // A guarded statement is only allowed by a rule that names its class (or a group holding it).
+    if (guard !== undefined && r.rule.action === 'allow' && r.classes === undefined) continue;
     if (r.rule.action === 'allow') return { action: 'allow', reasonKey: 'rule_allowed', reason: `${describe(s, where)} allowed by rule ${r.label}`, rule: r.label, cls: s.class };
     return { action: 'deny', reasonKey: 'rule_denied', reason: r.rule.reason ?? `${describe(s, where)} denied by rule ${r.label}`, rule: r.label, cls: s.class };
   }
-  if (EXFILTRATION.has(s.class)) {
-    return { action: 'deny', reasonKey: 'exfiltration_denied', reason: `${describe(s, where)} can move data out of Snowflake and no rule allows it`, cls: s.class };
+  if (guard === 'exfiltration_denied') {
+    return { action: 'deny', reasonKey: guard, reason: `${describe(s, where)} can move data out of Snowflake and no rule allows it`, cls: s.class };
+  }
+  if (guard === 'dynamic_sql_denied') {
+    return { action: 'deny', reasonKey: guard, reason: `${describe(s, where)} runs SQL text that is built at run time and no rule allows it`, cls: s.class };
   }
   if ((policy.defaultAction ?? 'allow') === 'allow') return { action: 'allow', reasonKey: 'default_allowed', reason: `${describe(s, where)} allowed by default`, cls: s.class };
   return { action: 'deny', reasonKey: 'default_denied', reason: `${describe(s, where)} is not allowed by any rule`, cls: s.class };
@@ -108,7 +129,7 @@ const VIA_TEXT: Record<string, string> = {
   flow_operator: 'after ->>',
   merged: 'after ;',
   body: 'in the body',
-  nested_comment_reading: 'if comments nested',
+  alternative_reading: 'in the alternative reading of its comments',
 };
 
 /** Decide a statement and everything it runs or defines; the first denial wins. */

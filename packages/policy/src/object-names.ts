@@ -16,6 +16,8 @@ export interface SessionContext {
 export interface NamePart {
   value: string;
   quoted: boolean;
+  /** Set for a name that cannot be resolved statically (`IDENTIFIER($t)`): rendered as is, never qualified. */
+  raw?: boolean;
 }
 
 /** How an object's name is qualified: by database and schema, by database only, or not at all. */
@@ -33,6 +35,7 @@ const PLAIN = /^[A-Z_][A-Z0-9_$]*$/;
 
 /** Render one part canonically: plain upper-case identifiers bare, anything else double-quoted. */
 export function renderPart(part: NamePart): string {
+  if (part.raw) return part.value;
   const v = part.quoted ? part.value : part.value.toUpperCase();
   return PLAIN.test(v) ? v : `"${v.replace(/"/g, '""')}"`;
 }
@@ -109,7 +112,11 @@ export function parseName(tokens: readonly Token[], i: number): ParsedName | und
       j++;
     }
     if (arg?.kind === 'string' && tokens[i + 3]?.text === ')') return { parts: splitNameString(arg.value), next: j };
-    return { parts: [{ value: `IDENTIFIER(${arg?.text ?? ''})`, quoted: true }], next: j, unresolved: arg?.text ?? '' };
+    const inside = tokens
+      .slice(i + 2, Math.max(i + 2, j - 1))
+      .map((t) => t.text)
+      .join('');
+    return { parts: [{ value: `IDENTIFIER(${inside.toUpperCase()})`, quoted: false, raw: true }], next: j, unresolved: inside };
   }
   if (!isNameToken(first)) return undefined;
   const parts: NamePart[] = [partOf(first)];
@@ -132,6 +139,8 @@ export function parseName(tokens: readonly Token[], i: number): ParsedName | und
 
 /** Qualify parsed parts with the session context and render the fully qualified name. */
 export function qualify(parts: readonly NamePart[], scope: NameScope, ctx: SessionContext): string {
+  const raw = parts.find((p) => p.raw);
+  if (raw !== undefined) return raw.value;
   const db = contextPart(ctx.database);
   const schema = contextPart(ctx.schema);
   let full: (NamePart | undefined)[];

@@ -5,11 +5,12 @@
  *
  * Where Snowflake's lexing is unclear, the tokenizer picks the reading that exposes MORE SQL (see
  * docs/policy.md "Tokenizer"): stage paths and `file://` paths run to the next whitespace, so a `/*`
- * or `'` inside a path cannot swallow a following statement, and a block comment that contains `/*`
- * is reported as `ambiguousComment` so the classifier can also look at the nested reading.
+ * or `'` inside a path cannot swallow a following statement. Text that the alternative lexing
+ * (nested comments, paths ending at a comment start) reads differently is reported as `ambiguous`,
+ * so the classifier can decide both readings.
  */
 
-/** What a token is. Comments are not tokens; they are reported separately. */
+/** What a token is. Comments are not tokens. */
 export type TokenKind =
   | 'word' // unquoted identifier or keyword
   | 'quoted' // "double quoted identifier"
@@ -38,21 +39,29 @@ export interface Token {
 /** The tokenizer's output. */
 export interface TokenizeResult {
   tokens: Token[];
-  /** True when a block comment contains `/*`, where nesting and non-nesting readings differ. */
-  ambiguousComment: boolean;
+  /**
+   * True when the text reads differently under the alternative lexing ({@link TokenizeOptions.alternative}):
+   * a block comment contains `/*`, or an unquoted path contains `/*`, `--` or `//`.
+   */
+  ambiguous: boolean;
 }
 
 /** Options for {@link tokenize}. */
 export interface TokenizeOptions {
-  /** Read `/* … /* … *\/ … *\/` as nested (depth-counted). Snowflake ends a comment at the first `*\/`. */
-  nestedComments?: boolean;
+  /**
+   * The alternative reading used to double-check ambiguous text: block comments nest (depth-counted;
+   * Snowflake ends a comment at the first `*\/`), and an unquoted path ends where a comment starts.
+   */
+  alternative?: boolean;
 }
 
 const CH_NL = 10;
 const CH_CR = 13;
 
 function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === CH_NL || c === CH_CR || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029;
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0x85) return false;
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 function isDigit(c: number): boolean {
@@ -77,7 +86,7 @@ const MULTI_OPS = ['->>', '::', '||', '<=', '>=', '<>', '!=', '=>', '->', ':='];
 /** Split SQL text into tokens; never throws, whatever the input. */
 export function tokenize(sql: string, options: TokenizeOptions = {}): TokenizeResult {
   const tokens: Token[] = [];
-  let ambiguousComment = false;
+  let ambiguous = false;
   const n = sql.length;
   let i = 0;
   const push = (kind: TokenKind, start: number, end: number, value: string, dollar?: boolean): void => {
@@ -107,8 +116,8 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): TokenizeRe
         const d = sql.charCodeAt(i);
         const d1 = i + 1 < n ? sql.charCodeAt(i + 1) : -1;
         if (d === 47 && d1 === 42) {
-          ambiguousComment = true;
-          if (options.nestedComments) depth++;
+          ambiguous = true;
+          if (options.alternative) depth++;
           i += 2;
           continue;
         }
@@ -188,7 +197,10 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): TokenizeRe
     // @stage references
     if (c === 64) {
       const start = i;
-      i = scanStage(sql, i + 1);
+      const end = scanStage(sql, i + 1);
+      i = pathEnd(sql, start, end, options);
+      if (i !== end) ambiguous = true;
+      else if (hasCommentStart(sql, start, end)) ambiguous = true;
       push('stage', start, i, sql.slice(start, i));
       continue;
     }
@@ -219,6 +231,9 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): TokenizeRe
       // PUT/GET take an unquoted file:// URL; without this, its `//` would read as a comment.
       if (upper === 'FILE' && sql.startsWith('://', i)) {
         while (i < n && !isPathEnd(sql.charCodeAt(i))) i++;
+        const end = i;
+        i = pathEnd(sql, start + 7, end, options);
+        if (hasCommentStart(sql, start + 7, end)) ambiguous = true;
         push('path', start, i, sql.slice(start, i));
         continue;
       }
@@ -253,7 +268,28 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): TokenizeRe
     push('op', i, i + op.length, op);
     i += op.length;
   }
-  return { tokens, ambiguousComment };
+  return { tokens, ambiguous };
+}
+
+/** Where a comment start (`/*`, `--`, `//`) first appears in [from, to), or -1. */
+function commentStart(sql: string, from: number, to: number): number {
+  for (let k = from; k + 1 < to; k++) {
+    const a = sql.charCodeAt(k);
+    const b = sql.charCodeAt(k + 1);
+    if ((a === 47 && (b === 42 || b === 47)) || (a === 45 && b === 45)) return k;
+  }
+  return -1;
+}
+
+function hasCommentStart(sql: string, from: number, to: number): boolean {
+  return commentStart(sql, from, to) >= 0;
+}
+
+/** The end of a path: the scanned end, or (alternative reading) the first comment start in it. */
+function pathEnd(sql: string, from: number, end: number, options: TokenizeOptions): number {
+  if (!options.alternative) return end;
+  const c = commentStart(sql, from, end);
+  return c < 0 ? end : c;
 }
 
 function unescapeChar(ch: string): string {

@@ -256,8 +256,10 @@ export class Engine {
       for (let r = 0; r < n; r++) {
         const row: (string | null)[] = new Array(codecs.length);
         for (let c = 0; c < codecs.length; c++) row[c] = codecs[c]!.encode(columns[c]![r]!);
-        await builder.add(row);
+        builder.add(row);
       }
+      // Let compression catch up so uncompressed chunk text never piles up in memory.
+      await builder.drain();
     }
     return { rowtype: codecs.map((c) => c.rowType), rows: await builder.finish(), statementTypeId };
   }

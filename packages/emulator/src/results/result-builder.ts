@@ -46,9 +46,8 @@ export class ResultBuilder {
   private readonly inline: (string | null)[][] = [];
   private inlineBytes = 0;
   private inlineClosed = false;
-  private readonly chunks: StoredChunk[] = [];
+  private readonly pending: Promise<StoredChunk>[] = [];
   private parts: string[] = [];
-  private partBytes = 0;
   private total = 0;
   private readonly opts: Required<ChunkingOptions>;
 
@@ -56,8 +55,8 @@ export class ResultBuilder {
     this.opts = resolveChunking(options);
   }
 
-  /** Adds one encoded row; resolves once any full chunk has been compressed. */
-  async add(row: (string | null)[]): Promise<void> {
+  /** Adds one encoded row; a full chunk starts compressing in the background (zlib's thread pool). */
+  add(row: (string | null)[]): void {
     this.total++;
     const json = JSON.stringify(row);
     if (!this.inlineClosed && this.inline.length < this.opts.inlineRows && this.inlineBytes + json.length <= this.opts.maxInlineBytes) {
@@ -67,24 +66,31 @@ export class ResultBuilder {
     }
     this.inlineClosed = true;
     this.parts.push(json);
-    this.partBytes += json.length;
-    if (this.parts.length >= this.opts.rowsPerChunk) await this.flush();
+    if (this.parts.length >= this.opts.rowsPerChunk) this.flush();
   }
 
   /** Finishes the result (compresses the last partial chunk). */
   async finish(): Promise<BuiltRows> {
-    await this.flush();
-    return { inline: this.inline, chunks: this.chunks, total: this.total };
+    this.flush();
+    return { inline: this.inline, chunks: await Promise.all(this.pending), total: this.total };
   }
 
-  private async flush(): Promise<void> {
+  /** Chunks still being compressed (the caller may wait to bound memory). */
+  get compressing(): number {
+    return this.pending.length;
+  }
+
+  /** Waits for every chunk started so far. */
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  private flush(): void {
     if (this.parts.length === 0) return;
     // Chunk bodies are the rows without the outer brackets: `["a"],["b"]` (§6.2).
     const plain = Buffer.from(this.parts.join(','), 'utf8');
     const rowCount = this.parts.length;
     this.parts = [];
-    this.partBytes = 0;
-    const body = await gzipAsync(plain);
-    this.chunks.push({ rowCount, uncompressedSize: plain.length, compressedSize: body.length, body });
+    this.pending.push(gzipAsync(plain).then((body) => ({ rowCount, uncompressedSize: plain.length, compressedSize: body.length, body })));
   }
 }

@@ -7,6 +7,10 @@ import { Command, CommanderError } from 'commander';
 
 type Registrar = (program: Command) => void;
 
+// The AWS SDK warns on every start that releases after January 2027 need Node 22; we pin a release that
+// supports Node 20 (TOOLCHAIN.md), so the warning only adds noise to every command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
   emulator: () => import('./commands/emulator.js'),
   sidecar: () => import('./commands/sidecar.js'),

@@ -48,7 +48,7 @@ function denialMessage(d: Decision): string {
 export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer, entry: SessionEntry): Promise<number> {
   const cfg = ctx.config();
   let body: QueryRequest | undefined;
-  let wasGzip = false;
+  let wasGzip: boolean;
   try {
     const d = decodeJsonBody<QueryRequest>(raw, cfg.listen.maxRequestBytes);
     body = d.value;

@@ -18,7 +18,7 @@ export async function handleTokenRequest(ctx: ProxyContext, req: IncomingMessage
     return 0;
   }
   let body: TokenRequest;
-  let wasGzip = false;
+  let wasGzip: boolean;
   try {
     const d = decodeJsonBody<TokenRequest>(raw, ctx.config().listen.maxRequestBytes);
     body = d.value ?? { requestType: 'RENEW' };

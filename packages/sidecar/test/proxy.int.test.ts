@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { connect, destroy, execute, metricValue, startStack, type Connection, type Stack } from './harness.js';
+import { destroy, execute, metricValue, startStack, type Connection, type Stack } from './harness.js';
 
 describe('snowflake-sdk → sidecar → emulator', () => {
   let stack: Stack;

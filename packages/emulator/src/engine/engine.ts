@@ -106,7 +106,7 @@ export class Engine {
     switch (plan.kind) {
       case 'wait':
         await sleep(plan.seconds * 1000, input.signal);
-        return statusOutcome(`waited ${plan.seconds} seconds`, 0x1000);
+        return renameOnlyColumn(statusOutcome(`waited ${plan.seconds} seconds`, 0x1000), plan.column);
       case 'status':
         return statusOutcome(plan.message, SCL_ID);
       case 'use':
@@ -305,6 +305,11 @@ export function statusOutcome(message: string, statementTypeId: number): Stateme
     { name: 'status', database: '', schema: '', table: '', nullable: true, byteLength: 16777216, length: 16777216, type: 'text', scale: null, precision: null, collation: null },
   ];
   return { rowtype, rows: { inline: [[message]], chunks: [], total: 1 }, statementTypeId };
+}
+
+function renameOnlyColumn(outcome: StatementOutcome, name: string): StatementOutcome {
+  outcome.rowtype[0]!.name = name;
+  return outcome;
 }
 
 function ddlMessage(sql: string): string {

@@ -60,8 +60,8 @@ describe('translation', () => {
     });
     expect(planStatement('desc table raw.orders', names)).toEqual({ kind: 'describe', table: ['RAW', 'ORDERS'] });
     expect(planStatement('create or replace database lab', names)).toEqual({ kind: 'createDatabase', name: 'LAB', orReplace: true, ifNotExists: false });
-    expect(planStatement('call system$wait(2)', names)).toEqual({ kind: 'wait', seconds: 2 });
-    expect(planStatement("select system$wait(500, 'MILLISECONDS')", names)).toEqual({ kind: 'wait', seconds: 0.5 });
+    expect(planStatement('call system$wait(2)', names)).toEqual({ kind: 'wait', seconds: 2, column: 'SYSTEM$WAIT' });
+    expect(planStatement("select system$wait(500, 'MILLISECONDS')", names)).toEqual({ kind: 'wait', seconds: 0.5, column: "SYSTEM$WAIT(500, 'MILLISECONDS')" });
     expect(planStatement('alter session set timezone = \'UTC\'', names).kind).toBe('status');
   });
 });

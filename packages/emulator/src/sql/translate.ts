@@ -23,7 +23,7 @@ export type ObjectName = string[];
 export type Plan =
   | { kind: 'sql'; sql: string }
   | { kind: 'use'; object: 'warehouse' | 'database' | 'schema' | 'role'; name: ObjectName }
-  | { kind: 'wait'; seconds: number }
+  | { kind: 'wait'; seconds: number; column: string }
   | { kind: 'status'; message: string }
   | { kind: 'createDatabase'; name: string; orReplace: boolean; ifNotExists: boolean }
   | { kind: 'dropDatabase'; name: string; ifExists: boolean }
@@ -109,8 +109,12 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   const words = sig.map((t) => (t.kind === 'word' ? t.text.toUpperCase() : t.text));
   const head = words.slice(0, 4);
 
-  const wait = /^\s*(?:SELECT|CALL)\s+SYSTEM\$WAIT\s*\(\s*([0-9.]+)\s*(?:,\s*'(\w+)'\s*)?\)\s*;?\s*$/i.exec(sql);
-  if (wait) return { kind: 'wait', seconds: Number(wait[1]) * unitSeconds(wait[2]) };
+  const wait = /^\s*(SELECT|CALL)\s+(SYSTEM\$WAIT\s*\(\s*([0-9.]+)\s*(?:,\s*'(\w+)'\s*)?\))\s*;?\s*$/i.exec(sql);
+  if (wait) {
+    // Snowflake names the column SYSTEM$WAIT for CALL and after the expression for SELECT.
+    const column = wait[1]!.toUpperCase() === 'CALL' ? 'SYSTEM$WAIT' : wait[2]!.replace(/^system\$wait/i, 'SYSTEM$WAIT');
+    return { kind: 'wait', seconds: Number(wait[3]) * unitSeconds(wait[4]), column };
+  }
 
   if (head[0] === 'USE') return planUse(sig.slice(1));
   if (head[0] === 'SHOW') return planShow(sig.slice(1));

@@ -62,7 +62,8 @@ export async function runSequence(env) {
         const ok = step.expect === 'ok' || (step.expect === 'rows' && step.check(rows));
         outcomes.push({ name: step.name, ok, outcome: 'executed', rows: rows.length });
       } catch (err) {
-        const denied = /denied|not allowed/i.test(err.message);
+        // The sidecar denies with Snowflake's own access-control error: code 003001, "SQL access control error: …".
+        const denied = String(err.code).replace(/^0+/, '') === '3001' || /^SQL access control error/.test(err.message);
         outcomes.push({ name: step.name, ok: step.expect === 'denied' && denied, outcome: denied ? 'denied' : 'failed', code: err.code, message: err.message });
       }
     }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { checkObjectPattern, compileObjectPattern } from './object-pattern.js';
+
+const m = (pattern: string, object: string) => compileObjectPattern(pattern).matches(object);
+
+describe('object patterns', () => {
+  it('matches * within one name part, case-insensitively', () => {
+    expect(m('RAW.*.*', 'RAW.SALES.ORDERS')).toBe(true);
+    expect(m('raw.sales.ord*', 'RAW.SALES.ORDERS')).toBe(true);
+    expect(m('RAW.*', 'RAW.SALES.ORDERS')).toBe(false);
+    expect(m('RAW.*.*', 'RAWX.SALES.ORDERS')).toBe(false);
+    expect(m('*.*.ORDERS', 'RAW.SALES.ORDERS')).toBe(true);
+  });
+
+  it('matches ** across any number of parts', () => {
+    expect(m('RAW.**', 'RAW.SALES.ORDERS')).toBe(true);
+    expect(m('RAW.**', 'RAW.SALES')).toBe(true);
+    expect(m('RAW.**', 'RAW')).toBe(true);
+    expect(m('**.ORDERS', 'RAW.SALES.ORDERS')).toBe(true);
+    expect(m('RAW.**', 'ANALYTICS.RAW.T')).toBe(false);
+  });
+
+  it('keeps stages, tables and locations apart', () => {
+    expect(m('@RAW.*.*', '@RAW.SALES.LANDING')).toBe(true);
+    expect(m('RAW.**', '@RAW.SALES.LANDING')).toBe(false);
+    expect(m('@RAW.**', 'RAW.SALES.LANDING')).toBe(false);
+    expect(m('@~', '@~')).toBe(true);
+    expect(m('@**', '@~')).toBe(false);
+    expect(m('s3://acme-exports/*', 's3://acme-exports/daily')).toBe(true);
+    expect(m('s3://acme-exports/*', 's3://acme-exports/daily/x')).toBe(false);
+    expect(m('s3://acme-exports/**', 's3://acme-exports/daily/x')).toBe(true);
+    expect(m('s3://acme-exports/**', 's3://acme-exports-evil/x')).toBe(false);
+    expect(m('**', 's3://b/x')).toBe(false);
+  });
+
+  it('compares quoted parts by value', () => {
+    expect(m('RAW."Mixed Case".*', 'RAW."Mixed Case".T')).toBe(true);
+    expect(m('RAW.*.*', 'RAW."a.b".T')).toBe(true);
+    expect(m('RAW.A.*', 'RAW."a.b".T')).toBe(false);
+  });
+
+  it('reports malformed patterns', () => {
+    expect(checkObjectPattern('RAW.**')).toBeUndefined();
+    expect(checkObjectPattern('s3://b/**')).toBeUndefined();
+    expect(checkObjectPattern('')).toBe('empty pattern');
+    expect(checkObjectPattern('RAW."x.*')).toBe('unbalanced double quote');
+    expect(checkObjectPattern('RAW..T')).toBe('empty name part');
+  });
+});

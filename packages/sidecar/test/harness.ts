@@ -34,6 +34,8 @@ export interface StackOptions {
   /** Deep-merged over the default config input before validation. */
   config?: (input: Record<string, unknown>) => void;
   recorder?: Recorder;
+  /** Let startSidecar build the real recorder (@snowtrail/recording's createRecorder) from the config. */
+  realRecorder?: boolean;
   configPath?: boolean;
 }
 
@@ -43,7 +45,7 @@ export interface Stack {
   issuer: TokenIssuerHandle;
   emulator: EmulatorHandle;
   sidecar: SidecarHandle;
-  recorder: Recorder;
+  recorder: Recorder | undefined;
   memory: MemoryRecorder | undefined;
   registry: Registry;
   config: SidecarConfig;
@@ -82,15 +84,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = validateSidecarConfig(input);
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, JSON.stringify(input, null, 2));
-  const memory = options.recorder ? undefined : createMemoryRecorder();
-  const recorder = options.recorder ?? memory!;
+  const memory = options.recorder || options.realRecorder ? undefined : createMemoryRecorder();
+  const recorder = options.recorder ?? memory;
   const registry = new Registry();
   const sidecar = await startSidecar({
     config,
     ...(options.configPath ? { configPath: configFile } : {}),
     logger: pino({ level: 'silent' }),
     registry,
-    recorder,
+    ...(recorder ? { recorder } : {}),
     env: {},
   });
   return {

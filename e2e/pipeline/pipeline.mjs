@@ -88,7 +88,8 @@ function report(outcomes) {
 async function main(argv) {
   snowflake.configure({ logLevel: 'OFF' });
   if (argv.includes('--print-env')) {
-    const present = Object.keys(process.env).filter((k) => k.startsWith('SNOWFLAKE_') || k.startsWith('SNOWTRAIL_')).sort();
+    // Only what the webhook injects: the image itself sets SNOWFLAKE_DISABLE_PLATFORM_DETECTION.
+    const present = Object.keys(process.env).filter((k) => REQUIRED_ENV.includes(k) || k.startsWith('SNOWTRAIL_')).sort();
     console.log(`E2E_ENV ${JSON.stringify(present)}`);
     return 0;
   }

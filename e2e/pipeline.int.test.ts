@@ -1,0 +1,188 @@
+/**
+ * The e2e pipeline, run here without a cluster: the same program the kind Job runs
+ * (e2e/pipeline/pipeline.mjs, real snowflake-sdk) with exactly the environment the webhook's
+ * inject() gives the Job's container, against a real sidecar enforcing the e2e policy's rules, the
+ * DuckDB emulator as Snowflake, and a JWKS token issuer standing in for the API server.
+ * Two values of that environment are mapped to this machine: the port (the sidecar listens on port 0
+ * here, 8089 in the pod) and the token file (the kubelet's projected path does not exist here).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
+import { parseSidecarConfig, type SidecarConfigInput } from '@snowtrail/config';
+import { startTokenIssuer, type TokenIssuerHandle } from '@snowtrail/devkit';
+import { startEmulator, type EmulatorHandle } from '@snowtrail/emulator';
+import { inject, type Pod, type SnowflakeAccessPolicy } from '@snowtrail/operator';
+import { createDirStore, listSessionIds, loadStoreKeys, verifySession } from '@snowtrail/recording';
+import { startSidecar, type SidecarHandle } from '@snowtrail/sidecar';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const read = (p: string): string => readFileSync(join(root, p), 'utf8');
+const NAMESPACE = 'pipelines';
+
+interface PolicyManifest {
+  metadata: { name: string; namespace: string; generation?: number };
+  spec: {
+    subjects: { serviceAccount: string }[];
+    snowflake: { account: string; user: string };
+    defaultAction: 'allow' | 'deny';
+    statements: NonNullable<SidecarConfigInput['policy']>['statements'];
+    limits?: NonNullable<SidecarConfigInput['policy']>['limits'];
+  };
+}
+
+const policyManifest = parseYaml(read('e2e/manifests/policy.yaml')) as PolicyManifest;
+const workloads = parseAllDocuments(read('e2e/manifests/workloads.yaml')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: { template: Pod } } & Pod);
+const jobPodTemplate = workloads.find((w) => w.kind === 'Job')!.spec.template;
+const plainPod = workloads.find((w) => w.kind === 'Pod')!;
+
+/** The policy as the API server holds it once the controller reconciled it (Ready for its generation). */
+function readyPolicy(): SnowflakeAccessPolicy {
+  const generation = 1;
+  return {
+    apiVersion: 'snowtrail.dev/v1alpha1',
+    kind: 'SnowflakeAccessPolicy',
+    metadata: { ...policyManifest.metadata, generation },
+    spec: policyManifest.spec,
+    status: {
+      observedGeneration: generation,
+      configMapName: `snowtrail-${policyManifest.metadata.name}`,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Reconciled', message: '', lastTransitionTime: new Date().toISOString(), observedGeneration: generation }],
+    },
+  } as unknown as SnowflakeAccessPolicy;
+}
+
+/** The env of one container after applying inject()'s JSON patch ops that touch it. */
+function injectedEnv(pod: Pod, containerName: string): Record<string, string> {
+  const result = inject(structuredClone(pod), readyPolicy(), { namespace: NAMESPACE });
+  expect(result.reasons[0]).toBe('injected');
+  const index = (pod.spec?.containers ?? []).findIndex((c) => c.name === containerName);
+  const env: Record<string, string> = {};
+  for (const op of result.patch) {
+    if (op.op !== 'add' && op.op !== 'replace') continue;
+    const vars = op.path === `/spec/containers/${index}/env` ? (op.value as { name: string; value?: string }[]) : op.path.startsWith(`/spec/containers/${index}/env/`) ? [op.value as { name: string; value?: string }] : [];
+    for (const v of vars) if (v.value !== undefined) env[v.name] = v.value;
+  }
+  return env;
+}
+
+function runPipeline(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(root, 'e2e/pipeline/pipeline.mjs'), ...args], { env, cwd, timeout: 60_000 }, (err, stdout) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout });
+    });
+  });
+}
+
+function lineJson(stdout: string, prefix: string): Record<string, unknown>[] {
+  return stdout.split('\n').filter((l) => l.startsWith(`${prefix} `)).map((l) => JSON.parse(l.slice(prefix.length + 1)) as Record<string, unknown>);
+}
+
+describe('the e2e pipeline through a real sidecar, configured only from the injected env', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'snowtrail-e2e-pipeline-'));
+  const baseEnv = { PATH: process.env.PATH, HOME: dir, SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true', SF_TELEMETRY_DISABLE_CONNECTION_SHAPE: '1' };
+  const podUid = randomUUID();
+  let emulator: EmulatorHandle;
+  let issuer: TokenIssuerHandle;
+  let sidecar: SidecarHandle | undefined;
+  let pipelineEnv: NodeJS.ProcessEnv;
+  let injected: Record<string, string>;
+
+  beforeAll(async () => {
+    const password = randomUUID();
+    writeFileSync(join(dir, 'password'), password);
+    writeFileSync(join(dir, 'signing-key.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    mkdirSync(join(dir, 'spool'));
+    mkdirSync(join(dir, 'store'));
+    emulator = await startEmulator({ account: policyManifest.spec.snowflake.account, users: [{ name: policyManifest.spec.snowflake.user, password }] });
+    issuer = await startTokenIssuer();
+    const spec = policyManifest.spec;
+    const config: SidecarConfigInput = {
+      listen: { host: '127.0.0.1', port: 0 },
+      admin: { host: '127.0.0.1', port: 0 },
+      identity: {
+        issuer: issuer.issuer,
+        jwksUri: issuer.jwksUri,
+        podUid,
+        allowedSubjects: spec.subjects.map((s) => `system:serviceaccount:${NAMESPACE}:${s.serviceAccount}`),
+      },
+      upstream: { url: emulator.url, account: spec.snowflake.account, user: spec.snowflake.user, auth: { type: 'password', passwordFile: join(dir, 'password') } },
+      policy: { name: policyManifest.metadata.name, generation: 1, defaultAction: spec.defaultAction, statements: spec.statements, limits: spec.limits ?? {} },
+      recording: { mode: 'required', spoolDir: join(dir, 'spool'), store: { type: 'dir', path: join(dir, 'store') }, flush: { intervalSeconds: 1 }, signing: { keyFile: join(dir, 'signing-key.pem') } },
+      logLevel: 'silent',
+    };
+    sidecar = await startSidecar({ config: parseSidecarConfig(stringify(config)), env: { ...process.env, SNOWTRAIL_POD_UID: podUid } });
+    const token = await issuer.mint({ namespace: NAMESPACE, podName: 'e2e-pipeline-abcde', podUid, serviceAccount: 'etl', audience: 'snowtrail' });
+    writeFileSync(join(dir, 'token'), token);
+
+    injected = injectedEnv({ ...jobPodTemplate, metadata: { ...jobPodTemplate.metadata, namespace: NAMESPACE } } as Pod, 'pipeline');
+    pipelineEnv = { ...baseEnv, ...injected, SNOWFLAKE_PORT: new URL(sidecar.url).port, SNOWFLAKE_TOKEN_FILE: join(dir, 'token') };
+  });
+
+  afterAll(async () => {
+    await sidecar?.close();
+    await issuer?.close();
+    await emulator?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gets the documented driver environment from the webhook', () => {
+    expect(injected).toMatchObject({
+      SNOWFLAKE_ACCOUNT: 'SNOWTRAIL',
+      SNOWFLAKE_HOST: '127.0.0.1',
+      SNOWFLAKE_PORT: '8089',
+      SNOWFLAKE_PROTOCOL: 'http',
+      SNOWFLAKE_AUTHENTICATOR: 'OAUTH',
+      SNOWFLAKE_TOKEN_FILE: '/var/run/secrets/snowtrail/token',
+    });
+  });
+
+  it('runs every allowed statement, gets both denials as Snowflake errors, and exits 0', async () => {
+    const { code, stdout } = await runPipeline(['--once'], pipelineEnv, dir);
+    const steps = lineJson(stdout, 'E2E_STEP');
+    expect(steps.map((s) => [s.name, s.outcome])).toEqual([
+      ['select_literal', 'executed'],
+      ['create_table', 'executed'],
+      ['insert_rows', 'executed'],
+      ['select_rows', 'executed'],
+      ['export_denied', 'denied'],
+      ['drop_denied', 'denied'],
+    ]);
+    expect(String(steps[4]!.message)).toContain('rule no-exports');
+    expect(lineJson(stdout, 'E2E_RESULT')).toEqual([{ ok: true, executed: 4, denied: 2, failed: [] }]);
+    expect(code).toBe(0);
+    // Snowflake only ever saw the sidecar's own login.
+    expect(new Set(emulator.logins.map((l) => `${l.user}:${l.success}`))).toEqual(new Set([`${policyManifest.spec.snowflake.user}:true`]));
+  });
+
+  it('counts the denials in the sidecar metrics the chart alerts on', async () => {
+    const text = await (await fetch(`${sidecar!.adminUrl}/metrics`)).text();
+    const denied = text.split('\n').filter((l) => l.startsWith('snowtrail_sidecar_statements_total{') && l.includes('outcome="denied"'));
+    expect(denied.reduce((n, l) => n + Number(l.split(' ').pop()), 0)).toBe(2);
+  });
+
+  it('leaves a recorded session that verifies', async () => {
+    await sidecar!.close();
+    sidecar = undefined;
+    const store = createDirStore(join(dir, 'store'));
+    const ids = await listSessionIds(store);
+    expect(ids).toHaveLength(1);
+    const report = await verifySession(store, ids[0]!, await loadStoreKeys(store));
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('fails clearly, without connecting, in a pod the webhook did not inject', async () => {
+    expect(inject(structuredClone(plainPod), readyPolicy(), { namespace: NAMESPACE }).patch).toEqual([]);
+    const printed = await runPipeline(['--print-env'], baseEnv, dir);
+    expect(printed.stdout.trim()).toBe('E2E_ENV []');
+    const once = await runPipeline(['--once'], baseEnv, dir);
+    expect(once.code).toBe(1);
+    expect(lineJson(once.stdout, 'E2E_RESULT')[0]).toMatchObject({ ok: false, error: expect.stringContaining('not injected: SNOWFLAKE_ACCOUNT') });
+  });
+});

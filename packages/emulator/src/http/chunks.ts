@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import type { FaultState } from '../faults.js';
 import { sseHeaders, type QueryStore } from '../query/queries.js';
 import { sendStorageError, writeThrottled } from './io.js';
@@ -44,8 +43,7 @@ export async function serveChunk(deps: ChunkDeps, res: ServerResponse, req: Inco
     sendStorageError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
     return;
   }
-  // A corrupted chunk still decompresses, but its JSON is cut short: the driver's parse fails and it retries.
-  const body = deps.faults.takeCorruptChunk() ? gzipSync(Buffer.from('["corrupted",')) : chunk.body;
+  const body = deps.faults.takeCorruptChunk() ? corrupt(chunk.body) : chunk.body;
   res.writeHead(200, {
     'content-type': 'binary/octet-stream',
     'content-encoding': 'gzip',
@@ -59,4 +57,16 @@ export async function serveChunk(deps: ChunkDeps, res: ServerResponse, req: Inco
     return;
   }
   res.end(body);
+}
+
+/**
+ * Flips bytes inside the compressed data, as a damaged transfer would: the gzip check fails while
+ * decompressing, which the driver sees as a transport error and retries. (A body that decompresses
+ * to bad JSON instead makes snowflake-sdk 3.3.0 stall silently: it only logs the parse error.)
+ */
+export function corrupt(body: Buffer): Buffer {
+  const copy = Buffer.from(body);
+  const start = Math.min(10, copy.length - 1);
+  for (let i = start; i < copy.length - 8; i += 7) copy[i] = copy[i]! ^ 0xff;
+  return copy;
 }

@@ -20,9 +20,9 @@ describe('metrics', () => {
     expect(ours.map((m) => m.name).sort()).toEqual([...CONTRACT].sort());
     for (const m of ours) {
       expect(m.name).toMatch(/^snowtrail_[a-z]+(_[a-z]+)*$/);
-      if (m.type === 'counter') expect(m.name).toMatch(/_total$/);
-      if (m.type === 'histogram') expect(m.name).toMatch(/_seconds$/);
-      if (m.name.endsWith('_total')) expect(m.type).toBe('counter');
+      if (String(m.type) === 'counter') expect(m.name).toMatch(/_total$/);
+      if (String(m.type) === 'histogram') expect(m.name).toMatch(/_seconds$/);
+      if (m.name.endsWith('_total')) expect(String(m.type)).toBe('counter');
       expect(m.help.length).toBeGreaterThan(10);
     }
     // Process metrics from collectDefaultMetrics, on the injected registry (never the global one).

@@ -12,7 +12,7 @@ async function startWitness(target: string): Promise<{ url: string; statuses: nu
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
       const headers = { ...req.headers, host: t.host };
-      fetch(`${target}${req.url}`, { method: req.method, headers: headers as Record<string, string>, ...(parts.length ? { body: Buffer.concat(parts) } : {}) })
+      fetch(`${target}${req.url}`, { method: req.method, headers: headers as unknown as Record<string, string>, ...(parts.length ? { body: Buffer.concat(parts) } : {}) })
         .then(async (r) => {
           statuses.push(r.status);
           const body = Buffer.from(await r.arrayBuffer());

@@ -65,4 +65,62 @@ describe('decide', () => {
     const p = statementPolicySchema.parse({ defaultAction: 'allow', statements: pipeline.statements.slice().reverse() });
     expect(d('SELECT * FROM raw.pii.people', p)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', reason: 'PII tables are off limits for this pipeline', rule: 'no-pii' });
   });
+
+  it('does not let a rule without classes allow exfiltration: only a rule naming the class or group does', () => {
+    const broad = statementPolicySchema.parse({ defaultAction: 'deny', statements: [{ name: 'raw-anything', action: 'allow', objects: ['RAW.**', '@RAW.**'] }] });
+    expect(d('SELECT * FROM raw.s.t', broad)).toMatchObject({ action: 'allow', rule: 'raw-anything' });
+    expect(d('COPY INTO @raw.s.out FROM raw.s.t', broad)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied' });
+    const byGroup = statementPolicySchema.parse({ defaultAction: 'deny', statements: [{ name: 'exports', action: 'allow', classes: ['EXFILTRATION'], objects: ['RAW.**', '@RAW.**'] }] });
+    expect(d('COPY INTO @raw.s.out FROM raw.s.t', byGroup)).toMatchObject({ action: 'allow', rule: 'exports' });
+  });
+
+  it('treats a write to an external location as exfiltration whatever the class', () => {
+    const r = d("CREATE EXTERNAL FUNCTION f(x VARCHAR) RETURNS VARIANT API_INTEGRATION = api AS 'https://collector.example.com/x'", allowAll);
+    expect(r).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementClass: 'CREATE_FUNCTION' });
+  });
+
+  it('denies EXECUTE IMMEDIATE of run-time text unless a rule names EXECUTE_IMMEDIATE or DYNAMIC', () => {
+    expect(d('EXECUTE IMMEDIATE :stmt', allowAll)).toMatchObject({ action: 'deny', reasonKey: 'dynamic_sql_denied' });
+    expect(d("EXECUTE IMMEDIATE 'SELECT 1'", allowAll)).toMatchObject({ action: 'allow' });
+    const dyn = statementPolicySchema.parse({ defaultAction: 'allow', statements: [{ name: 'scripts', action: 'allow', classes: ['DYNAMIC'] }] });
+    expect(d('EXECUTE IMMEDIATE :stmt', dyn)).toMatchObject({ action: 'allow', rule: 'scripts' });
+  });
+
+  it('matches deny rules on any object and allow rules on every object of the chosen access set', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'allow',
+      statements: [
+        { name: 'no-write-raw', action: 'deny', classes: ['DML'], objects: ['RAW.**'], access: 'write' },
+        { name: 'no-read-finance', action: 'deny', objects: ['FINANCE.**'], access: 'read' },
+      ],
+    });
+    expect(d('INSERT INTO analytics.m.t SELECT * FROM raw.s.t', p)).toMatchObject({ action: 'allow', reasonKey: 'default_allowed' });
+    expect(d('INSERT INTO raw.s.t SELECT * FROM analytics.m.t', p)).toMatchObject({ action: 'deny', rule: 'no-write-raw' });
+    expect(d('SELECT * FROM analytics.m.t JOIN finance.gl.e ON true', p)).toMatchObject({ action: 'deny', rule: 'no-read-finance' });
+    expect(d('DELETE FROM finance.gl.e', p)).toMatchObject({ action: 'allow' });
+  });
+
+  it('names where a denied inner statement sits', () => {
+    const r = d("SELECT 1; EXECUTE IMMEDIATE $$ BEGIN SELECT 1; GET @s file:///tmp; END $$", allowAll);
+    expect(r).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementIndex: 1, statementClass: 'GET' });
+    expect(r.reason).toContain('inside a scripting block');
+  });
+
+  it('decides the first matching rule in order', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'deny-pii', action: 'deny', objects: ['RAW.PII.*'], reason: 'no PII' },
+        { name: 'read-raw', action: 'allow', classes: ['READ'], objects: ['RAW.**'] },
+      ],
+    });
+    expect(d('SELECT * FROM raw.pii.people', p)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', reason: 'no PII' });
+    expect(d('SELECT * FROM raw.sales.orders', p)).toMatchObject({ action: 'allow', rule: 'read-raw' });
+    expect(d('DROP TABLE raw.sales.orders', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+  });
+
+  it('allows an empty request (nothing to run) and reports the first statement when all are allowed', () => {
+    expect(decide([], pipeline)).toMatchObject({ action: 'allow', reasonKey: 'empty_request' });
+    expect(d('USE SCHEMA raw.sales; SELECT 1')).toMatchObject({ action: 'allow', statementIndex: 0, rule: 'session' });
+  });
 });

@@ -8,3 +8,4 @@ export type { ClassifiedStatement, InnerVia } from './classified-statement.js';
 export { decide, DECISION_REASONS, type Decision } from './decide.js';
 export { compileObjectPattern, checkObjectPattern, type ObjectPattern } from './object-pattern.js';
 export { createResultLimiter, type ResultLimiter } from './result-limiter.js';
+export { POLICY_ERRORS, PolicyError, findPolicyProblems, assertValidPolicy } from './errors.js';

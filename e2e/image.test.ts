@@ -57,6 +57,23 @@ describe('image bundle (what the Dockerfile ships)', () => {
   });
 });
 
+/** Whether .dockerignore (last matching pattern wins, `!` re-includes) keeps `path` out of the build context. */
+function isDockerIgnored(path: string, patterns: string[]): boolean {
+  let ignored = false;
+  for (const raw of patterns) {
+    const negate = raw.startsWith('!');
+    const pattern = negate ? raw.slice(1) : raw;
+    // `**/` matches zero or more directories (so `**/node_modules` also matches the top-level one).
+    const body = pattern
+      .split('**/')
+      .map((part) => part.split('**').map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')).join('.*'))
+      .join('(?:.*/)?');
+    const re = new RegExp(`^${body}(?:/.*)?$`);
+    if (re.test(path)) ignored = !negate;
+  }
+  return ignored;
+}
+
 describe('Dockerfile', () => {
   const workspaceManifests = [
     ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}/package.json`),
@@ -70,6 +87,19 @@ describe('Dockerfile', () => {
     expect(install).toBeGreaterThan(0);
     const before = dockerfile.slice(0, install);
     for (const manifest of workspaceManifests) expect(before).toContain(`COPY ${manifest} `);
+  });
+
+  it('copies only sources that exist and that .dockerignore lets into the build context', () => {
+    const patterns = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(sources.length).toBeGreaterThan(10);
+    for (const src of sources) {
+      expect({ src, exists: existsSync(join(root, src)), ignored: isDockerIgnored(src, patterns) }).toEqual({ src, exists: true, ignored: false });
+    }
+    // And the bulky or secret things stay out.
+    for (const path of ['node_modules/x', 'packages/cli/node_modules/x', '.git/config', 'dist/snowtrail.mjs', 'e2e/chart.test.ts']) {
+      expect({ path, ignored: isDockerIgnored(path, patterns) }).toEqual({ path, ignored: true });
+    }
   });
 
   it('builds with the tested bundle script and runs it as the entrypoint, non-root', () => {

@@ -16,3 +16,7 @@ export { openStore, type OpenStoreOptions } from './open-store.js';
 export * from './reader.js';
 export { verifySession, type VerifyReport, type VerifyProblem, type ProblemKind } from './verifier.js';
 export { loadJwks, loadStoreKeys } from './jwks.js';
+export { collectResultParts, decodeResultPart, rowsOfStatement, type RecordedPart, type DecodedRows } from './results.js';
+export { renderTable, renderSessionList, renderSessionShow, renderTrace, renderVerify, oneLine } from './render.js';
+export { exportJson, exportCsv, exportHtml, summarizeEvent, type SessionExport } from './export.js';
+export { replayTimeline, replayExecute, diffRows, bindsFromRecorded, type ReplayTarget, type ReplayDiff } from './replay.js';

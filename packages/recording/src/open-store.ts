@@ -25,8 +25,16 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
     if (!s?.isDirectory()) throw new RecordingError(RECORDING_ERRORS.store, `store ${spec}: no such directory`);
     return createDirStore(path);
   }
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(spec);
+  const m = /^s3:\/\/([^/?]+)\/?([^?]*)(?:\?(.*))?$/.exec(spec);
   if (!m) throw new RecordingError(RECORDING_ERRORS.store, `store ${spec}: expected s3://bucket/prefix or dir:/path`);
+  // Query parameters (?endpoint=…&forcePathStyle=true&region=…) let one string carry the whole store.
+  const q = new URLSearchParams(m[3] ?? '');
+  options = {
+    ...options,
+    ...(options.endpoint === undefined && q.get('endpoint') ? { endpoint: q.get('endpoint')! } : {}),
+    ...(options.region === undefined && q.get('region') ? { region: q.get('region')! } : {}),
+    ...(options.forcePathStyle === undefined && q.get('forcePathStyle') ? { forcePathStyle: q.get('forcePathStyle') === 'true' } : {}),
+  };
   const client =
     options.s3Client ??
     buildS3Client({

@@ -109,10 +109,11 @@ describe('createRecorder with a directory store', () => {
     const { recorder, storeDir } = await setup({ redact: ['*ssn*', 'email'] });
     const s = await recorder.startSession(startInfo());
     const answer = { data: { rowtype: [{ name: 'ID' }, { name: 'EMAIL' }, { name: 'CUSTOMER_SSN' }], rowset: [['1', 'a@x.io', '123-45-6789'], ['2', null, '987']] }, success: true };
-    await s.result({ part: 'inline', format: 'json', compression: 'none' }, Buffer.from(JSON.stringify(answer)));
+    await s.result({ requestId: 'r9', part: 'inline', format: 'json', compression: 'none' }, Buffer.from(JSON.stringify(answer)));
     const chunkPlain = Buffer.from('["3","b@y.io","111-22-3333"],["4","c\\"q@z.io","x"]');
     const gz = gzipSync(chunkPlain);
-    const w = s.openResult({ part: 'chunk:0', format: 'json', compression: 'gzip', columns: ['ID', 'EMAIL', 'CUSTOMER_SSN'] });
+    // The chunk's columns come from the statement's inline answer (the sidecar does not repeat them).
+    const w = s.openResult({ requestId: 'r9', part: 'chunk:0', format: 'json', compression: 'gzip' });
     await w.write(gz.subarray(0, 10));
     await w.write(gz.subarray(10));
     expect((await w.end()).sha256).toBe(sha256Hex(gz));

@@ -4,11 +4,11 @@
  * cannot take it; best-effort: resolve at once and count drops), and tees result payloads.
  */
 import { createHash } from 'node:crypto';
-import { createGunzip, constants as zlibConstants, type Gunzip } from 'node:zlib';
+import { createGunzip, gunzipSync, constants as zlibConstants, type Gunzip } from 'node:zlib';
 import type { EventType, RedactionInfo, ResultEventData } from './format.js';
 import { RESULT_PIECE_BYTES } from './format.js';
 import type { RecordingMetrics } from './metrics.js';
-import { JsonRowsRedactor, maskedColumnIndexes, redactInlineAnswer, REDACTED_VALUE, type ColumnMatcher } from './redaction.js';
+import { columnsOfAnswer, JsonRowsRedactor, maskedColumnIndexes, redactInlineAnswer, REDACTED_VALUE, type ColumnMatcher } from './redaction.js';
 import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, SessionRecording } from './recorder-api.js';
 import type { SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
@@ -88,6 +88,25 @@ function queryData(info: QueryStartInfo): Record<string, unknown> {
 /** Creates the SessionRecording of one writer. */
 export function createSessionRecording(ctx: RecordingContext, writer: SessionWriter): SessionRecording {
   let parts = 0;
+  // Column names of each statement's inline answer, so its chunks can be redacted by name even when
+  // the sidecar does not repeat them in the chunk's ResultPartInfo.
+  const columnsOf = new Map<string, string[]>();
+  const rememberColumns = (info: ResultPartInfo, input: Buffer): void => {
+    if (!ctx.matcher || info.part !== 'inline') return;
+    let cols = info.columns;
+    if (!cols) {
+      try {
+        cols = columnsOfAnswer(JSON.parse((info.compression === 'gzip' ? gunzipSync(input) : input).toString('utf8')));
+      } catch {
+        cols = undefined;
+      }
+    }
+    if (!cols) return;
+    if (info.requestId !== undefined) columnsOf.set(`r:${info.requestId}`, cols);
+    if (info.queryId !== undefined) columnsOf.set(`q:${info.queryId}`, cols);
+  };
+  const knownColumns = (info: ResultPartInfo): string[] | undefined =>
+    info.columns ?? (info.queryId !== undefined ? columnsOf.get(`q:${info.queryId}`) : undefined) ?? (info.requestId !== undefined ? columnsOf.get(`r:${info.requestId}`) : undefined);
   const partBase = (info: ResultPartInfo, partId: string): ResultEventData => {
     const querySeq = info.requestId !== undefined ? writer.querySeqs.get(info.requestId) : undefined;
     return {
@@ -119,6 +138,7 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
     result(info, bytes) {
       const partId = `p${++parts}`;
       const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      rememberColumns(info, input);
       const red = info.format === 'json' || info.format === 'arrow' ? redactInlineAnswer(input, info.compression, ctx.matcher, ctx.patterns) : { bytes: input, storedCompression: info.compression };
       const clientSha256 = sha256Hex(input);
       const stored = red.bytes;
@@ -140,7 +160,9 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       return Promise.all(pending).then(() => undefined);
     },
     openResult(info) {
-      return openResultWriter(ctx, writer, partBase(info, `p${++parts}`), info);
+      const columns = knownColumns(info);
+      const full = columns ? { ...info, columns } : info;
+      return openResultWriter(ctx, writer, partBase(full, `p${++parts}`), full);
     },
     note(kind, details) {
       return commitEvent(ctx, writer, 'note', { kind, ...details });

@@ -1,0 +1,2 @@
+/** @snowtrail/integration holds tests only; this module exports nothing. */
+export {};

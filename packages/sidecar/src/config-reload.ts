@@ -48,6 +48,7 @@ export function watchConfigFile(options: {
   debounceMs?: number;
 }): ConfigWatcher {
   let lastText: string | undefined;
+  let lastFailedText: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const log = options.logger.child({ component: 'config' });
@@ -64,15 +65,19 @@ export function watchConfigFile(options: {
       return 'failure';
     }
     if (text === lastText) return 'unchanged';
-    lastText = text;
+    // The same broken file seen again (several watch events for one update) is one failure.
+    if (text === lastFailedText) return 'failure';
     let next: SidecarConfig;
     try {
       next = parseSidecarConfig(text, options.path);
     } catch (err) {
+      lastFailedText = text;
       log.error({ issues: (err as { issues?: string[] }).issues, err }, 'config reload rejected; keeping the running config');
       options.metrics.configReloads.inc({ outcome: 'failure' });
       return 'failure';
     }
+    lastText = text;
+    lastFailedText = undefined;
     const { config, needsRestart } = mergeReloadedConfig(options.current(), next);
     options.apply(config);
     options.metrics.configReloads.inc({ outcome: 'success' });

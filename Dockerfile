@@ -17,6 +17,7 @@ COPY packages/cli/package.json packages/cli/
 COPY packages/config/package.json packages/config/
 COPY packages/devkit/package.json packages/devkit/
 COPY packages/emulator/package.json packages/emulator/
+COPY packages/integration/package.json packages/integration/
 COPY packages/operator/package.json packages/operator/
 COPY packages/policy/package.json packages/policy/
 COPY packages/protocol/package.json packages/protocol/

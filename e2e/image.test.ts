@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { startTokenIssuer, type TokenIssuerHandle } from '@snowtrail/devkit';
 import { buildImageBundle, type BundleResult } from '../scripts/build-image-bundle.js';
 
 const run = promisify(execFile);
@@ -16,6 +19,31 @@ function registeredCommands(): string[] {
   const main = readFileSync(join(root, 'packages/cli/src/main.ts'), 'utf8');
   const registry = /const COMMANDS[^{]*\{([\s\S]*?)\n\};/.exec(main)?.[1] ?? '';
   return [...registry.matchAll(/^\s*([a-z-]+):\s*\(\)\s*=>\s*import\(/gm)].map((m) => m[1]!);
+}
+
+/** Starts `node <bundle> ...args` and resolves with the URL it prints once ready. */
+function startFromBundle(bundle: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bundle, ...args], { cwd: dirname(bundle), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready: ${err.slice(-2000)}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }
 
 describe('image bundle (what the Dockerfile ships)', () => {
@@ -54,6 +82,70 @@ describe('image bundle (what the Dockerfile ships)', () => {
     const probe = "const { DuckDBInstance } = await import('@duckdb/node-api'); const c = await (await DuckDBInstance.create(':memory:')).connect(); const r = await c.runAndReadAll('select 40 + 2 as x'); console.log(JSON.stringify(r.getRowObjectsJson()));";
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: outdir });
     expect(JSON.parse(stdout)).toEqual([{ x: 42 }]);
+  });
+});
+
+describe('the bundle runs the roles the image is used for', () => {
+  // Emulator and sidecar as child processes of the bundle alone (outside the repository), and the
+  // e2e pipeline (real snowflake-sdk) through them: the same processes the kind suite runs in pods.
+  const outdir = mkdtempSync(join(tmpdir(), 'snowtrail-image-run-'));
+  const work = mkdtempSync(join(tmpdir(), 'snowtrail-image-work-'));
+  const children: ChildProcess[] = [];
+  const env = { PATH: process.env.PATH, HOME: work, TMPDIR: work };
+  let issuer: TokenIssuerHandle;
+
+  beforeAll(async () => {
+    await buildImageBundle({ outdir });
+    issuer = await startTokenIssuer();
+  });
+  afterAll(async () => {
+    await Promise.all(children.map(stopChild));
+    await issuer?.close();
+    rmSync(outdir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('serves the e2e pipeline through the bundled sidecar to the bundled emulator', async () => {
+    const bundle = join(outdir, 'snowtrail.mjs');
+    const password = randomUUID();
+    const emulatorUrl = await startFromBundle(bundle, ['emulator', '--port', '0', '--account', 'SNOWTRAIL', '--user', `E2E_SIDECAR:${password}`, '--log-level', 'warn'], /listening on (http:\/\/\S+)/, env, children);
+
+    const podUid = randomUUID();
+    writeFileSync(join(work, 'password'), password);
+    writeFileSync(join(work, 'signing-key.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    mkdirSync(join(work, 'spool'));
+    mkdirSync(join(work, 'store'));
+    const config = {
+      listen: { host: '127.0.0.1', port: 0 },
+      admin: { host: '127.0.0.1', port: 0 },
+      identity: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, podUid, allowedSubjects: ['system:serviceaccount:pipelines:etl'] },
+      upstream: { url: emulatorUrl, account: 'SNOWTRAIL', user: 'E2E_SIDECAR', auth: { type: 'password', passwordFile: join(work, 'password') } },
+      policy: { name: 'e2e', defaultAction: 'allow', statements: [{ name: 'no-exports', action: 'deny', classes: ['EXFILTRATION'] }, { name: 'no-drops', action: 'deny', classes: ['DROP'] }] },
+      recording: { spoolDir: join(work, 'spool'), store: { type: 'dir', path: join(work, 'store') }, signing: { keyFile: join(work, 'signing-key.pem') } },
+      logLevel: 'warn',
+    };
+    writeFileSync(join(work, 'sidecar.yaml'), stringify(config));
+    const check = await run(process.execPath, [bundle, 'sidecar', '--config', join(work, 'sidecar.yaml'), '--check'], { cwd: outdir, env });
+    expect(check.stderr).toBe('');
+    const sidecarUrl = await startFromBundle(bundle, ['sidecar', '--config', join(work, 'sidecar.yaml')], /listening on (http:\/\/\S+)/, env, children);
+
+    writeFileSync(join(work, 'token'), await issuer.mint({ namespace: 'pipelines', podName: 'e2e-pipeline-x', podUid, serviceAccount: 'etl', audience: 'snowtrail' }));
+    const url = new URL(sidecarUrl);
+    const { stdout } = await run(process.execPath, [join(root, 'e2e/pipeline/pipeline.mjs'), '--once'], {
+      cwd: work,
+      env: {
+        ...env,
+        SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true',
+        SF_TELEMETRY_DISABLE_CONNECTION_SHAPE: '1',
+        SNOWFLAKE_ACCOUNT: 'SNOWTRAIL',
+        SNOWFLAKE_HOST: url.hostname,
+        SNOWFLAKE_PORT: url.port,
+        SNOWFLAKE_PROTOCOL: 'http',
+        SNOWFLAKE_AUTHENTICATOR: 'OAUTH',
+        SNOWFLAKE_TOKEN_FILE: join(work, 'token'),
+      },
+    });
+    expect(stdout).toContain('E2E_RESULT {"ok":true,"executed":4,"denied":2,"failed":[]}');
   });
 });
 

@@ -8,7 +8,7 @@ import { parseName, qualify, renderPart, type SessionContext } from './object-na
 import { collectCtes, scanReads } from './query-reads.js';
 import { classifyPieces } from './scripting.js';
 import { isBlockBegin, rangeText, splitTokenRanges } from './split-statements.js';
-import { isOp, skipGroup, wordAt } from './token-cursor.js';
+import { isOp, skipGroup, wordAt, isOpToken } from './token-cursor.js';
 import { tokenize, type Token } from './tokenizer.js';
 
 export type { SessionContext } from './object-names.js';
@@ -65,7 +65,7 @@ function classifyStatement(sql: string, tokens: readonly Token[], text: string, 
     return { statement: b.build(text), ctx };
   }
   // The flow operator ->> chains statements; each link runs, so each is classified.
-  const flow = findTopLevel(tokens, (t) => t.kind === 'op' && t.text === '->>');
+  const flow = findTopLevel(tokens, (t) => isOpToken(t, '->>'));
   const mainEnd = flow[0] ?? tokens.length;
   const mainEnv = mainEnd === tokens.length ? env : { ...env, tokens: tokens.slice(0, mainEnd) };
   const newCtx = dispatch(mainEnv, depth);
@@ -87,8 +87,8 @@ function findTopLevel(tokens: readonly Token[], pred: (t: Token) => boolean): nu
   let depth = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
-    if (t.kind === 'op' && t.text === '(') depth++;
-    else if (t.kind === 'op' && t.text === ')') depth = Math.max(0, depth - 1);
+    if (isOpToken(t, '(')) depth++;
+    else if (isOpToken(t, ')')) depth = Math.max(0, depth - 1);
     else if (depth === 0 && pred(t)) found.push(i);
   }
   return found;

@@ -1,3 +1,4 @@
+import { isOpToken } from './token-cursor.js';
 import type { Token } from './tokenizer.js';
 
 /**
@@ -101,17 +102,17 @@ export function splitNameString(text: string): NamePart[] {
 export function parseName(tokens: readonly Token[], i: number): ParsedName | undefined {
   const first = tokens[i];
   if (first === undefined) return undefined;
-  if (first.kind === 'word' && first.value === 'IDENTIFIER' && tokens[i + 1]?.text === '(') {
+  if (first.kind === 'word' && first.value === 'IDENTIFIER' && isOpToken(tokens[i + 1], '(')) {
     const arg = tokens[i + 2];
     let j = i + 2;
     let depth = 1;
     while (j < tokens.length && depth > 0) {
       const t = tokens[j] as Token;
-      if (t.text === '(') depth++;
-      else if (t.text === ')') depth--;
+      if (isOpToken(t, '(')) depth++;
+      else if (isOpToken(t, ')')) depth--;
       j++;
     }
-    if (arg?.kind === 'string' && tokens[i + 3]?.text === ')') return { parts: splitNameString(arg.value), next: j };
+    if (arg?.kind === 'string' && isOpToken(tokens[i + 3], ')')) return { parts: splitNameString(arg.value), next: j };
     const inside = tokens
       .slice(i + 2, Math.max(i + 2, j - 1))
       .map((t) => t.text)
@@ -121,12 +122,12 @@ export function parseName(tokens: readonly Token[], i: number): ParsedName | und
   if (!isNameToken(first)) return undefined;
   const parts: NamePart[] = [partOf(first)];
   let j = i + 1;
-  while (tokens[j]?.text === '.') {
+  while (isOpToken(tokens[j], '.')) {
     const after = tokens[j + 1];
     if (isNameToken(after)) {
       parts.push(partOf(after));
       j += 2;
-    } else if (after?.text === '.' && isNameToken(tokens[j + 2])) {
+    } else if (isOpToken(after, '.') && isNameToken(tokens[j + 2])) {
       // db..object: the schema is PUBLIC
       parts.push({ value: 'PUBLIC', quoted: false });
       j += 1;

@@ -1,5 +1,5 @@
 import { isLocationString, parseName, qualify, qualifyStage, renderPart, type SessionContext } from './object-names.js';
-import { isOp, skipGroup, wordAt } from './token-cursor.js';
+import { isOp, skipGroup, wordAt, isOpToken } from './token-cursor.js';
 import type { Token } from './tokenizer.js';
 
 /**
@@ -53,8 +53,8 @@ function enclosingGroupEnd(tokens: readonly Token[], i: number, to: number): num
   for (let j = i; j < to; j++) {
     const t = tokens[j] as Token;
     if (t.kind !== 'op') continue;
-    if (t.text === '(') depth++;
-    else if (t.text === ')') {
+    if (isOpToken(t, '(')) depth++;
+    else if (isOpToken(t, ')')) {
       if (depth === 0) return j;
       depth--;
     }
@@ -75,7 +75,7 @@ function isSubqueryStart(tokens: readonly Token[], i: number): boolean {
 function addRef(tokens: readonly Token[], j: number, ctx: SessionContext, reads: Set<string>, ctes: readonly CteScope[]): void {
   const t = tokens[j];
   if (t === undefined) return;
-  if (t.kind === 'op' && t.text === '(') {
+  if (isOpToken(t, '(')) {
     // FROM (a JOIN b): a parenthesised join's first table; a subquery is scanned on its own.
     if (!isSubqueryStart(tokens, j + 1)) addRef(tokens, j + 1, ctx, reads, ctes);
     return;
@@ -110,22 +110,22 @@ export function scanReads(tokens: readonly Token[], from: number, to: number, ct
       continue;
     }
     if (t.kind === 'op') {
-      if (t.text === '(') {
+      if (isOpToken(t, '(')) {
         const prev = tokens[i - 1];
         const prevWord = prev?.kind === 'word' ? prev.value : '';
-        const introducesRef = prevWord === 'FROM' || prevWord === 'JOIN' || (prev?.text === ',' && fromActive[depth] === true);
+        const introducesRef = prevWord === 'FROM' || prevWord === 'JOIN' || (isOpToken(prev, ',') && fromActive[depth] === true);
         openers.push(prevWord);
         depth++;
         fromActive[depth] = introducesRef && !isSubqueryStart(tokens, i + 1);
-      } else if (t.text === ')') {
+      } else if (isOpToken(t, ')')) {
         if (depth > 0) {
           fromActive[depth] = false;
           depth--;
           openers.pop();
         }
-      } else if (t.text === ',' && fromActive[depth] === true) {
+      } else if (isOpToken(t, ',') && fromActive[depth] === true) {
         addRef(tokens, i + 1, ctx, reads, scopes);
-      } else if (t.text === '=>' && wordAt(tokens, i - 1) === 'LOCATION') {
+      } else if (isOpToken(t, '=>') && wordAt(tokens, i - 1) === 'LOCATION') {
         // INFER_SCHEMA(LOCATION => '@stage/…') reads the stage
         addRef(tokens, i + 1, ctx, reads, scopes);
       }

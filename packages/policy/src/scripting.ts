@@ -1,7 +1,7 @@
 import type { InnerVia } from './classified-statement.js';
 import type { ClassifyEnv } from './classify-env.js';
 import { scanReads } from './query-reads.js';
-import { isOp, skipGroup, wordAt } from './token-cursor.js';
+import { isOp, skipGroup, wordAt, isOpToken } from './token-cursor.js';
 import type { Token } from './tokenizer.js';
 
 /**
@@ -32,9 +32,9 @@ function findIn(tokens: readonly Token[], from: number, to: number, words: reado
   let depth = 0;
   for (let j = from; j < to; j++) {
     const t = tokens[j] as Token;
-    if (t.kind === 'op' && t.text === '(') depth++;
-    else if (t.kind === 'op' && t.text === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && ((t.kind === 'word' && words.includes(t.value)) || (t.kind === 'op' && words.includes(t.text)))) return j;
+    if (isOpToken(t, '(')) depth++;
+    else if (isOpToken(t, ')')) depth = Math.max(0, depth - 1);
+    else if (depth === 0 && ((t.kind === 'word' && words.includes(t.value)) || (t.kind === 'op' && words.includes(t.value)))) return j;
   }
   return -1;
 }

@@ -8,10 +8,15 @@ export function wordAt(tokens: readonly Token[], i: number): string | undefined 
   return t !== undefined && t.kind === 'word' ? t.value : undefined;
 }
 
+/** True when `t` is the punctuation `text` (an op token: a string token whose body is `(` is not). */
+export function isOpToken(t: Token | undefined, text: string): boolean {
+  return t !== undefined && t.kind === 'op' && t.value === text;
+}
+
 /** True when `tokens[i]` is the punctuation `text`. */
 export function isOp(tokens: readonly Token[], i: number, text: string): boolean {
   const t = tokens[i];
-  return t !== undefined && t.kind === 'op' && t.text === text;
+  return isOpToken(t, text);
 }
 
 /** Index just after the `)` matching the `(` at `i` (or the end when unbalanced). */
@@ -21,8 +26,8 @@ export function skipGroup(tokens: readonly Token[], i: number): number {
   while (j < tokens.length) {
     const t = tokens[j] as Token;
     if (t.kind === 'op') {
-      if (t.text === '(') depth++;
-      else if (t.text === ')') {
+      if (isOpToken(t, '(')) depth++;
+      else if (isOpToken(t, ')')) {
         depth--;
         if (depth <= 0) return j + 1;
       }
@@ -39,8 +44,8 @@ export function findWord(tokens: readonly Token[], from: number, words: Readonly
   for (let j = from; j < to; j++) {
     const t = tokens[j] as Token;
     if (t.kind === 'op') {
-      if (t.text === '(') depth++;
-      else if (t.text === ')') depth = Math.max(0, depth - 1);
+      if (isOpToken(t, '(')) depth++;
+      else if (isOpToken(t, ')')) depth = Math.max(0, depth - 1);
     } else if (depth === 0 && t.kind === 'word' && set.has(t.value)) {
       return j;
     }

@@ -73,7 +73,7 @@ export function mapDuckDbError(err: unknown): SnowflakeError {
   const raw = typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err);
   // DuckDB appends "LINE 1: ..." context and suggestions, and wraps some errors in "Failed to ...: ".
   const message = raw
-    .split(/\n\s*\n|\nLINE \d+:/)[0]!
+    .split(/\n\s*\n|\nLINE \d+:|\n\s*Candidate functions:/)[0]!
     .replace(/^(?:Error: )?(?:Failed to [\w ]+?: )*/, '')
     .trim();
   for (const rule of RULES) {

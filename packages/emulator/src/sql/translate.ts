@@ -86,12 +86,11 @@ const TYPE_RENAMES: Record<string, string> = {
   FLOAT8: 'DOUBLE',
   REAL: 'DOUBLE',
   'DOUBLE PRECISION': 'DOUBLE',
-  INT: 'BIGINT',
-  INTEGER: 'BIGINT',
-  SMALLINT: 'BIGINT',
-  TINYINT: 'BIGINT',
-  BYTEINT: 'BIGINT',
+  BYTEINT: 'TINYINT',
 };
+
+/** In column definitions every integer type is NUMBER(38,0) in Snowflake: store 64-bit so values fit. */
+const COLUMN_INTEGER_TYPES = new Set(['INT', 'INTEGER', 'SMALLINT', 'TINYINT', 'BYTEINT']);
 
 /** Types whose bare spelling means NUMBER(38,0) in Snowflake (DuckDB's default is DECIMAL(18,3)). */
 const NUMBER_TYPES = new Set(['NUMBER', 'NUMERIC', 'DECIMAL']);
@@ -333,7 +332,8 @@ export function translateTokens(tokens: Token[], names: SessionNames, isDdl: boo
       } else if (!afterDot && n1?.text === '(' && FUNCTION_RENAMES[upper]) {
         text = FUNCTION_RENAMES[upper]!;
       } else if (isTypePosition(prevSig, prevPrevSig, parenFns, isDdl)) {
-        text = translateType(upper, n1, tokens[i + 1]);
+        const isColumnDef = prevSig?.text !== '::' && !(prevSig?.kind === 'word' && prevSig.text.toUpperCase() === 'AS');
+        text = isColumnDef && COLUMN_INTEGER_TYPES.has(upper) ? 'BIGINT' : translateType(upper, n1, tokens[i + 1]);
       } else {
         text = upper;
       }

@@ -2,3 +2,4 @@
 export * from './token-issuer.js';
 export * from './s3-server-handle.js';
 export * from './s3rver.js';
+export * from './radosgw.js';

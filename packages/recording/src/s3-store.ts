@@ -131,7 +131,16 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       return (await listAll(prefix)).keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
     async listFolders(prefix: string) {
-      return (await listAll(prefix, '/')).folders.sort();
+      // Derived from a flat listing rather than Delimiter: s3rver answers a delimiter listing of folders
+      // that hold only sub-folders with no CommonPrefixes at all, and our day and session folders are
+      // exactly that. A flat listing gives the same answer on every S3-compatible server.
+      const folders = new Set<string>();
+      for (const { key } of (await listAll(prefix)).keys) {
+        const rest = key.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        if (slash > 0) folders.add(rest.slice(0, slash));
+      }
+      return [...folders].sort();
     },
     async retention(key: string): Promise<ObjectRetention | undefined> {
       try {

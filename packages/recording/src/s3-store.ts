@@ -131,9 +131,11 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       return (await listAll(prefix)).keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
     async listFolders(prefix: string) {
-      // Derived from a flat listing rather than Delimiter: s3rver answers a delimiter listing of folders
-      // that hold only sub-folders with no CommonPrefixes at all, and our day and session folders are
-      // exactly that. A flat listing gives the same answer on every S3-compatible server.
+      // Delimiter listing first (cheap on real S3). s3rver answers a delimiter listing of folders
+      // that hold only sub-folders with no CommonPrefixes at all — and our day and session folders
+      // are exactly that — so an empty answer falls back to deriving folders from a flat listing.
+      const viaDelimiter = (await listAll(prefix, '/')).folders;
+      if (viaDelimiter.length > 0) return viaDelimiter.sort();
       const folders = new Set<string>();
       for (const { key } of (await listAll(prefix)).keys) {
         const rest = key.slice(prefix.length);

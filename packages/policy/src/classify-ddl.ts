@@ -35,6 +35,27 @@ function addOptionLocations(env: ClassifyEnv, from: number): void {
   }
 }
 
+/**
+ * Accounts outside ours that a share, replication or failover group, or database replication opens
+ * to (`ADD ACCOUNTS = org.acct`, `ALLOWED_ACCOUNTS = …`, `ENABLE REPLICATION TO ACCOUNTS …`). They are
+ * recorded as written locations `account://ORG.ACCT`, so `decide` treats them as exfiltration.
+ */
+function addAccountTargets(env: ClassifyEnv, from: number): void {
+  const t = env.tokens;
+  for (let i = from; i < t.length; i++) {
+    const w = wordAt(t, i);
+    if (w !== 'ACCOUNTS' && w !== 'ALLOWED_ACCOUNTS') continue;
+    let j = isOp(t, i + 1, '=') ? i + 2 : i + 1;
+    for (;;) {
+      const name = parseName(t, j);
+      if (name === undefined) break;
+      env.b.writes.add(`account://${name.parts.map((p) => qualify([p], 'account', env.ctx)).join('.')}`);
+      if (!isOp(t, name.next, ',')) break;
+      j = name.next + 1;
+    }
+  }
+}
+
 /** Classify the body after `AS` of a task, pipe or SQL procedure; attached, not merged (it runs later). */
 function addBody(env: ClassifyEnv, asIndex: number): void {
   const body = env.tokens[asIndex + 1];
@@ -63,6 +84,7 @@ export function classifyCreate(env: ClassifyEnv): void {
   if (name === undefined) return;
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
   const rest = name.next;
+  addAccountTargets(env, rest);
   switch (kind.family) {
     case 'table':
     case 'view':
@@ -143,6 +165,7 @@ export function classifyAlter(env: ClassifyEnv): void {
     if (other !== undefined) env.b.writes.add(renderObject(other.parts, kind, env.ctx));
   }
   if (kind.family === 'stage' || kind.family === 'integration') addOptionLocations(env, rest);
+  addAccountTargets(env, rest);
   if (kind.family === 'task' || kind.family === 'pipe') {
     const as = findWord(t, rest, ['AS']);
     if (as >= 0) addBody(env, as);

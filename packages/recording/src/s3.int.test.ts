@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { startS3rver, type S3ServerHandle } from '@snowtrail/devkit';
 import { createRecorder } from './recorder.js';
 import { createS3Store } from './s3-store.js';
-import { readSessionEvents, loadSessionListing } from './reader.js';
+import { readSessionEvents, loadSessionListing, listSessions } from './reader.js';
 import { verifySession } from './verifier.js';
 import { loadStoreKeys } from './jwks.js';
 import type { SidecarConfig } from '@snowtrail/config';
@@ -60,6 +60,8 @@ describe('recording to s3rver', () => {
     expect(report).toMatchObject({ ok: true, problems: [], status: 'ended' });
     expect((await loadSessionListing(store, s.sessionId)).statements[0]).toMatchObject({ sqlText: 'select 1', rows: 1, queryId: 'q' });
     expect(await store.get('rec/v1/keys/jwks.json')).toBeDefined();
+    // Listing walks day and session folders (s3rver needs the flat-listing fallback for these).
+    expect((await listSessions(store)).map((l) => l.summary.sessionId)).toEqual([s.sessionId]);
   });
 
   it('loses nothing while S3 is down for 60 s under continuous events, then drains the backlog', async () => {

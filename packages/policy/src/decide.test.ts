@@ -123,4 +123,25 @@ describe('decide', () => {
     expect(decide([], pipeline)).toMatchObject({ action: 'allow', reasonKey: 'empty_request' });
     expect(d('USE SCHEMA raw.sales; SELECT 1')).toMatchObject({ action: 'allow', statementIndex: 0, rule: 'session' });
   });
+
+  it('decides as docs/policy.md says for its example policy', () => {
+    const doc = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'session', action: 'allow', classes: ['SESSION', 'SHOW', 'DESCRIBE'] },
+        { name: 'no-pii', action: 'deny', objects: ['RAW.PII.**'], access: 'read', reason: 'PII tables are off limits for this pipeline' },
+        { name: 'read-raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**'], access: 'read' },
+        { name: 'load-landing', action: 'allow', classes: ['COPY_INTO_TABLE'], objects: ['RAW.SALES.*', '@RAW.SALES.LANDING'] },
+        { name: 'write-analytics', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**'], access: 'write' },
+      ],
+    });
+    expect(d('SELECT * FROM raw.sales.orders', doc)).toMatchObject({ action: 'allow', reasonKey: 'rule_allowed', rule: 'read-raw' });
+    expect(d('SELECT * FROM raw.sales.orders o JOIN finance.gl.entries e ON o.id = e.id', doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('SELECT 1; COPY INTO @leak FROM raw.sales.orders', doc)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementIndex: 1 });
+    expect(d('SELECT * FROM raw.pii.people', doc)).toMatchObject({ action: 'deny', reason: 'PII tables are off limits for this pipeline' });
+    expect(d('COPY INTO raw.sales.orders FROM @raw.sales.landing/orders/', doc)).toMatchObject({ action: 'allow', rule: 'load-landing' });
+    expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('MERGE INTO analytics.mart.c USING raw.crm.c s ON c.id = s.id WHEN MATCHED THEN DELETE', doc)).toMatchObject({ action: 'allow', rule: 'write-analytics' });
+    expect(d('USE SCHEMA raw.sales; SHOW TABLES; SELECT * FROM orders', doc)).toMatchObject({ action: 'allow' });
+  });
 });

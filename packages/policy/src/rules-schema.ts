@@ -5,9 +5,12 @@ const classOrGroup = z.enum([...STATEMENT_CLASSES, ...(Object.keys(STATEMENT_GRO
 
 /**
  * One allow/deny rule. Rules are evaluated in order and the first match decides; a rule matches
- * when the statement's class is in `classes` (or a named group) and, if `objects` is given, one
- * of the objects the statement touches matches one of the glob patterns (`*` within a name part,
- * case-insensitive, fully qualified `DB.SCHEMA.OBJECT`; `@stage` and `'s3://…'` for locations).
+ * when the statement's class is in `classes` (or a named group) and, if `objects` is given, the
+ * object set chosen by `access` matches the glob patterns (`*` within a name part, `**` across
+ * parts, case-insensitive, fully qualified `DB.SCHEMA.OBJECT`; `@stage` and `s3://…` for
+ * locations): for an allow rule EVERY object must match a pattern, for a deny rule ANY object
+ * (see docs/policy.md and docs/adr/0060-statement-policy-engine.md). Guarded statements
+ * (exfiltration, dynamic SQL) are only allowed by a rule that names their class or group.
  * This schema is the one source for the sidecar config, the CRD and the TypeScript type.
  */
 export const statementRuleSchema = z.strictObject({

@@ -1,0 +1,47 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { ANNOTATION_INJECT, ANNOTATION_POLICY } from '../constants.js';
+import { isInjected } from '../inject/inject.js';
+
+/** Stable Event reason for a pod that names a policy but runs without the sidecar. */
+export const UNINJECTED_REASON = 'uninjected_pod';
+
+/**
+ * True when a live pod asks for a policy (and did not opt out) but carries no sidecar: the
+ * webhook was down or bypassed, or the pod predates the webhook/policy.
+ */
+export function isUninjected(pod: V1Pod): boolean {
+  const a = pod.metadata?.annotations ?? {};
+  if (!a[ANNOTATION_POLICY] || a[ANNOTATION_INJECT] === 'false') return false;
+  if (pod.metadata?.deletionTimestamp) return false;
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return false;
+  return !isInjected(pod);
+}
+
+/** Tracks uninjected pods by uid; tells the caller when a pod is newly flagged. */
+export class UninjectedPodTracker {
+  private readonly flagged = new Set<string>();
+
+  /** Updates the pod's state; returns true when it has just become flagged. */
+  observe(pod: V1Pod): boolean {
+    const uid = pod.metadata?.uid;
+    if (!uid) return false;
+    if (isUninjected(pod)) {
+      if (this.flagged.has(uid)) return false;
+      this.flagged.add(uid);
+      return true;
+    }
+    this.flagged.delete(uid);
+    return false;
+  }
+
+  /** Forgets a deleted pod. */
+  forget(pod: V1Pod): void {
+    if (pod.metadata?.uid) this.flagged.delete(pod.metadata.uid);
+  }
+
+  /** How many pods are flagged now. */
+  get count(): number {
+    return this.flagged.size;
+  }
+}

@@ -1,0 +1,4 @@
+/** Test support for @snowtrail/operator (subpath export `@snowtrail/operator/testing`): an in-process Kubernetes API server. */
+export * from './kube-store.js';
+export * from './kube-api-server.js';
+export * from './wait-for.js';

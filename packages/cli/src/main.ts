@@ -3,6 +3,7 @@
  * The `snowtrail` command. Thin: each subcommand lives in src/commands/<name>.ts and is loaded only
  * when used, so `snowtrail sessions` does not pay for DuckDB and `snowtrail sidecar` starts fast.
  */
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 
 type Registrar = (program: Command) => void;
@@ -10,6 +11,7 @@ type Registrar = (program: Command) => void;
 // The AWS SDK warns on every start that releases after January 2027 need Node 22; we pin a release that
 // supports Node 20 (TOOLCHAIN.md), so the warning only adds noise to every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.SNOWTRAIL_CLI_ENTRY ??= fileURLToPath(import.meta.url);
 
 const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
   emulator: () => import('./commands/emulator.js'),

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseSidecarConfig } from '@snowtrail/config';
 import { startS3rver, startTokenIssuer } from '@snowtrail/devkit';
 import { startEmulator } from '@snowtrail/emulator';
 import { startSidecar } from '@snowtrail/sidecar';
+import { cliInvocation } from '../cli-entry.js';
 import { DEMO_OUTPUT_TABLE, demoInitSql } from './demo-data.js';
 import { generateDemoKeys } from './demo-keys.js';
 import { renderDemoConfig } from './demo-config.js';
@@ -45,10 +45,9 @@ type Closer = () => Promise<unknown>;
 
 /** Runs `snowtrail <args>` as the auditor would, capturing its output. */
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const main = fileURLToPath(new URL('../main.ts', import.meta.url));
-  const entry = process.argv[1] && !process.argv[1].endsWith('.ts') ? process.argv[1] : main;
+  const cli = cliInvocation();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cli.command, [...cli.args, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -56,6 +55,13 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number;
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
+}
+
+/** Reads one unlabelled counter from the sidecar's Prometheus endpoint (0 when absent). */
+async function readMetric(adminUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : 0;
 }
 
 /** Runs the whole demo and returns what it saw. */
@@ -118,6 +124,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     } else {
       throw new Error('the exfiltration attempt was not denied');
     }
+    const chunkBytes = await readMetric(sidecar.adminUrl, 'snowtrail_sidecar_chunk_bytes_total');
+    out(`      ${(chunkBytes / 1024 / 1024).toFixed(1)} MiB of result chunks crossed the sidecar and were recorded byte for byte`);
     const logins = emulator.logins.map((l) => `${l.user}/${l.authenticator}`);
     out(`      Snowflake saw only the sidecar's logins: ${[...new Set(logins)].join(', ')}`);
     await sidecar.close();

@@ -104,3 +104,22 @@ export function headingAnchor(heading: string): string {
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
 }
+
+/**
+ * The YAML skeleton of a template, for a syntax check without rendering: lines that hold only a
+ * template action (control flow, `include … | nindent`) are dropped, Prometheus raw strings keep
+ * their text, and every other action becomes the scalar `X`. Quoting mistakes in the static text
+ * (a plain scalar starting with `{` or holding `: `) survive this and fail YAML parsing.
+ */
+export function yamlSkeleton(template: string): string {
+  return template
+    .split('\n')
+    .filter((line) => !/^\s*\{\{-?[\s\S]*?-?\}\}\s*$/.test(line) || /\{\{`/.test(line))
+    .map((line) => {
+      // Raw strings are set aside first so that the Prometheus {{ }} inside them stays text.
+      const raw: string[] = [];
+      const held = line.replace(/\{\{`([\s\S]*?)`\}\}/g, (_m, text: string) => `\u0000${raw.push(text) - 1}\u0000`);
+      return held.replace(/\{\{-?[\s\S]*?-?\}\}/g, 'X').replace(/\u0000(\d+)\u0000/g, (_m, i: string) => raw[Number(i)]!);
+    })
+    .join('\n');
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import {
@@ -12,6 +12,7 @@ import {
   hasValuesPath,
   headingAnchor,
   leafValuesPaths,
+  yamlSkeleton,
   type Json,
 } from './chart-lib.js';
 
@@ -60,6 +61,16 @@ describe('chart templates read only declared values', () => {
 
   it.each(templateFiles)('%s has balanced template blocks', (file) => {
     expect(checkTemplateBlocks(templates.get(file)!)).toEqual([]);
+  });
+
+  it.each(templateFiles.filter((f) => f.endsWith('.yaml')))('%s is well-formed YAML around its actions, each object with apiVersion and kind', (file) => {
+    const docs = parseAllDocuments(yamlSkeleton(templates.get(file)!));
+    expect(docs.flatMap((d) => d.errors.map((e) => e.message.split('\n')[0]))).toEqual([]);
+    for (const d of docs) {
+      const obj = d.toJS() as { apiVersion?: unknown; kind?: unknown } | null;
+      if (obj === null) continue; // an empty document between conditionals
+      expect({ apiVersion: typeof obj.apiVersion, kind: typeof obj.kind }).toEqual({ apiVersion: 'string', kind: 'string' });
+    }
   });
 });
 
@@ -121,6 +132,19 @@ describe('alerts and dashboard', () => {
       'SnowtrailWebhookSlow',
     ]) {
       expect(alerts).toContain(required);
+    }
+  });
+
+  it('gives every alert an expression, a severity and its texts', () => {
+    const rule = parseAllDocuments(yamlSkeleton(rules))[0]!.toJS() as {
+      spec: { groups: { rules: { alert: string; expr: string; labels: { severity: string }; annotations: Record<string, string> }[] }[] };
+    };
+    const parsed = rule.spec.groups.flatMap((g) => g.rules);
+    expect(parsed.map((r) => r.alert)).toEqual(alerts);
+    for (const r of parsed) {
+      expect(r.expr).toMatch(/snowtrail_/);
+      expect(['warning', 'critical']).toContain(r.labels.severity);
+      expect(Object.keys(r.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
     }
   });
 

@@ -118,8 +118,8 @@ export function yamlSkeleton(template: string): string {
     .map((line) => {
       // Raw strings are set aside first so that the Prometheus {{ }} inside them stays text.
       const raw: string[] = [];
-      const held = line.replace(/\{\{`([\s\S]*?)`\}\}/g, (_m, text: string) => `\u0000${raw.push(text) - 1}\u0000`);
-      return held.replace(/\{\{-?[\s\S]*?-?\}\}/g, 'X').replace(/\u0000(\d+)\u0000/g, (_m, i: string) => raw[Number(i)]!);
+      const held = line.replace(/\{\{`([\s\S]*?)`\}\}/g, (_m, text: string) => `\uE000${raw.push(text) - 1}\uE000`);
+      return held.replace(/\{\{-?[\s\S]*?-?\}\}/g, 'X').replace(/\uE000(\d+)\uE000/g, (_m, i: string) => raw[Number(i)]!);
     })
     .join('\n');
 }

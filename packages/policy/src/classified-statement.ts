@@ -6,6 +6,7 @@ export type InnerVia =
   | 'block' // a Snowflake Scripting block runs it now
   | 'flow_operator' // `->>` chains it after the statement
   | 'merged' // a `;` the splitter kept inside the statement (defence in depth)
+  | 'presigned_url' // GET_PRESIGNED_URL(@stage, …): a download link, treated as a GET
   | 'body' // the body of CREATE TASK/PROCEDURE/PIPE: runs later, when called or scheduled
   | 'alternative_reading'; // how the text reads if comments nested or paths ended at a comment
 

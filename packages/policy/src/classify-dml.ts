@@ -75,7 +75,14 @@ export function classifyCopy(env: ClassifyEnv): void {
   if (files) i++;
   i = skipWords(t, i, ['INTO']);
   const target = locationOf(t[i], env);
+  const targetName = target === undefined ? parseName(t, i) : undefined;
   let afterTarget: number;
+  if (target === undefined && !files && (targetName === undefined || targetName.unresolved !== undefined)) {
+    // The target is not visible (IDENTIFIER($v), a bind, a variable): a load reads a stage or
+    // location, an unload reads a table or query, so the source decides which one this is.
+    classifyCopyBySource(env, i, targetName);
+    return;
+  }
   if (target !== undefined || files) {
     env.b.cls = 'COPY_INTO_LOCATION';
     if (target !== undefined) env.b.writes.add(target);
@@ -107,6 +114,26 @@ export function classifyCopy(env: ClassifyEnv): void {
   }
   // any other stage named in the options (e.g. a transformation's FROM) is read too
   scanReads(t, from + 2, t.length, env.ctx, env.b.reads);
+}
+
+function classifyCopyBySource(env: ClassifyEnv, i: number, targetName: ReturnType<typeof parseName>): void {
+  const t = env.tokens;
+  const next = targetName?.next ?? i + 1;
+  const from = findWord(t, next, ['FROM']);
+  const src = from >= 0 ? t[from + 1] : undefined;
+  const srcLoc = locationOf(src, env);
+  const reads = new Set<string>();
+  if (srcLoc !== undefined) reads.add(srcLoc);
+  else if (from >= 0 && isOp(t, from + 1, '(')) scanReads(t, from + 1, skipGroup(t, from + 1), env.ctx, reads);
+  else if (from >= 0) {
+    const name = parseName(t, from + 1);
+    if (name !== undefined) reads.add(qualify(name.parts, 'schema_object', env.ctx));
+  }
+  const loads = [...reads].some((r) => r.startsWith('@') || isLocationString(r));
+  env.b.cls = loads ? 'COPY_INTO_TABLE' : 'COPY_INTO_LOCATION';
+  env.b.dynamic = true;
+  for (const r of reads) env.b.reads.add(r);
+  env.b.writes.add(targetName !== undefined ? qualify(targetName.parts, 'schema_object', env.ctx) : (t[i]?.text ?? '?'));
 }
 
 /** PUT file://… @stage writes the stage; GET @stage file://… and LIST read it; REMOVE writes it. */

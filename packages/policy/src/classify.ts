@@ -1,7 +1,7 @@
 import { StatementBuilder, type ClassifiedStatement } from './classified-statement.js';
 import { classifyAlter, classifyComment, classifyCreate, classifyDrop, classifyGrant } from './classify-ddl.js';
 import {
-  classifyCall, classifyCopy, classifyDescribe, classifyDml, classifyExecute, classifyExplain, classifyInsert, classifyQuery, classifyStageCommand,
+  classifyCall, classifyCopy, classifyDescribe, classifyDml, classifyExecute, classifyExplain, classifyInsert, classifyQuery, classifyStageCommand, locationOf,
 } from './classify-dml.js';
 import type { ClassifyEnv } from './classify-env.js';
 import { parseName, qualify, renderPart, type SessionContext } from './object-names.js';
@@ -113,8 +113,23 @@ function dispatch(env: ClassifyEnv, _depth: number): SessionContext | undefined 
     const firstSemi = t.findIndex((tok) => tok.kind === 'semicolon');
     classifyPieces(env, firstSemi + 1, t.length, 'merged');
   }
+  addPresignedUrls(env);
   if (first === 'USE') return useContext(env);
   return undefined;
+}
+
+/**
+ * GET_PRESIGNED_URL(@stage, 'file') hands out a URL anyone can download the file from, without
+ * Snowflake credentials: it is a GET in disguise, attached as an inner GET so `decide` guards it.
+ */
+function addPresignedUrls(env: ClassifyEnv): void {
+  const t = env.tokens;
+  for (let i = 0; i < t.length; i++) {
+    if (wordAt(t, i) !== 'GET_PRESIGNED_URL' || !isOp(t, i + 1, '(')) continue;
+    const stage = locationOf(t[i + 2], env);
+    const end = skipGroup(t, i + 1);
+    env.b.addInner([{ text: rangeTextOf(env.sql, t, i, end), class: 'GET', reads: stage !== undefined ? [stage] : [], writes: [] }], 'presigned_url', true);
+  }
 }
 
 function routeStatement(env: ClassifyEnv, first: string | undefined): void {
@@ -187,11 +202,26 @@ function routeStatement(env: ClassifyEnv, first: string | undefined): void {
       }
       break;
     default:
-      if (isOp(t, 0, '(')) return classifyQuery(env, 'SELECT');
+      if (isOp(t, 0, '(')) return classifyParenthesised(env);
   }
   // Unknown statement: OTHER, but anything it visibly reads is still reported.
   env.b.cls = 'OTHER';
   scanReads(t, 0, t.length, env.ctx, env.b.reads);
+}
+
+/** `(SELECT …) UNION (…)` is a query; `(COPY INTO …)` or any other wrapped statement keeps its own class. */
+function classifyParenthesised(env: ClassifyEnv): void {
+  const t = env.tokens;
+  let i = 0;
+  while (isOp(t, i, '(')) i++;
+  const w = wordAt(t, i);
+  if (w === undefined || w === 'SELECT' || w === 'WITH' || w === 'VALUES') return classifyQuery(env, 'SELECT');
+  const inner = env.classifyRange(i, t.length);
+  env.b.cls = inner.class;
+  for (const r of inner.reads) env.b.reads.add(r);
+  for (const x of inner.writes) env.b.writes.add(x);
+  if (inner.inner) env.b.addInner(inner.inner, inner.inner[0]?.via ?? 'merged', false);
+  if (inner.dynamic) env.b.dynamic = true;
 }
 
 /** WITH cte AS (…) [, …] <SELECT|INSERT|UPDATE|DELETE|MERGE …>. */

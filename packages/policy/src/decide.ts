@@ -128,6 +128,7 @@ const VIA_TEXT: Record<string, string> = {
   block: 'inside a scripting block',
   flow_operator: 'after ->>',
   merged: 'after ;',
+  presigned_url: 'as GET_PRESIGNED_URL',
   body: 'in the body',
   alternative_reading: 'in the alternative reading of its comments',
 };

@@ -22,6 +22,9 @@ const CLAUSE_END = new Set([
   'INTERSECT', 'WINDOW', 'WHEN', 'THEN', 'SET', 'SELECT', 'VALUES', 'START', 'CONNECT', 'RETURNING', 'INTO', 'DO',
 ]);
 
+/** Words after which `a.b (…)` is a target with a column list, not a function call. */
+const TARGET_BEFORE = new Set(['INTO', 'TABLE', 'VIEW']);
+
 const NOT_A_TABLE = new Set(['SELECT', 'WITH', 'VALUES', 'WHERE', 'GROUP', 'ORDER', 'LIMIT', 'ON', 'SET', 'DUAL']);
 
 /** Collect the CTEs defined by every `WITH name [(cols)] AS (` in the range, each with its scope. */
@@ -92,7 +95,8 @@ function addRef(tokens: readonly Token[], j: number, ctx: SessionContext, reads:
   }
   const name = parseName(tokens, j);
   if (name === undefined) return;
-  if (name.unresolved === undefined && isOp(tokens, name.next, '(')) return; // table function: TABLE(…), FLATTEN(…)
+  // table function: TABLE(…), FLATTEN(…); a qualified one (db.s.udtf(…)) is reported by the scan
+  if (name.unresolved === undefined && isOp(tokens, name.next, '(')) return;
   if (name.parts.length === 1 && isCte(ctes, renderPart(name.parts[0]!), j)) return;
   reads.add(qualify(name.parts, 'schema_object', ctx));
 }
@@ -133,6 +137,11 @@ export function scanReads(tokens: readonly Token[], from: number, to: number, ct
     }
     if (t.kind !== 'word') continue;
     const v = t.value;
+    if (isOp(tokens, i + 1, '.') && !isOp(tokens, i - 1, '.') && !TARGET_BEFORE.has(wordAt(tokens, i - 1) ?? '')) {
+      // db.schema.fn(…): a call of a user-defined function or table function is a use of that object
+      const name = parseName(tokens, i);
+      if (name !== undefined && name.parts.length >= 2 && isOp(tokens, name.next, '(')) reads.add(qualify(name.parts, 'schema_object', ctx));
+    }
     if (v === 'FROM') {
       if (openers[openers.length - 1] === 'EXTRACT') continue;
       const p1 = wordAt(tokens, i - 1);

@@ -81,18 +81,30 @@ export interface TokenizeOptions {
 const CH_NL = 10;
 const CH_CR = 13;
 
+/**
+ * Whitespace, and also invisible format characters (zero-width space, joiners, soft hyphen, BOM):
+ * if Snowflake ever treated `COPY\u200bINTO` as two words we must too, and if it does not, the
+ * statement is a syntax error either way. Reading more separators than Snowflake is the safe side.
+ */
 function isSpace(c: number): boolean {
   if (c === 32 || (c >= 9 && c <= 13)) return true;
   if (c < 0x85) return false;
-  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0x85 || c === 0xa0 || c === 0xad || c === 0x1680 || c === 0x180e || (c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) ||
+    (c >= 0x205f && c <= 0x2064) || c === 0x3000 || c === 0xfeff
+  );
 }
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+const NON_ASCII_WORD = /^[\p{L}\p{N}\p{M}]$/u;
+
+/** Letters and underscore; beyond ASCII only letters, digits and marks (other symbols are operators). */
 function isIdentStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 0x80 && !isSpace(c));
+  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) return true;
+  return c >= 0x80 && !isSpace(c) && NON_ASCII_WORD.test(String.fromCharCode(c));
 }
 
 function isIdentPart(c: number): boolean {

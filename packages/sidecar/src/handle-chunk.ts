@@ -93,49 +93,77 @@ async function streamChunk(ctx: ProxyContext, res: ServerResponse, cap: ChunkCap
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
-  const send = async (piece: Buffer): Promise<void> => {
-    ctx.metrics.chunkBytes.inc(piece.length);
-    ctx.metrics.clientBytes.inc({ direction: 'out' }, piece.length);
-    if (!res.write(piece)) await new Promise<void>((resolve, reject) => {
-      res.once('drain', resolve);
-      res.once('close', () => reject(new Error('client went away')));
-    });
-  };
   let held: Buffer | undefined;
   let sent = 0;
   const limits = ctx.config().policy.limits;
   try {
     res.writeHead(200, out);
-    for await (const chunk of up.body) {
-      const piece = chunk as Buffer;
-      if (!writer) writer = openWriter(piece);
-      if (length === undefined) {
-        delivery.limiter.addBytes(piece.length);
-        if (delivery.limiter.breach) throw Object.assign(new Error(limitMessage('bytes', limits.maxResultBytes, delivery.limiter.bytes)), { limit: true });
-      }
-      record(piece);
-      if (recordFailed && required) throw recordFailed;
-      if (held) {
-        await send(held);
-        sent += held.length;
-      }
-      held = piece;
-      while (pending.size > MAX_PENDING_RECORD_WRITES) await Promise.race(pending);
-    }
+    await new Promise<void>((resolve, reject) => {
+      const body = up.body;
+      // Two reasons to pause the origin: the client is slow (drain) or the recorder is behind.
+      let waitingDrain = false;
+      let waitingRecorder = false;
+      const maybeResume = (): void => {
+        if (!waitingDrain && !waitingRecorder) body.resume();
+      };
+      const fail = (err: unknown): void => {
+        body.destroy();
+        reject(err);
+      };
+      res.on('close', () => {
+        if (!res.writableFinished) fail(new Error('client went away'));
+      });
+      body.on('error', reject);
+      body.on('end', resolve);
+      body.on('data', (piece: Buffer) => {
+        if (!writer) writer = openWriter(piece);
+        if (length === undefined) {
+          delivery.limiter.addBytes(piece.length);
+          if (delivery.limiter.breach) return fail(Object.assign(new Error(limitMessage('bytes', limits.maxResultBytes, delivery.limiter.bytes)), { limit: true }));
+        }
+        record(piece);
+        if (recordFailed && required) return fail(recordFailed);
+        // The newest piece is held back: in required mode the last bytes wait for the recording.
+        if (held) {
+          sent += held.length;
+          if (!res.write(held)) {
+            waitingDrain = true;
+            body.pause();
+            res.once('drain', () => {
+              waitingDrain = false;
+              maybeResume();
+            });
+          }
+        }
+        held = piece;
+        if (pending.size > MAX_PENDING_RECORD_WRITES && !waitingRecorder) {
+          waitingRecorder = true;
+          body.pause();
+          void Promise.race(pending).then(() => {
+            waitingRecorder = false;
+            maybeResume();
+          });
+        }
+      });
+    });
     await Promise.all(pending);
     if (recordFailed && required) throw recordFailed;
     if (writer) await writer.end();
     if (held) {
-      await send(held);
       sent += held.length;
+      res.write(held);
     }
     res.end();
+    ctx.metrics.chunkBytes.inc(sent);
+    ctx.metrics.clientBytes.inc({ direction: 'out' }, sent);
   } catch (err) {
     const e = err as { limit?: boolean };
     if (e.limit) {
       ctx.metrics.limitBreaches.inc({ limit: 'bytes' });
       delivery.statement.recording?.note('limit.exceeded', { queryId: delivery.statement.queryId, limit: 'bytes', chunk: plan.index }).catch(() => undefined);
     }
+    ctx.metrics.chunkBytes.inc(sent);
+    ctx.metrics.clientBytes.inc({ direction: 'out' }, sent);
     ctx.logger.warn({ err, chunk: plan.index, sent }, 'chunk cut short');
     await writer?.abort(e.limit ? 'limit_exceeded' : 'stream_failed').catch(() => undefined);
     up.body.destroy();

@@ -4,12 +4,12 @@ import { baseOptions, connect, destroy, execute, type Connection, type Statement
 import { post, rawLogin, rawQuery } from './raw.js';
 
 /** Runs a multi-statement text and collects each child's rows in order. */
-function executeMulti(conn: Connection, sqlText: string, count: number): Promise<Record<string, unknown>[][]> {
+function executeMulti(conn: Connection, sqlText: string, count: number | undefined): Promise<Record<string, unknown>[][]> {
   const results: Record<string, unknown>[][] = [];
   return new Promise((resolve, reject) => {
     conn.execute({
       sqlText,
-      parameters: { MULTI_STATEMENT_COUNT: count },
+      ...(count === undefined ? {} : { parameters: { MULTI_STATEMENT_COUNT: count } }),
       complete: (err: Error | undefined, stmt: Statement & { hasNext?: () => boolean; NextResult?: () => void }, rows: unknown[] | undefined) => {
         if (err) return reject(err);
         results.push((rows ?? []) as Record<string, unknown>[]);
@@ -131,6 +131,19 @@ describe('statement lifecycle with the default wait window', () => {
   it('refuses several statements without MULTI_STATEMENT_COUNT (000008)', async () => {
     const err = await execute(conn, 'select 1; select 2').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: '000008', message: 'Actual statement count 2 did not match the desired statement count 1.' });
+  });
+
+  it('keeps ALTER SESSION parameters: MULTI_STATEMENT_COUNT = 0 allows any number of statements', async () => {
+    const other = await connect({ ...baseOptions(emu.url), username: 'bob', password: 's3cret' });
+    try {
+      await execute(other, 'alter session set MULTI_STATEMENT_COUNT = 0');
+      const results = await executeMulti(other, 'select 1 as a; select 2 as b', undefined);
+      expect(results).toEqual([[{ A: 1 }], [{ B: 2 }]]);
+      await execute(other, 'alter session unset MULTI_STATEMENT_COUNT');
+      await expect(execute(other, 'select 1; select 2')).rejects.toMatchObject({ code: '000008' });
+    } finally {
+      await destroy(other);
+    }
   });
 
   it('renews the session transparently after a forced 390112, without logging in again', async () => {

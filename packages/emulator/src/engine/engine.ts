@@ -24,6 +24,8 @@ export interface StatementOutcome {
 export interface SessionState {
   names: SessionNames;
   conn: DuckDBConnection;
+  /** Session parameters (ALTER SESSION), echoed in answers' `parameters`. */
+  parameters?: Record<string, unknown>;
 }
 
 /** Inputs of one statement execution. */
@@ -60,7 +62,10 @@ export class Engine {
 
   /** A new connection (one per session). */
   async connect(): Promise<DuckDBConnection> {
-    return this.instance.connect();
+    const conn = await this.instance.connect();
+    // Answers announce TIMEZONE=UTC; make TIMESTAMPTZ conversions agree whatever the host's zone.
+    await conn.run("SET TimeZone = 'UTC'");
+    return conn;
   }
 
   /** Closes the instance. */
@@ -109,6 +114,12 @@ export class Engine {
         return renameOnlyColumn(statusOutcome(`waited ${plan.seconds} seconds`, 0x1000), plan.column);
       case 'status':
         return statusOutcome(plan.message, SCL_ID);
+      case 'alterSession':
+        if (state.parameters) {
+          Object.assign(state.parameters, plan.set);
+          for (const name of plan.unset) delete state.parameters[name];
+        }
+        return statusOutcome('Statement executed successfully.', SCL_ID);
       case 'use':
         return this.use(plan, state);
       case 'createDatabase':

@@ -62,7 +62,12 @@ describe('translation', () => {
     expect(planStatement('create or replace database lab', names)).toEqual({ kind: 'createDatabase', name: 'LAB', orReplace: true, ifNotExists: false });
     expect(planStatement('call system$wait(2)', names)).toEqual({ kind: 'wait', seconds: 2, column: 'SYSTEM$WAIT' });
     expect(planStatement("select system$wait(500, 'MILLISECONDS')", names)).toEqual({ kind: 'wait', seconds: 0.5, column: "SYSTEM$WAIT(500, 'MILLISECONDS')" });
-    expect(planStatement('alter session set timezone = \'UTC\'', names).kind).toBe('status');
+    expect(planStatement("alter session set timezone = 'UTC', multi_statement_count = 0", names)).toEqual({
+      kind: 'alterSession',
+      set: { TIMEZONE: 'UTC', MULTI_STATEMENT_COUNT: 0 },
+      unset: [],
+    });
+    expect(planStatement('alter warehouse w suspend', names).kind).toBe('status');
   });
 });
 

@@ -29,7 +29,8 @@ export type Plan =
   | { kind: 'dropDatabase'; name: string; ifExists: boolean }
   | { kind: 'createSchema'; sql: string; name: ObjectName }
   | { kind: 'show'; object: 'tables' | 'views' | 'schemas' | 'databases' | 'columns' | 'warehouses' | 'objects'; like?: string; scope?: ObjectName; scopeKind?: 'database' | 'schema' | 'table' | 'account' }
-  | { kind: 'describe'; table: ObjectName };
+  | { kind: 'describe'; table: ObjectName }
+  | { kind: 'alterSession'; set: Record<string, string | number | boolean>; unset: string[] };
 
 const SESSION_FUNCTIONS = new Set([
   'CURRENT_WAREHOUSE',
@@ -126,6 +127,9 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   if (head[0] === 'CREATE' || head[0] === 'DROP') {
     const db = planDatabaseDdl(words, sig);
     if (db) return db;
+  }
+  if (head[0] === 'ALTER' && head[1] === 'SESSION' && (head[2] === 'SET' || head[2] === 'UNSET')) {
+    return planAlterSession(sig.slice(3), head[2] === 'SET');
   }
   if (head[0] === 'ALTER' && (head[1] === 'SESSION' || head[1] === 'WAREHOUSE' || head[1] === 'USER' || head[1] === 'ACCOUNT')) {
     return { kind: 'status', message: 'Statement executed successfully.' };
@@ -233,6 +237,29 @@ function planShow(rest: Token[]): Plan {
     }
   }
   return plan;
+}
+
+/** `ALTER SESSION SET A = 1, B = 'x'` / `ALTER SESSION UNSET A, B`: parameter names upper case. */
+function planAlterSession(rest: Token[], isSet: boolean): Plan {
+  const set: Record<string, string | number | boolean> = {};
+  const unset: string[] = [];
+  let i = 0;
+  while (i < rest.length) {
+    const name = rest[i];
+    if (!name || name.kind !== 'word') break;
+    if (!isSet) {
+      unset.push(name.text.toUpperCase());
+      i += rest[i + 1]?.text === ',' ? 2 : 1;
+      continue;
+    }
+    if (rest[i + 1]?.text !== '=' || !rest[i + 2]) break;
+    const v = rest[i + 2]!;
+    const upper = v.text.toUpperCase();
+    set[name.text.toUpperCase()] =
+      v.kind === 'string' ? unquoteString(v.text) : v.kind === 'number' ? Number(v.text) : upper === 'TRUE' ? true : upper === 'FALSE' ? false : v.text;
+    i += rest[i + 3]?.text === ',' ? 4 : 3;
+  }
+  return { kind: 'alterSession', set, unset };
 }
 
 function planDatabaseDdl(words: string[], sig: Token[]): Plan | undefined {

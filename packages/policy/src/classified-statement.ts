@@ -37,6 +37,8 @@ export class StatementBuilder {
   readonly inner: ClassifiedStatement[] = [];
   dynamic = false;
   unclassifiable = false;
+  /** Set when a body classified to the end of the statement already covers every `;` inside it. */
+  bodyCoversRest = false;
 
   /** Attach inner statements and, when they run now, merge their objects into this statement's. */
   addInner(statements: readonly ClassifiedStatement[], via: InnerVia, merge: boolean): void {

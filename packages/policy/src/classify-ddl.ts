@@ -61,7 +61,10 @@ function addBody(env: ClassifyEnv, asIndex: number): void {
   const body = env.tokens[asIndex + 1];
   if (body === undefined) return;
   if (body.kind === 'string') env.b.addInner(env.classifyText(body.value), 'body', false);
-  else env.b.addInner(env.classifyText(textOf(env, asIndex + 1, env.tokens.length)), 'body', false);
+  else {
+    env.b.addInner(env.classifyText(textOf(env, asIndex + 1, env.tokens.length)), 'body', false);
+    env.b.bodyCoversRest = true;
+  }
 }
 
 /** CREATE [OR REPLACE] [modifiers] <kind> [IF NOT EXISTS] <name> …. */

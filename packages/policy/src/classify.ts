@@ -108,8 +108,7 @@ function dispatch(env: ClassifyEnv, _depth: number): SessionContext | undefined 
   routeStatement(env, first);
   // Defence in depth: a `;` that the splitter kept inside a non-block statement still separates
   // statements Snowflake may run; classify each piece so nothing hides behind it.
-  const hasBody = env.b.cls === 'CREATE_PROCEDURE' || env.b.cls === 'CREATE_TASK' || env.b.cls === 'CREATE_FUNCTION';
-  if (!hasBody && t.some((tok) => tok.kind === 'semicolon')) {
+  if (!env.b.bodyCoversRest && t.some((tok) => tok.kind === 'semicolon')) {
     const firstSemi = t.findIndex((tok) => tok.kind === 'semicolon');
     classifyPieces(env, firstSemi + 1, t.length, 'merged');
   }

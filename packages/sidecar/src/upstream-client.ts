@@ -137,15 +137,28 @@ export class UpstreamClient {
     return { status: r.status, headers: r.headers, bytes, elapsed: (performance.now() - started) / 1000 };
   }
 
-  /** Fetches a chunk from its (presigned) origin URL with the stored SSE-C headers. */
+  /**
+   * Fetches a chunk from its (presigned) origin URL with the stored SSE-C headers, following up to
+   * 3 redirects as the drivers do (SSE-C headers only to the same host, §6.1).
+   */
   async chunk(url: string, headers: Record<string, string>): Promise<UpstreamStreamAnswer> {
     const started = performance.now();
-    const u = new URL(url);
+    let target = new URL(url);
+    const origin = target.host;
     let lastError: unknown;
-    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+    for (let attempt = 0, redirects = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
       try {
-        const r = await this.chunkAgent.request({ origin: u.origin, path: u.pathname + u.search, method: 'GET', headers, maxRedirections: 0 } as Dispatcher.RequestOptions);
+        const sendHeaders = target.host === origin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith('x-amz-server-side-encryption')));
+        const r = await this.chunkAgent.request({ origin: target.origin, path: target.pathname + target.search, method: 'GET', headers: sendHeaders });
+        const location = r.headers.location;
+        if (r.statusCode >= 300 && r.statusCode < 400 && typeof location === 'string' && redirects < 3) {
+          await r.body.dump();
+          target = new URL(location, target);
+          redirects++;
+          attempt--;
+          continue;
+        }
         if (isRetryableStatus(r.statusCode) && attempt < this.opts.retries) {
           await r.body.dump();
           continue;
@@ -155,7 +168,7 @@ export class UpstreamClient {
         lastError = err;
       }
     }
-    throw new SidecarError(SIDECAR_ERRORS.upstreamUnreachable, `chunk origin ${u.origin} is unreachable`, { cause: lastError });
+    throw new SidecarError(SIDECAR_ERRORS.upstreamUnreachable, `chunk origin ${new URL(url).origin} is unreachable`, { cause: lastError });
   }
 
   /** Closes every connection. */

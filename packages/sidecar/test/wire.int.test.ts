@@ -70,9 +70,11 @@ describe('Arrow results pass through byte for byte', () => {
         return json({
           success: true, code: null, message: null,
           data: { queryId: '01b00000-0000-4000-8000-000000000001', queryResultFormat: 'arrow', rowtype: [{ name: 'X', type: 'fixed' }], rowsetBase64, returned: 20, total: 20,
-            chunks: [{ url: `http://127.0.0.1:${(fixture.address() as AddressInfo).port}/stage/c0?sig=1`, rowCount: 10 }], qrmk: 'S2V5', parameters: [] },
+            chunks: [{ url: `http://127.0.0.1:${(fixture.address() as AddressInfo).port}/stage/moved?sig=1`, rowCount: 10 }], qrmk: 'S2V5', parameters: [] },
         });
       }
+      // Storage may redirect (drivers follow, PROTOCOL.md §6.1); so does the sidecar.
+      if (url.pathname === '/stage/moved') return res.writeHead(302, { location: '/stage/c0?sig=1' }).end();
       if (url.pathname === '/stage/c0') {
         if (req.headers['x-amz-server-side-encryption-customer-key'] !== 'S2V5') return res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error/>');
         return res.writeHead(200, { 'content-type': 'binary/octet-stream', 'content-encoding': 'gzip', 'content-length': String(chunkBytes.length) }).end(chunkBytes);
@@ -90,7 +92,7 @@ describe('Arrow results pass through byte for byte', () => {
     });
   });
 
-  it('keeps rowsetBase64 and the Arrow chunk bytes unchanged and records them as arrow', async () => {
+  it('keeps rowsetBase64 and the Arrow chunk bytes unchanged (through a storage redirect) and records them as arrow', async () => {
     const handle = await rawLogin(stack.sidecar.url, await stack.mint());
     expect(handle).not.toContain('REAL');
     const env = await rawQuery(stack.sidecar.url, handle, 'select x from t');

@@ -27,6 +27,11 @@ export interface ClassifiedStatement {
   dynamic?: boolean;
   /** True when classification gave up (nesting too deep); `decide` always denies such a statement. */
   unclassifiable?: boolean;
+  /**
+   * True for `ALTER SESSION SET SEARCH_PATH = …`: unqualified names in later statements may then
+   * resolve to schemas other than the session's, which the reported names cannot show.
+   */
+  changesSearchPath?: boolean;
 }
 
 /** Mutable accumulator used while classifying one statement. */
@@ -39,6 +44,7 @@ export class StatementBuilder {
   unclassifiable = false;
   /** Set when a body classified to the end of the statement already covers every `;` inside it. */
   bodyCoversRest = false;
+  changesSearchPath = false;
 
   /** Attach inner statements and, when they run now, merge their objects into this statement's. */
   addInner(statements: readonly ClassifiedStatement[], via: InnerVia, merge: boolean): void {
@@ -57,6 +63,7 @@ export class StatementBuilder {
     if (this.inner.length > 0) out.inner = this.inner;
     if (this.dynamic) out.dynamic = true;
     if (this.unclassifiable) out.unclassifiable = true;
+    if (this.changesSearchPath) out.changesSearchPath = true;
     return out;
   }
 }

@@ -157,7 +157,11 @@ export function classifyAlter(env: ClassifyEnv): void {
   }
   const kind = parsed.kind;
   env.b.cls = kind.alter;
-  if (kind.name === 'SESSION' || kind.name === 'ACCOUNT') return;
+  if (kind.name === 'SESSION' || kind.name === 'ACCOUNT') {
+    const set = findWord(t, parsed.next, ['SET']);
+    if (set >= 0 && findWord(t, set, ['SEARCH_PATH']) >= 0) env.b.changesSearchPath = true;
+    return;
+  }
   const name = parseName(t, skipIfExists(t, parsed.next));
   if (name === undefined) return;
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));

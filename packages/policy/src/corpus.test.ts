@@ -10,12 +10,13 @@ function shape(s: ClassifiedStatement): ExpectedStatement {
   const out: ExpectedStatement = { class: s.class, reads: [...s.reads].sort(), writes: [...s.writes].sort() };
   if (s.via) out.via = s.via;
   if (s.dynamic) out.dynamic = true;
+  if (s.changesSearchPath) out.changesSearchPath = true;
   if (s.inner) out.inner = s.inner.map(shape);
   return out;
 }
 
 const allowAll = statementPolicySchema.parse({ defaultAction: 'allow' });
-const expectedReason = { benign: undefined, exfiltration: 'exfiltration_denied', dynamic: 'dynamic_sql_denied' } as const;
+const expectedReason = { benign: undefined, exfiltration: 'exfiltration_denied', dynamic: 'dynamic_sql_denied', search_path: 'search_path_denied' } as const;
 
 describe('statement corpus', () => {
   it('holds at least 150 cases with unique names, benign and exfiltration alike', () => {

@@ -10,7 +10,7 @@ import { STATEMENT_GROUPS, type StatementClass } from './statement-class.js';
  */
 
 /** Stable reason keys (metric labels); see docs/policy.md for the human text. */
-export const DECISION_REASONS = ['rule_allowed', 'rule_denied', 'default_allowed', 'default_denied', 'exfiltration_denied', 'dynamic_sql_denied', 'statement_unclassifiable', 'empty_request'] as const;
+export const DECISION_REASONS = ['rule_allowed', 'rule_denied', 'default_allowed', 'default_denied', 'exfiltration_denied', 'dynamic_sql_denied', 'search_path_denied', 'statement_unclassifiable', 'empty_request'] as const;
 
 /** The outcome for a request. */
 export interface Decision {
@@ -88,13 +88,22 @@ function describe(s: ClassifiedStatement, where: string): string {
 /**
  * Statements denied even under `defaultAction: allow` unless a rule naming their class allows them:
  * the EXFILTRATION group, any statement writing an external location (`scheme://…`, e.g. an external
- * function's endpoint), and EXECUTE IMMEDIATE of text that is not a lone literal.
+ * function's endpoint), EXECUTE IMMEDIATE of text that is not a lone literal, and SEARCH_PATH changes.
  */
-function guardOf(s: ClassifiedStatement): 'exfiltration_denied' | 'dynamic_sql_denied' | undefined {
+function guardOf(s: ClassifiedStatement): Guard | undefined {
   if (EXFILTRATION.has(s.class) || s.writes.some(isExternalLocation)) return 'exfiltration_denied';
   if (s.class === 'EXECUTE_IMMEDIATE' && s.dynamic === true) return 'dynamic_sql_denied';
+  if (s.changesSearchPath === true) return 'search_path_denied';
   return undefined;
 }
+
+type Guard = 'exfiltration_denied' | 'dynamic_sql_denied' | 'search_path_denied';
+
+const GUARD_TEXT: Record<Guard, string> = {
+  exfiltration_denied: 'can move data out of Snowflake and no rule allows it',
+  dynamic_sql_denied: 'runs SQL text that is built at run time and no rule allows it',
+  search_path_denied: 'changes SEARCH_PATH, which would let unqualified names escape the policy, and no rule allows it',
+};
 
 function isExternalLocation(o: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(o);
@@ -113,12 +122,7 @@ function decideOne(s: ClassifiedStatement, rules: readonly CompiledRule[], polic
     if (r.rule.action === 'allow') return { action: 'allow', reasonKey: 'rule_allowed', reason: `${describe(s, where)} allowed by rule ${r.label}`, rule: r.label, cls: s.class };
     return { action: 'deny', reasonKey: 'rule_denied', reason: r.rule.reason ?? `${describe(s, where)} denied by rule ${r.label}`, rule: r.label, cls: s.class };
   }
-  if (guard === 'exfiltration_denied') {
-    return { action: 'deny', reasonKey: guard, reason: `${describe(s, where)} can move data out of Snowflake and no rule allows it`, cls: s.class };
-  }
-  if (guard === 'dynamic_sql_denied') {
-    return { action: 'deny', reasonKey: guard, reason: `${describe(s, where)} runs SQL text that is built at run time and no rule allows it`, cls: s.class };
-  }
+  if (guard !== undefined) return { action: 'deny', reasonKey: guard, reason: `${describe(s, where)} ${GUARD_TEXT[guard]}`, cls: s.class };
   if ((policy.defaultAction ?? 'allow') === 'allow') return { action: 'allow', reasonKey: 'default_allowed', reason: `${describe(s, where)} allowed by default`, cls: s.class };
   return { action: 'deny', reasonKey: 'default_denied', reason: `${describe(s, where)} is not allowed by any rule`, cls: s.class };
 }

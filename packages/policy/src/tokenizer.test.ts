@@ -32,6 +32,12 @@ describe('tokenize', () => {
     ]);
   });
 
+  it('ends a line comment at any line terminator, exposing what follows', () => {
+    for (const nl of ['\n', '\r', '\u2028', '\u2029', '\u0085', '\v', '\f']) {
+      expect(kinds(`SELECT 1 -- c${nl}COPY`).map((k) => k[1])).toEqual(['SELECT', '1', 'COPY']);
+    }
+  });
+
   it("decodes '' and backslash escapes in single-quoted strings", () => {
     expect(kinds("'it''s' 'a\\'b' 'x\\\\' 'n\\nl'")).toEqual([
       ['string', "it's"],

@@ -95,6 +95,11 @@ function isSpace(c: number): boolean {
   );
 }
 
+/** Any character that may end a line comment: ending comments early exposes more SQL, never less. */
+function isLineEnd(c: number): boolean {
+  return c === CH_NL || c === CH_CR || c === 11 || c === 12 || c === 0x85 || c === 0x2028 || c === 0x2029;
+}
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -136,10 +141,10 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): TokenizeRe
       i++;
       continue;
     }
-    // -- and // line comments
+    // -- and // line comments (`//` is a documented Snowflake comment form)
     if ((c === 45 && c1 === 45) || (c === 47 && c1 === 47)) {
       i += 2;
-      while (i < n && sql.charCodeAt(i) !== CH_NL && sql.charCodeAt(i) !== CH_CR) i++;
+      while (i < n && !isLineEnd(sql.charCodeAt(i))) i++;
       continue;
     }
     // /* block comments */

@@ -3,7 +3,7 @@
  * comments, case, whitespace, quoting and multi-statement smuggling, each with the classes and the
  * read/write object sets the classifier must produce (context PIPE.WORK unless `ctx` says otherwise)
  * and its `kind`: what a policy that allows everything by default decides (benign → allowed;
- * exfiltration → exfiltration_denied; dynamic → dynamic_sql_denied). Checked by corpus.test.ts.
+ * exfiltration → exfiltration_denied; dynamic → dynamic_sql_denied; search_path → search_path_denied). Checked by corpus.test.ts.
  */
 import type { SessionContext } from '../object-names.js';
 import type { StatementClass } from '../statement-class.js';
@@ -15,6 +15,7 @@ export interface ExpectedStatement {
   writes: string[];
   via?: string;
   dynamic?: boolean;
+  changesSearchPath?: boolean;
   inner?: ExpectedStatement[];
 }
 
@@ -22,7 +23,7 @@ export interface ExpectedStatement {
 export interface CorpusCase {
   name: string;
   tags: string[];
-  kind: 'benign' | 'exfiltration' | 'dynamic';
+  kind: 'benign' | 'exfiltration' | 'dynamic' | 'search_path';
   sql: string;
   ctx?: SessionContext;
   statements: ExpectedStatement[];
@@ -840,4 +841,22 @@ export const CORPUS: CorpusCase[] = [
   { name: "q8-04", kind: "exfiltration", tags: ["obfuscated","nested"],
     sql: "DECLARE; COPY INTO @x FROM raw.s.t",
     statements: [{"class":"EXECUTE_IMMEDIATE","reads":["RAW.S.T"],"writes":["@PIPE.WORK.X"],"inner":[{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["@PIPE.WORK.X"],"via":"block"}]}] },
+  { name: "q9-01", kind: "search_path", tags: ["obfuscated"],
+    sql: "ALTER SESSION SET SEARCH_PATH = 'secret.s, $current'",
+    statements: [{"class":"ALTER_OTHER","reads":[],"writes":[],"changesSearchPath":true}] },
+  { name: "q9-02", kind: "search_path", tags: ["obfuscated"],
+    sql: "alter session set query_tag = 'x', search_path = '$public'",
+    statements: [{"class":"ALTER_OTHER","reads":[],"writes":[],"changesSearchPath":true}] },
+  { name: "q9-03", kind: "benign", tags: ["obfuscated"],
+    sql: "ALTER SESSION UNSET SEARCH_PATH",
+    statements: [{"class":"ALTER_OTHER","reads":[],"writes":[]}] },
+  { name: "q9-04", kind: "exfiltration", tags: ["obfuscated","multi_statement"],
+    sql: "SELECT 1 -- comment\u2028; COPY INTO @x FROM raw.s.t",
+    statements: [{"class":"SELECT","reads":[],"writes":[]},{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["@PIPE.WORK.X"]}] },
+  { name: "q9-05", kind: "exfiltration", tags: ["obfuscated","multi_statement"],
+    sql: "SELECT 1 -- comment\u0085; GET @raw.s.landing file:///tmp",
+    statements: [{"class":"SELECT","reads":[],"writes":[]},{"class":"GET","reads":["@RAW.S.LANDING"],"writes":[]}] },
+  { name: "q9-06", kind: "benign", tags: ["obfuscated"],
+    sql: "ALTER SESSION SET QUERY_TAG = 'nightly'",
+    statements: [{"class":"ALTER_OTHER","reads":[],"writes":[]}] },
 ];

@@ -60,4 +60,14 @@ describe('end to end with the real recorder: snowflake-sdk → sidecar → emula
     }
     expect(await metricValue(stack.registry, 'snowtrail_recording_events_total')).toBeGreaterThan(0);
   });
+
+  it('exposes sidecar and recording metrics on one registry, every name following the conventions', async () => {
+    const names = (await stack.registry.getMetricsAsJSON()).filter((m) => m.name.startsWith('snowtrail_'));
+    expect(names.some((m) => m.name.startsWith('snowtrail_recording_'))).toBe(true);
+    for (const m of names) {
+      expect(m.name).toMatch(/^snowtrail_(sidecar|recording|build)_[a-z_]+$/);
+      if (String(m.type) === 'counter') expect(m.name).toMatch(/_total$/);
+      if (String(m.type) === 'histogram') expect(m.name).toMatch(/_seconds$/);
+    }
+  });
 });

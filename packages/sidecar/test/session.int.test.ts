@@ -97,6 +97,18 @@ describe('session features through the sidecar', () => {
     expect(await metricValue(stack.registry, 'snowtrail_sidecar_statements_total', { outcome: 'allowed', class: 'SELECT' })).toBeGreaterThan(3);
   });
 
+  it('refuses a statement the recording cannot take (required mode): 399502, never forwarded', async () => {
+    stack.memory!.failing = true;
+    try {
+      await expect(execute(conn!, "insert into orders values (9, 1.0, 'xx')")).rejects.toMatchObject({ code: '399502' });
+    } finally {
+      stack.memory!.failing = false;
+    }
+    const { rows } = await execute(conn!, 'select count(*) as n from orders');
+    expect(rows).toEqual([{ N: 3 }]);
+    expect(await metricValue(stack.registry, 'snowtrail_sidecar_statements_total', { outcome: 'refused', class: 'INSERT' })).toBe(1);
+  });
+
   it('ends the session on logout and the handle stops working', async () => {
     await destroy(conn);
     conn = undefined;

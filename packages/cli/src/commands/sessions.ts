@@ -35,7 +35,7 @@ export function parseTime(value: string, now = Date.now()): Date {
     return new Date(now - Number(rel[1]) * unit * 1000);
   }
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw Object.assign(new Error(`not a time: ${value} (use ISO 8601 or an age like 24h, 7d)`), { code: 'SNOWTRAIL_ERR_CLI_USAGE', exitCode: 2 });
+  if (Number.isNaN(t)) throw Object.assign(new Error(`not a time: ${value} (use ISO 8601 or an age like 24h, 7d)`), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
   return new Date(t);
 }
 
@@ -48,7 +48,7 @@ function withStore(cmd: Command): Command {
 
 async function open(opts: StoreOpts): Promise<ObjectStore> {
   const spec = opts.store ?? process.env.SNOWTRAIL_STORE;
-  if (!spec) throw Object.assign(new Error('--store is required (s3://bucket/prefix or dir:/path)'), { code: 'SNOWTRAIL_ERR_CLI_USAGE', exitCode: 2 });
+  if (!spec) throw Object.assign(new Error('--store is required (s3://bucket/prefix or dir:/path)'), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
   const { openStore } = await lib();
   return openStore(spec, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.region ? { region: opts.region } : {}) });
 }
@@ -223,7 +223,7 @@ export function register(program: Command): void {
     .option('-o, --output <format>', 'text or json', 'text')
     .action(
       run(async (id: string | undefined, o: StoreOpts & { all?: boolean; jwks?: string; output: string }) => {
-        if (!id && !o.all) throw Object.assign(new Error('give a session id or --all'), { code: 'SNOWTRAIL_ERR_CLI_USAGE', exitCode: 2 });
+        if (!id && !o.all) throw Object.assign(new Error('give a session id or --all'), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
         const store = await open(o);
         const r = await lib();
         const keys = await trustKeys(store, o.jwks);
@@ -273,7 +273,7 @@ export function register(program: Command): void {
           await r.replayTimeline(events, { speed: Number(o.speed), write: out });
           return 0;
         }
-        if (!o.target || !o.account || !o.user) throw Object.assign(new Error('--execute needs --target, --account and --user'), { code: 'SNOWTRAIL_ERR_CLI_USAGE', exitCode: 2 });
+        if (!o.target || !o.account || !o.user) throw Object.assign(new Error('--execute needs --target, --account and --user'), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
         const password = process.env[String(o.passwordEnv)];
         const token = o.tokenFile ? (await readFile(String(o.tokenFile), 'utf8')).trim() : undefined;
         const diffs = await r.replayExecute(
@@ -307,7 +307,7 @@ export function register(program: Command): void {
     .option('--jwks <fileOrUrl>', 'public keys to trust for the verification section')
     .action(
       run(async (id: string, o: StoreOpts & { output: string; out?: string; jwks?: string }) => {
-        if (!['json', 'csv', 'html'].includes(o.output)) throw Object.assign(new Error(`unknown export format ${o.output} (json, csv or html)`), { code: 'SNOWTRAIL_ERR_CLI_USAGE', exitCode: 2 });
+        if (!['json', 'csv', 'html'].includes(o.output)) throw Object.assign(new Error(`unknown export format ${o.output} (json, csv or html)`), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
         const store = await open(o);
         const r = await lib();
         const listing = await r.loadSessionListing(store, id);

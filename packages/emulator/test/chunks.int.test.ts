@@ -50,6 +50,18 @@ describe('large results as chunks (PROTOCOL.md §6)', () => {
     ]);
   });
 
+  it('holds a 200,000-row result compressed, at a fraction of its JSON size', async () => {
+    const token = await rawLogin(emu.url, 'bob', 's3cret');
+    const env = await rawQuery(emu.url, token, "select range as id, 'row-' || range as label, range * 0.5 as half from range(200000)");
+    const chunks = env.data.chunks as unknown as { rowCount: number; compressedSize: number; uncompressedSize: number }[];
+    const rows = (env.data.rowset?.length ?? 0) + chunks.reduce((n, c) => n + c.rowCount, 0);
+    const compressed = chunks.reduce((n, c) => n + c.compressedSize, 0);
+    const json = chunks.reduce((n, c) => n + c.uncompressedSize, 0);
+    expect(rows).toBe(200_000);
+    expect(json).toBeGreaterThan(6_000_000);
+    expect(compressed).toBeLessThan(json / 4);
+  });
+
   it('serves chunks like cloud storage: SSE-C headers required, gzip body without outer brackets', async () => {
     const token = await rawLogin(emu.url, 'bob', 's3cret');
     const env = await rawQuery(emu.url, token, "select range as id, 'x' as s from range(1010)");

@@ -123,6 +123,13 @@ describe('statement lifecycle with the default wait window', () => {
     expect((await execute(conn, 'select 1 as still_usable')).rows).toEqual([{ STILL_USABLE: 1 }]);
   });
 
+  it('cancels a running DuckDB query by interrupting it', async () => {
+    const { statement, done } = start(conn, 'select count(*) from range(100000000000) a');
+    await wait(300);
+    await new Promise<void>((resolve, reject) => statement.cancel((err) => (err ? reject(err) : resolve())));
+    expect((await done).err).toMatchObject({ code: '000604', sqlState: '57014' });
+  });
+
   it('runs multi-statement text with MULTI_STATEMENT_COUNT, one result per child', async () => {
     const results = await executeMulti(conn, "create or replace table m (a int); insert into m values (1), (2); select sum(a) as total from m; select 'x;y' as s", 4);
     expect(results).toEqual([[{ status: 'Table M successfully created.' }], [{ 'number of rows inserted': 2 }], [{ TOTAL: 3 }], [{ S: 'x;y' }]]);

@@ -144,4 +144,11 @@ describe('decide', () => {
     expect(d('MERGE INTO analytics.mart.c USING raw.crm.c s ON c.id = s.id WHEN MATCHED THEN DELETE', doc)).toMatchObject({ action: 'allow', rule: 'write-analytics' });
     expect(d('USE SCHEMA raw.sales; SHOW TABLES; SELECT * FROM orders', doc)).toMatchObject({ action: 'allow' });
   });
+
+  it('denies a SEARCH_PATH change unless a rule naming ALTER_OTHER allows it', () => {
+    expect(d("ALTER SESSION SET SEARCH_PATH = 'secret.s'", allowAll)).toMatchObject({ action: 'deny', reasonKey: 'search_path_denied' });
+    expect(d("ALTER SESSION SET QUERY_TAG = 'etl'", allowAll)).toMatchObject({ action: 'allow' });
+    const p = statementPolicySchema.parse({ statements: [{ action: 'allow', classes: ['ALTER_OTHER'] }] });
+    expect(d("ALTER SESSION SET SEARCH_PATH = '$current'", p)).toMatchObject({ action: 'allow', reasonKey: 'rule_allowed' });
+  });
 });

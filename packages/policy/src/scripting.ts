@@ -19,12 +19,12 @@ const STATEMENT_START = new Set([
   'SET', 'UNSET', 'COMMIT', 'ROLLBACK', 'START', 'COMMENT', 'DECLARE',
 ]);
 
-/** Single control words dropped from the front of a piece. */
-const CONTROL_WORDS = new Set(['DECLARE', 'ELSE', 'EXCEPTION', 'DO', 'LOOP', 'REPEAT', 'THEN', 'BREAK', 'CONTINUE', 'NULL']);
+/** Single control words dropped from the front of a piece (`ASYNC (stmt)` runs stmt as a child job). */
+const CONTROL_WORDS = new Set(['DECLARE', 'ELSE', 'EXCEPTION', 'DO', 'LOOP', 'REPEAT', 'THEN', 'BREAK', 'CONTINUE', 'NULL', 'ASYNC']);
 /** Control words followed by a condition that runs up to THEN or DO. */
 const CONDITION_WORDS = new Set(['IF', 'ELSEIF', 'WHILE', 'WHEN', 'FOR', 'CASE']);
 /** Pieces starting with these are cursor/flow operations that run no SQL of their own. */
-const NO_SQL = new Set(['OPEN', 'FETCH', 'CLOSE', 'RAISE', 'UNTIL', 'LEAVE', 'ITERATE']);
+const NO_SQL = new Set(['OPEN', 'FETCH', 'CLOSE', 'RAISE', 'UNTIL', 'LEAVE', 'ITERATE', 'AWAIT']);
 const END_QUALIFIERS = new Set(['IF', 'LOOP', 'FOR', 'WHILE', 'REPEAT', 'CASE']);
 
 /** Index of the first of `words` at depth 0 in [from, to), or -1. */

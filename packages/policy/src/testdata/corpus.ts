@@ -859,4 +859,10 @@ export const CORPUS: CorpusCase[] = [
   { name: "q9-06", kind: "benign", tags: ["obfuscated"],
     sql: "ALTER SESSION SET QUERY_TAG = 'nightly'",
     statements: [{"class":"ALTER_OTHER","reads":[],"writes":[]}] },
+  { name: "q10-01", kind: "exfiltration", tags: ["scripting","nested"],
+    sql: "BEGIN\n  LET r RESULTSET := ASYNC (SELECT * FROM raw.s.t);\n  ASYNC (COPY INTO @x FROM raw.pii.people);\n  AWAIT ALL;\n  RETURN TABLE(r);\nEND",
+    statements: [{"class":"EXECUTE_IMMEDIATE","reads":["RAW.PII.PEOPLE","RAW.S.T"],"writes":["@PIPE.WORK.X"],"inner":[{"class":"SELECT","reads":["RAW.S.T"],"writes":[],"via":"block"},{"class":"COPY_INTO_LOCATION","reads":["RAW.PII.PEOPLE"],"writes":["@PIPE.WORK.X"],"via":"block"}]}] },
+  { name: "q10-02", kind: "benign", tags: ["scripting","nested"],
+    sql: "BEGIN\n  FOR i IN 1 TO 3 DO\n    INSERT INTO analytics.m.t VALUES (:i);\n  END FOR;\n  REPEAT\n    DELETE FROM analytics.m.q WHERE id = 1;\n  UNTIL ((SELECT COUNT(*) FROM analytics.m.q) = 0)\n  END REPEAT;\n  RETURN (SELECT COUNT(*) FROM analytics.m.t);\nEXCEPTION\n  WHEN STATEMENT_ERROR THEN\n    INSERT INTO analytics.m.errors VALUES (:sqlerrm);\n    RAISE;\nEND",
+    statements: [{"class":"EXECUTE_IMMEDIATE","reads":["ANALYTICS.M.Q","ANALYTICS.M.T"],"writes":["ANALYTICS.M.ERRORS","ANALYTICS.M.Q","ANALYTICS.M.T"],"inner":[{"class":"INSERT","reads":[],"writes":["ANALYTICS.M.T"],"via":"block"},{"class":"DELETE","reads":[],"writes":["ANALYTICS.M.Q"],"via":"block"},{"class":"SELECT","reads":["ANALYTICS.M.T"],"writes":[],"via":"block"},{"class":"INSERT","reads":[],"writes":["ANALYTICS.M.ERRORS"],"via":"block"}]}] },
 ];

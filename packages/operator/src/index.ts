@@ -19,3 +19,7 @@ export * from './controller/check-secrets.js';
 export * from './controller/reconcile-policy.js';
 export * from './controller/controller.js';
 export * from './controller/uninjected-pods.js';
+export * from './controller/leader-election.js';
+export * from './certs/webhook-certs.js';
+export * from './metrics-server.js';
+export * from './operator.js';

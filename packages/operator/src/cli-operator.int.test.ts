@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startKubeApiServer, type KubeApiServer } from './testing/kube-api-server.js';
+import { waitFor } from './testing/wait-for.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('snowtrail operator (CLI) with a kubeconfig', () => {
+  let api: KubeApiServer;
+  let dir: string;
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    api = await startKubeApiServer({ version: 'v1.28.9' });
+    dir = mkdtempSync(join(tmpdir(), 'snowtrail-kubeconfig-'));
+    writeFileSync(
+      join(dir, 'config'),
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster: { server: "${api.url}", insecure-skip-tls-verify: true }\nusers:\n- name: op\n  user: { token: t }\ncontexts:\n- name: sim\n  context: { cluster: sim, user: op }\ncurrent-context: sim\n`,
+    );
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts, serves metrics, leads through a Lease and shuts down cleanly on SIGTERM', async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'operator', '--kubeconfig', join(dir, 'config'), '--pod-namespace', 'snowtrail-system', '--identity', 'cli-test', '--webhook-host', '127.0.0.1', '--webhook-port', '0', '--metrics-host', '127.0.0.1', '--metrics-port', '0', '--leader-elect', '--log-level', 'warn'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    const line = await waitFor('listening line', () => /webhook listening on (https:\/\/\S+), metrics on (http:\/\/\S+)/.exec(out), 30_000);
+    const metrics = await (await fetch(`${line[2]}/metrics`)).text();
+    expect(metrics).toContain('snowtrail_operator_admissions_total');
+    await waitFor('leader', async () => /snowtrail_operator_is_leader 1/.test(await (await fetch(`${line[2]}/metrics`)).text()), 20_000);
+    expect(api.get('leases', 'snowtrail-system', 'snowtrail-operator')!.spec).toMatchObject({ holderIdentity: 'cli-test' });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Released on the way out, so a new replica takes over without waiting a lease duration.
+    expect((api.get('leases', 'snowtrail-system', 'snowtrail-operator')!.spec as { holderIdentity?: string }).holderIdentity).toBeUndefined();
+  });
+
+  it('rejects bad flags with exit code 1 and a coded message', async () => {
+    const bad = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'operator', '--kubeconfig', join(dir, 'config'), '--cert-mode', 'vault'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    bad.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => bad.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(err).toContain('--cert-mode must be self or cert-manager');
+    expect(err).toContain('SNOWTRAIL_ERR_OPERATOR_OPTIONS_INVALID');
+  });
+});

@@ -84,7 +84,14 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
   const verifyIdentity = createIdentityVerifier({
     source,
     now,
-    settings: () => ({ issuer: config.identity.issuer, audiences: config.identity.audiences, podUid, allowedSubjects: config.identity.allowedSubjects, clockSkewSeconds: config.identity.clockSkewSeconds }),
+    // Read per login, so a reloaded config applies to the next one (the env var still wins).
+    settings: () => ({
+      issuer: config.identity.issuer,
+      audiences: config.identity.audiences,
+      podUid: env.SNOWTRAIL_POD_UID || config.identity.podUid || podUid,
+      allowedSubjects: config.identity.allowedSubjects,
+      clockSkewSeconds: config.identity.clockSkewSeconds,
+    }),
   });
   const recorder = options.recorder ?? (await defaultRecorder(config, registry, logger));
   const upstream = new UpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeoutSeconds * 1000, maxAnswerBytes: MAX_ANSWER_BYTES });

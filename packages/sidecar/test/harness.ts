@@ -37,6 +37,8 @@ export interface StackOptions {
   /** Let startSidecar build the real recorder (@snowtrail/recording's createRecorder) from the config. */
   realRecorder?: boolean;
   configPath?: boolean;
+  /** Runs after the temp dir exists and before the sidecar starts (write credential files). */
+  beforeStart?: (dir: string) => Promise<void>;
 }
 
 /** A running stack. */
@@ -84,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = validateSidecarConfig(input);
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, JSON.stringify(input, null, 2));
+  await options.beforeStart?.(dir);
   const memory = options.recorder || options.realRecorder ? undefined : createMemoryRecorder();
   const recorder = options.recorder ?? memory;
   const registry = new Registry();

@@ -1,10 +1,12 @@
 /**
  * The e2e pipeline, run here without a cluster: the same program the kind Job runs
  * (e2e/pipeline/pipeline.mjs, real snowflake-sdk) with exactly the environment the webhook's
- * inject() gives the Job's container, against a real sidecar enforcing the e2e policy's rules, the
- * DuckDB emulator as Snowflake, and a JWKS token issuer standing in for the API server.
- * Two values of that environment are mapped to this machine: the port (the sidecar listens on port 0
- * here, 8089 in the pod) and the token file (the kubelet's projected path does not exist here).
+ * inject() gives the Job's container, against a real sidecar whose config the operator renders from
+ * e2e/manifests/policy.yaml (buildSidecarConfig), the DuckDB emulator as Snowflake, s3rver as the
+ * recordings bucket, and a JWKS token issuer standing in for the API server.
+ * What differs from the pod is only where things are on this machine: ports (0 here), file paths
+ * (the pod's mounts do not exist here), the emulator and S3 URLs, and Object Lock (s3rver has none;
+ * the recording package tests it on radosgw).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -15,10 +17,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { parseSidecarConfig, type SidecarConfigInput } from '@snowtrail/config';
-import { startTokenIssuer, type TokenIssuerHandle } from '@snowtrail/devkit';
+import { startS3rver, startTokenIssuer, type S3ServerHandle, type TokenIssuerHandle } from '@snowtrail/devkit';
 import { startEmulator, type EmulatorHandle } from '@snowtrail/emulator';
-import { inject, type Pod, type SnowflakeAccessPolicy } from '@snowtrail/operator';
-import { createDirStore, listSessionIds, loadStoreKeys, verifySession } from '@snowtrail/recording';
+import { buildSidecarConfig, inject, validatePolicySpec, type Pod, type SnowflakeAccessPolicy } from '@snowtrail/operator';
+import { listSessionIds, loadStoreKeys, openStore, verifySession } from '@snowtrail/recording';
 import { startSidecar, type SidecarHandle } from '@snowtrail/sidecar';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,13 +29,7 @@ const NAMESPACE = 'pipelines';
 
 interface PolicyManifest {
   metadata: { name: string; namespace: string; generation?: number };
-  spec: {
-    subjects: { serviceAccount: string }[];
-    snowflake: { account: string; user: string };
-    defaultAction: 'allow' | 'deny';
-    statements: NonNullable<SidecarConfigInput['policy']>['statements'];
-    limits?: NonNullable<SidecarConfigInput['policy']>['limits'];
-  };
+  spec: { snowflake: { account: string; user: string }; recording: { store: { bucket: string; prefix: string } } };
 }
 
 const policyManifest = parseYaml(read('e2e/manifests/policy.yaml')) as PolicyManifest;
@@ -89,6 +85,7 @@ describe('the e2e pipeline through a real sidecar, configured only from the inje
   const podUid = randomUUID();
   let emulator: EmulatorHandle;
   let issuer: TokenIssuerHandle;
+  let s3: S3ServerHandle;
   let sidecar: SidecarHandle | undefined;
   let pipelineEnv: NodeJS.ProcessEnv;
   let injected: Record<string, string>;
@@ -98,24 +95,34 @@ describe('the e2e pipeline through a real sidecar, configured only from the inje
     writeFileSync(join(dir, 'password'), password);
     writeFileSync(join(dir, 'signing-key.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     mkdirSync(join(dir, 'spool'));
-    mkdirSync(join(dir, 'store'));
     emulator = await startEmulator({ account: policyManifest.spec.snowflake.account, users: [{ name: policyManifest.spec.snowflake.user, password }] });
     issuer = await startTokenIssuer();
-    const spec = policyManifest.spec;
+    s3 = await startS3rver();
+    await s3.createBucket(policyManifest.spec.recording.store.bucket);
+    writeFileSync(join(dir, 'access-key-id'), s3.accessKeyId);
+    writeFileSync(join(dir, 'secret-access-key'), s3.secretAccessKey);
+
+    // The operator's rendering of the e2e policy (defaults applied as the API server would).
+    const validated = validatePolicySpec(policyManifest.spec);
+    if (!validated.ok) throw new Error(validated.issues.join('\n'));
+    const rendered = buildSidecarConfig({ name: policyManifest.metadata.name, namespace: NAMESPACE, generation: 1 }, validated.spec, issuer.issuer);
+    const { jwksFile: _podJwksFile, ...identity } = rendered.identity;
     const config: SidecarConfigInput = {
-      listen: { host: '127.0.0.1', port: 0 },
+      ...rendered,
+      listen: { ...rendered.listen, port: 0 },
       admin: { host: '127.0.0.1', port: 0 },
-      identity: {
-        issuer: issuer.issuer,
-        jwksUri: issuer.jwksUri,
-        podUid,
-        allowedSubjects: spec.subjects.map((s) => `system:serviceaccount:${NAMESPACE}:${s.serviceAccount}`),
+      identity: { ...identity, jwksUri: issuer.jwksUri, podUid },
+      upstream: { ...rendered.upstream, url: emulator.url, auth: { type: 'password', passwordFile: join(dir, 'password') } },
+      recording: {
+        ...rendered.recording,
+        spoolDir: join(dir, 'spool'),
+        store: { ...(rendered.recording.store as Extract<SidecarConfigInput['recording']['store'], { type: 's3' }>), endpoint: s3.endpoint, accessKeyIdFile: join(dir, 'access-key-id'), secretAccessKeyFile: join(dir, 'secret-access-key') },
+        objectLock: undefined,
+        signing: { ...rendered.recording.signing, keyFile: join(dir, 'signing-key.pem') },
       },
-      upstream: { url: emulator.url, account: spec.snowflake.account, user: spec.snowflake.user, auth: { type: 'password', passwordFile: join(dir, 'password') } },
-      policy: { name: policyManifest.metadata.name, generation: 1, defaultAction: spec.defaultAction, statements: spec.statements, limits: spec.limits ?? {} },
-      recording: { mode: 'required', spoolDir: join(dir, 'spool'), store: { type: 'dir', path: join(dir, 'store') }, flush: { intervalSeconds: 1 }, signing: { keyFile: join(dir, 'signing-key.pem') } },
       logLevel: 'silent',
     };
+    expect(rendered.upstream.auth).toEqual({ type: 'password', passwordFile: '/var/run/snowtrail/credentials/password' });
     sidecar = await startSidecar({ config: parseSidecarConfig(stringify(config)), env: { ...process.env, SNOWTRAIL_POD_UID: podUid } });
     const token = await issuer.mint({ namespace: NAMESPACE, podName: 'e2e-pipeline-abcde', podUid, serviceAccount: 'etl', audience: 'snowtrail' });
     writeFileSync(join(dir, 'token'), token);
@@ -128,6 +135,7 @@ describe('the e2e pipeline through a real sidecar, configured only from the inje
     await sidecar?.close();
     await issuer?.close();
     await emulator?.close();
+    await s3?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -169,7 +177,8 @@ describe('the e2e pipeline through a real sidecar, configured only from the inje
   it('leaves a recorded session that verifies', async () => {
     await sidecar!.close();
     sidecar = undefined;
-    const store = createDirStore(join(dir, 'store'));
+    const { bucket, prefix } = policyManifest.spec.recording.store;
+    const store = await openStore(`s3://${bucket}/${prefix}`, { endpoint: s3.endpoint, s3Client: s3.client() });
     const ids = await listSessionIds(store);
     expect(ids).toHaveLength(1);
     const report = await verifySession(store, ids[0]!, await loadStoreKeys(store));

@@ -1,0 +1,151 @@
+/**
+ * Recording benchmark: events/s with fsync group commit, payload bytes/s to S3 (s3rver), lag from a
+ * statement to its digest in S3, and the latency recording adds per event. Real spool on disk, real
+ * s3rver child process. Run: node --import tsx benchmarks/recording.ts
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { SidecarConfig } from '@snowtrail/config';
+import { startS3rver } from '@snowtrail/devkit';
+import { createRecorder, createS3Store, digestKey, type Recorder, type SessionRecording } from '@snowtrail/recording';
+
+const logger = pino({ level: 'silent' });
+const base = await mkdtemp(join(tmpdir(), 'bench-recording-'));
+const keyFile = join(base, 'key.pem');
+await writeFile(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+const s3 = await startS3rver();
+await s3.createBucket('bench');
+let spools = 0;
+
+function config(extra: Partial<SidecarConfig['recording']> = {}): SidecarConfig['recording'] {
+  return {
+    mode: 'required',
+    spoolDir: join(base, `spool-${++spools}`),
+    spoolMaxBytes: 4 * 1024 * 1024 * 1024,
+    store: { type: 's3', bucket: 'bench', prefix: `run${spools}`, endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true },
+    flush: { intervalSeconds: 5, maxBytes: 8 * 1024 * 1024 },
+    signing: { keyFile },
+    redact: [],
+    ...extra,
+  };
+}
+
+async function recorder(extra: Partial<SidecarConfig['recording']> = {}): Promise<Recorder> {
+  return createRecorder({ config: config(extra), registry: new Registry(), logger, s3Client: s3.client() });
+}
+
+const identity = { subject: 'system:serviceaccount:pipelines:etl', namespace: 'pipelines', podName: 'bench', podUid: 'uid', serviceAccount: 'etl' };
+const start = { identity, policy: { name: 'p', generation: 1 }, snowflake: { account: 'SNOWTRAIL', user: 'ETL' }, client: { app: 'JavaScript' } };
+const query = (i: number) => ({ requestId: `r-${i}`, sqlText: `insert into analytics.public.daily_revenue select region, sum(amount) from raw.public.orders where day = '2026-11-${(i % 28) + 1}' group by region`, statements: [{ class: 'INSERT', reads: ['RAW.PUBLIC.ORDERS'], writes: ['ANALYTICS.PUBLIC.DAILY_REVENUE'] }], decision: 'allow' as const });
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const results: Record<string, unknown> = {};
+
+// 1. Events per second, required mode: many statements in flight across sessions share each fsync.
+for (const inflight of [1, 16, 64, 256]) {
+  const rec = await recorder();
+  const sessions: SessionRecording[] = [];
+  for (let s = 0; s < Math.min(inflight, 32); s++) sessions.push(await rec.startSession(start));
+  let events = 0;
+  const until = Date.now() + 5000;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: inflight }, async (_, w) => {
+      const s = sessions[w % sessions.length]!;
+      for (let i = 0; Date.now() < until; i++) {
+        await s.queryStarted(query(i));
+        events++;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  results[`events_per_second_inflight_${inflight}`] = Math.round(events / seconds);
+  await rec.close();
+}
+
+// 2. Added latency per event (one statement at a time: the fsync a statement waits for), required and best-effort.
+for (const mode of ['required', 'best-effort'] as const) {
+  const rec = await recorder({ mode });
+  const s = await rec.startSession(start);
+  const samples: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = process.hrtime.bigint();
+    await s.queryStarted(query(i));
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  results[`added_latency_ms_${mode}`] = { p50: +pct(samples, 50).toFixed(3), p99: +pct(samples, 99).toFixed(3) };
+  await rec.close();
+}
+
+// 3. Payload bytes per second to S3: 8 sessions stream 32 MiB of chunk bytes each; time until the store has all of it.
+{
+  const rec = await recorder({ flush: { intervalSeconds: 1, maxBytes: 8 * 1024 * 1024 } });
+  const piece = Buffer.alloc(64 * 1024);
+  for (let i = 0; i < piece.length; i++) piece[i] = (i * 7919) % 251;
+  const perSession = 32 * 1024 * 1024;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const s = await rec.startSession(start);
+      await s.queryStarted(query(0));
+      const w = s.openResult({ requestId: 'r-0', part: 'chunk:0', format: 'json', compression: 'none' });
+      for (let sent = 0; sent < perSession; sent += piece.length) await w.write(piece);
+      await w.end();
+      await s.end('client_logout');
+    }),
+  );
+  await rec.close();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  results.payload_mib_per_second_to_s3 = +((8 * perSession) / 1024 / 1024 / seconds).toFixed(1);
+}
+
+// 4. Lag from a statement to the signed digest covering it in S3, with the default flush interval (5 s) and 1 s.
+for (const interval of [5, 1]) {
+  const cfg = config({ flush: { intervalSeconds: interval, maxBytes: 8 * 1024 * 1024 } });
+  const rec = await createRecorder({ config: cfg, registry: new Registry(), logger, s3Client: s3.client() });
+  const store = createS3Store({ client: s3.client(), bucket: 'bench', prefix: `${cfg.store.type === 's3' ? cfg.store.prefix : ''}/` });
+  const s = await rec.startSession(start);
+  const appended = new Map<number, number>();
+  const lags: number[] = [];
+  let seq = 0;
+  let running = true;
+  const writer = (async () => {
+    for (let i = 0; running; i++) {
+      await s.queryStarted(query(i));
+      seq++;
+      appended.set(seq, Date.now());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  let digestNo = 0;
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    const body = await store.get(digestKey(store.prefix, s.sessionId, digestNo + 1));
+    if (body) {
+      digestNo++;
+      const payload = JSON.parse(Buffer.from(body.toString().split('.')[1]!, 'base64url').toString()) as { chainHead: { seq: number } };
+      const now = Date.now();
+      for (const [q, t] of appended) if (q <= payload.chainHead.seq) {
+        lags.push(now - t);
+        appended.delete(q);
+      }
+    } else await new Promise((r) => setTimeout(r, 25));
+  }
+  running = false;
+  await writer;
+  await rec.close();
+  lags.sort((a, b) => a - b);
+  results[`lag_ms_flush_${interval}s`] = { statements: lags.length, p50: pct(lags, 50), p99: pct(lags, 99), max: lags[lags.length - 1] };
+}
+
+await s3.close();
+await rm(base, { recursive: true, force: true });
+process.stdout.write(JSON.stringify(results, null, 2) + '\n');

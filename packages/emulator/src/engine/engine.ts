@@ -3,7 +3,7 @@
  * `CREATE DATABASE` attaches an in-memory catalog with a PUBLIC schema), so `DB.SCHEMA.TABLE`
  * names work unchanged; each session has its own DuckDB connection carrying its USE state.
  */
-import { DuckDBInstance, BIGINT, BOOLEAN, DOUBLE, VARCHAR, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { STATEMENT_TYPE_IDS, type BindValue, type RowType } from '@snowtrail/protocol';
 import { SnowflakeError } from '../errors.js';
 import { canceledError, mapDuckDbError } from '../sql/error-map.js';
@@ -12,6 +12,7 @@ import { quoteIdentifier } from '../sql/lexer.js';
 import { planStatement, type Plan, type SessionNames } from '../sql/translate.js';
 import { ResultBuilder, type BuiltRows, type ChunkingOptions } from '../results/result-builder.js';
 import { describeSql, qualifyTable, showSql } from './show.js';
+import { bindRows } from './binds.js';
 
 /** The outcome of one statement: its columns, rows and statement type. */
 export interface StatementOutcome {
@@ -330,44 +331,6 @@ function ddlMessage(sql: string): string {
   const name = m[3]!.split('.').pop()!.replace(/"/g, '');
   if (m[1]!.toUpperCase() === 'DROP') return `${name} successfully dropped.`;
   return `${object[0]}${object.slice(1).toLowerCase()} ${name} successfully created.`;
-}
-
-/** Converts Snowflake bindings (§4.2) into DuckDB values per row (one row unless array binds). */
-export function bindRows(bindings: Record<string, BindValue> | undefined): [DuckDBValue[], DuckDBType[]][] {
-  if (!bindings) return [];
-  const keys = Object.keys(bindings).sort((x, y) => Number(x) - Number(y));
-  if (keys.length === 0) return [];
-  const first = bindings[keys[0]!]!;
-  const rowCount = Array.isArray(first.value) ? first.value.length : 1;
-  const out: [DuckDBValue[], DuckDBType[]][] = [];
-  for (let r = 0; r < rowCount; r++) {
-    const values: DuckDBValue[] = [];
-    const types: DuckDBType[] = [];
-    for (const k of keys) {
-      const b = bindings[k]!;
-      const raw = Array.isArray(b.value) ? (b.value[r] ?? null) : b.value;
-      const [v, t] = bindValue(b.type, raw);
-      values.push(v);
-      types.push(t);
-    }
-    out.push([values, types]);
-  }
-  return out;
-}
-
-function bindValue(type: string, raw: string | null): [DuckDBValue, DuckDBType] {
-  if (raw === null) return [null, VARCHAR];
-  switch (type.toUpperCase()) {
-    case 'FIXED':
-      if (/^-?\d{1,18}$/.test(raw)) return [BigInt(raw), BIGINT];
-      return [raw, VARCHAR];
-    case 'REAL':
-      return [Number(raw), DOUBLE];
-    case 'BOOLEAN':
-      return [raw === 'true' || raw === '1' || raw.toUpperCase() === 'TRUE', BOOLEAN];
-    default:
-      return [raw, VARCHAR];
-  }
 }
 
 /** Sleeps, rejecting with the cancellation error when the signal aborts. */

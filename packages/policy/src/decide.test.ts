@@ -11,9 +11,9 @@ const pipeline: StatementPolicy = statementPolicySchema.parse({
   defaultAction: 'deny',
   statements: [
     { name: 'session', action: 'allow', classes: ['SESSION', 'SHOW', 'DESCRIBE'] },
+    { name: 'no-pii', action: 'deny', objects: ['RAW.PII.*'], access: 'read', reason: 'PII tables are off limits for this pipeline' },
     { name: 'read-raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**'], access: 'read' },
     { name: 'write-analytics', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**'], access: 'write' },
-    { name: 'no-pii', action: 'deny', objects: ['RAW.PII.*'], access: 'read', reason: 'PII tables are off limits for this pipeline' },
   ],
 });
 
@@ -62,9 +62,52 @@ describe('decide', () => {
   });
 
   it('uses the rule reason for a matching deny rule', () => {
-    const p = statementPolicySchema.parse({ defaultAction: 'allow', statements: pipeline.statements.slice().reverse() });
-    expect(d('SELECT * FROM raw.pii.people', p)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', reason: 'PII tables are off limits for this pipeline', rule: 'no-pii' });
+    expect(d('SELECT * FROM raw.pii.people')).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', reason: 'PII tables are off limits for this pipeline', rule: 'no-pii' });
   });
+
+  const PIPELINE_CASES: [sql: string, action: 'allow' | 'deny', reasonKey: string, rule?: string, statementIndex?: number][] = [
+    ['SELECT * FROM raw.sales.orders', 'allow', 'rule_allowed', 'read-raw'],
+    ['select count(*) from RAW.SALES.ORDERS o join raw.crm.customers c on o.cid = c.id', 'allow', 'rule_allowed', 'read-raw'],
+    ['WITH x AS (SELECT * FROM raw.s.t) SELECT * FROM x', 'allow', 'rule_allowed', 'read-raw'],
+    ['SELECT 1', 'allow', 'rule_allowed', 'read-raw'],
+    ['USE SCHEMA raw.sales; SELECT * FROM orders', 'allow', 'rule_allowed', 'session', 0],
+    ['SHOW TABLES IN SCHEMA raw.sales', 'allow', 'rule_allowed', 'session'],
+    ['DESCRIBE TABLE raw.sales.orders', 'allow', 'rule_allowed', 'session'],
+    ['INSERT INTO analytics.mart.daily SELECT * FROM raw.sales.orders', 'allow', 'rule_allowed', 'write-analytics'],
+    ['MERGE INTO analytics.mart.c t USING raw.crm.c s ON t.id = s.id WHEN MATCHED THEN DELETE', 'allow', 'rule_allowed', 'write-analytics'],
+    ['CREATE OR REPLACE TABLE analytics.staging.tmp AS SELECT * FROM raw.s.t', 'allow', 'rule_allowed', 'write-analytics'],
+    ['CREATE VIEW analytics.mart.v AS SELECT * FROM raw.s.t', 'allow', 'rule_allowed', 'write-analytics'],
+    ["DELETE FROM analytics.mart.daily WHERE d < '2024-01-01'", 'allow', 'rule_allowed', 'write-analytics'],
+    ['TRUNCATE TABLE analytics.staging.tmp', 'allow', 'rule_allowed', 'write-analytics'],
+    ['BEGIN; INSERT INTO analytics.m.t VALUES (1); COMMIT', 'allow', 'rule_allowed', 'session', 0],
+    ['SELECT * FROM raw.s.t JOIN raw.pii.people p ON t.id = p.id', 'deny', 'rule_denied', 'no-pii', 0],
+    ['INSERT INTO analytics.m.t SELECT * FROM raw.pii.people', 'deny', 'rule_denied', 'no-pii', 0],
+    ['SELECT * FROM finance.gl.entries', 'deny', 'default_denied', undefined, 0],
+    ['SELECT * FROM IDENTIFIER($t)', 'deny', 'default_denied', undefined, 0],
+    ['INSERT INTO raw.sales.orders SELECT * FROM raw.sales.staged', 'deny', 'default_denied', undefined, 0],
+    ['DROP TABLE analytics.mart.daily', 'deny', 'default_denied', undefined, 0],
+    ['CALL analytics.m.refresh()', 'deny', 'default_denied', undefined, 0],
+    ["EXECUTE IMMEDIATE 'SELECT * FROM raw.s.t'", 'deny', 'default_denied', undefined, 0],
+    ['CREATE TASK analytics.m.t1 AS INSERT INTO analytics.m.t SELECT 1', 'deny', 'default_denied', undefined, 0],
+    ["SELECT GET_PRESIGNED_URL(@raw.s.landing, 'f.csv')", 'deny', 'default_denied', undefined, 0],
+    ['COPY INTO @analytics.m.out FROM analytics.m.t', 'deny', 'exfiltration_denied', undefined, 0],
+    ["COPY INTO 's3://x/' FROM raw.s.t", 'deny', 'exfiltration_denied', undefined, 0],
+    ['GET @raw.s.landing file:///tmp', 'deny', 'exfiltration_denied', undefined, 0],
+    ['PUT file:///x.csv @raw.s.landing', 'deny', 'exfiltration_denied', undefined, 0],
+    ['CREATE STAGE analytics.m.st', 'deny', 'exfiltration_denied', undefined, 0],
+    ['GRANT SELECT ON TABLE analytics.m.t TO SHARE s', 'deny', 'exfiltration_denied', undefined, 0],
+    ['SELECT * FROM raw.s.t; /* later */ copy into @x from raw.s.t', 'deny', 'exfiltration_denied', undefined, 1],
+    ['EXECUTE IMMEDIATE :q', 'deny', 'dynamic_sql_denied', undefined, 0],
+    ["ALTER SESSION SET SEARCH_PATH = 'raw.pii'", 'deny', 'search_path_denied', undefined, 0],
+  ];
+
+  it.each(PIPELINE_CASES.map(([sql, action, reasonKey, rule, statementIndex]) => ({ sql, action, reasonKey, rule, statementIndex: statementIndex ?? 0 })))(
+    'pipeline policy: $sql → $action $reasonKey',
+    ({ sql, action, reasonKey, rule, statementIndex }) => {
+      const r = d(sql);
+      expect({ action: r.action, reasonKey: r.reasonKey, rule: r.rule, statementIndex: r.statementIndex }).toEqual({ action, reasonKey, rule, statementIndex });
+    },
+  );
 
   it('does not let a rule without classes allow exfiltration: only a rule naming the class or group does', () => {
     const broad = statementPolicySchema.parse({ defaultAction: 'deny', statements: [{ name: 'raw-anything', action: 'allow', objects: ['RAW.**', '@RAW.**'] }] });

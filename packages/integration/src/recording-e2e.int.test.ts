@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { validateSidecarConfig } from '@snowtrail/config';
 import { createRecorder, createS3Store, readSessionEvents, collectResultParts, rowsOfStatement, sha256Hex, type RecordingEvent } from '@snowtrail/recording';
 import { startSidecar, type SidecarHandle } from '@snowtrail/sidecar';
-import { connectThroughSidecar, destroy, execute, runCli, startWorld, type World } from './harness.js';
+import { AUDITOR_PASSWORD, connectDirect, connectThroughSidecar, destroy, execute, runCli, startWorld, type World } from './harness.js';
 
 describe('snowflake-sdk → sidecar → emulator, recorded to S3 (s3rver), verified by snowtrail sessions', () => {
   let world: World;
@@ -74,5 +74,28 @@ describe('snowflake-sdk → sidecar → emulator, recorded to S3 (s3rver), verif
     expect(traced.code).toBe(0);
     const hits = JSON.parse(traced.stdout) as { sessionId: string; identity: { podName: string }; statement: { sqlText: string } }[];
     expect(hits.map((h) => [h.sessionId, h.identity.podName, h.statement.sqlText])).toEqual([[sessionId, 'etl-5c8d-x2v9q', 'insert into ledger select id from orders where region = ?']]);
+  });
+
+  it('`replay --execute` re-runs the reads against the emulator: same rows, then differences once the data changed', async () => {
+    const args = ['sessions', 'replay', sessionId, '--execute', '--target', world.emulator.url, '--account', 'SNOWTRAIL', '--user', 'AUDITOR', '--database', 'SNOWTRAIL', '--schema', 'PUBLIC', '-o', 'json', ...world.storeArgs];
+    const env = { ...world.env, SNOWFLAKE_PASSWORD: AUDITOR_PASSWORD };
+    const same = await runCli(args, env);
+    const diffs = JSON.parse(same.stdout) as { sqlText: string; outcome: string; details: string[] }[];
+    expect(diffs.map((d) => [d.sqlText, d.outcome])).toEqual([
+      ['select count(*) as n from orders', 'same'],
+      ['insert into ledger select id from orders where region = ?', 'skipped'],
+      ['select id, email from orders order by id', 'same'],
+      [big, 'same'],
+    ]);
+    expect(diffs[2]!.details).toEqual(['not compared (redacted in the recording): EMAIL']);
+    expect(same.code).toBe(0);
+    const direct = await connectDirect(world);
+    await execute(direct, "insert into orders values (4, 1.0, 'us', 'd@w.io')");
+    await destroy(direct);
+    const changed = await runCli(args, env);
+    expect(changed.code).toBe(1);
+    const after = JSON.parse(changed.stdout) as { outcome: string; details: string[] }[];
+    expect(after[0]).toMatchObject({ outcome: 'different', details: ['row 1 column N: recorded "3", target "4"'] });
+    expect(after[2]).toMatchObject({ outcome: 'different', details: expect.arrayContaining(['row count: recorded 3, target 4']) });
   });
 });

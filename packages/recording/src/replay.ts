@@ -59,14 +59,16 @@ export function bindsFromRecorded(bindings: unknown): unknown[] | undefined {
 }
 
 /** Compares recorded rows (wire strings) with rows fetched as strings (pure). */
-export function diffRows(recorded: DecodedRows, target: { columns: string[]; rows: unknown[][] }, maxDetails = 5): string[] {
+export function diffRows(recorded: DecodedRows, target: { columns: string[]; rows: unknown[][] }, maxDetails = 5, skipColumns: ReadonlySet<string> = new Set()): string[] {
   const details: string[] = [];
+  const skip = new Set(recorded.columns.map((c, i) => (skipColumns.has(c) ? i : -1)).filter((i) => i >= 0));
   if (recorded.rows.length !== target.rows.length) details.push(`row count: recorded ${recorded.rows.length}, target ${target.rows.length}`);
   const n = Math.min(recorded.rows.length, target.rows.length);
   for (let i = 0; i < n && details.length < maxDetails; i++) {
     const a = recorded.rows[i] ?? [];
     const b = target.rows[i] ?? [];
     for (let c = 0; c < Math.max(a.length, b.length) && details.length < maxDetails; c++) {
+      if (skip.has(c)) continue;
       if (!sameCell(a[c], b[c])) details.push(`row ${i + 1} column ${recorded.columns[c] ?? target.columns[c] ?? c + 1}: recorded ${JSON.stringify(a[c])}, target ${JSON.stringify(b[c])}`);
     }
   }
@@ -144,8 +146,11 @@ export async function replayExecute(
           out.push({ seq: q.seq, sqlText: d.sqlText, outcome: 'skipped', details: ['no recorded result to compare'] });
           continue;
         }
-        const details = diffRows(recorded, got);
-        out.push({ seq: q.seq, sqlText: d.sqlText, outcome: details.length === 0 ? 'same' : 'different', details });
+        // Redacted columns hold [REDACTED] in the recording: they cannot be compared, and we say so.
+        const redacted = new Set(parts.filter((p) => p.querySeq === q.seq && p.redaction).flatMap((p) => p.redaction!.columns));
+        const details = diffRows(recorded, got, 5, redacted);
+        const note = redacted.size > 0 ? [`not compared (redacted in the recording): ${[...redacted].join(', ')}`] : [];
+        out.push({ seq: q.seq, sqlText: d.sqlText, outcome: details.length === 0 ? 'same' : 'different', details: [...details, ...note] });
       } catch (err) {
         out.push({ seq: q.seq, sqlText: d.sqlText, outcome: 'error', details: [(err as Error).message] });
       }

@@ -295,7 +295,7 @@ export function register(program: Command): void {
         if (o.output === 'json') out(JSON.stringify(diffs, null, 2) + '\n');
         else for (const d of diffs) out(`${d.outcome.toUpperCase().padEnd(9)} #${d.seq} ${r.oneLine(d.sqlText)}\n${d.details.map((x) => `          ${x}\n`).join('')}`);
         const different = diffs.filter((d) => d.outcome === 'different' || d.outcome === 'error').length;
-        out(`${diffs.filter((d) => d.outcome === 'same').length} same, ${different} different or failed, ${diffs.filter((d) => d.outcome === 'skipped').length} skipped\n`);
+        if (o.output !== 'json') out(`${diffs.filter((d) => d.outcome === 'same').length} same, ${different} different or failed, ${diffs.filter((d) => d.outcome === 'skipped').length} skipped\n`);
         return different > 0 ? 1 : 0;
       }),
     );

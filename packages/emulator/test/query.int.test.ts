@@ -103,6 +103,19 @@ describe('statements through snowflake-sdk 3.3.0', () => {
     expect(err.statement.getQueryId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 
+  it('runs common Snowflake functions DuckDB spells differently', async () => {
+    const { rows } = await execute(
+      conn,
+      `select dateadd(day, 3, '2024-01-01'::date)::date as d, datediff(day, '2024-01-01'::date, '2024-02-01'::date) as n,
+        date_trunc(month, '2024-05-17 10:00:00'::timestamp_ntz) as m, to_date('2024-03-04') as t, iff(1 > 0, 'y', 'n') as i,
+        nvl(null, 'x') as v, zeroifnull(null) as z, to_varchar(42) as s, div0(1, 0) as q`,
+    );
+    expect(rows[0]).toMatchObject({ N: 31, I: 'y', V: 'x', Z: 0, S: '42', Q: 0 });
+    expect((rows[0]!.D as Date).toISOString()).toBe('2024-01-04T00:00:00.000Z');
+    expect((rows[0]!.M as Date).toISOString()).toBe('2024-05-01T00:00:00.000Z');
+    expect((rows[0]!.T as Date).toISOString()).toBe('2024-03-04T00:00:00.000Z');
+  });
+
   it('handles USE, SHOW, DESCRIBE, IDENTIFIER and CURRENT_* the Snowflake way', async () => {
     await execute(conn, 'create database if not exists lab');
     await execute(conn, 'create schema lab.staging');

@@ -39,6 +39,24 @@ export interface ExecuteInput {
   signal: AbortSignal;
 }
 
+/** Snowflake functions DuckDB does not have, defined per connection. */
+const SNOWFLAKE_MACROS = [
+  "DATEADD(p, n, x) AS x + CAST(CAST(n AS VARCHAR) || ' ' || p AS INTERVAL)",
+  "TIMESTAMPADD(p, n, x) AS x + CAST(CAST(n AS VARCHAR) || ' ' || p AS INTERVAL)",
+  'TIMESTAMPDIFF(p, a, b) AS date_diff(p, a, b)',
+  'TO_DATE(x) AS CAST(x AS DATE)',
+  'TO_TIMESTAMP_NTZ(x) AS CAST(x AS TIMESTAMP)',
+  'TO_TIMESTAMP_LTZ(x) AS CAST(x AS TIMESTAMPTZ)',
+  'TO_CHAR(x) AS CAST(x AS VARCHAR)',
+  'TO_VARCHAR(x) AS CAST(x AS VARCHAR)',
+  'TO_NUMBER(x) AS CAST(x AS DECIMAL(38,0))',
+  'TRY_TO_NUMBER(x) AS TRY_CAST(x AS DECIMAL(38,0))',
+  'TO_BOOLEAN(x) AS CAST(x AS BOOLEAN)',
+  'ZEROIFNULL(x) AS COALESCE(x, 0)',
+  'NULLIFZERO(x) AS NULLIF(x, 0)',
+  'DIV0(a, b) AS CASE WHEN b = 0 THEN 0 ELSE a / b END',
+];
+
 const DDL_ID = STATEMENT_TYPE_IDS.ddl;
 const SCL_ID = 0x4000;
 const TCL_ID = 0x5000;
@@ -66,6 +84,8 @@ export class Engine {
     const conn = await this.instance.connect();
     // Answers announce TIMEZONE=UTC; make TIMESTAMPTZ conversions agree whatever the host's zone.
     await conn.run("SET TimeZone = 'UTC'");
+    // Snowflake functions DuckDB lacks, as temporary macros: visible whatever database is in use.
+    for (const macro of SNOWFLAKE_MACROS) await conn.run(`CREATE TEMP MACRO ${macro}`);
     return conn;
   }
 

@@ -48,6 +48,11 @@ describe('translation', () => {
       `SELECT * FROM "DB"."PUBLIC"."Tbl" WHERE A = $1 AND B = 'it''s' AND C = IF(D, 1, 2)`,
     );
   });
+  it('turns bare date parts into strings for DATEADD, DATEDIFF, DATE_TRUNC', () => {
+    expect(sql("select dateadd(day, 1, d), datediff('month', a, b), date_trunc(month, ts), day from t")).toBe(
+      "SELECT DATEADD('DAY', 1, D), DATEDIFF('month', A, B), DATE_TRUNC('MONTH', TS), DAY FROM T",
+    );
+  });
   it('plans USE, SHOW, DESCRIBE, database DDL and SYSTEM$WAIT', () => {
     expect(planStatement('use warehouse my_wh', names)).toEqual({ kind: 'use', object: 'warehouse', name: ['MY_WH'] });
     expect(planStatement('use "Db"."s"', names)).toEqual({ kind: 'use', object: 'schema', name: ['Db', 's'] });

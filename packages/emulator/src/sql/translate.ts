@@ -68,6 +68,9 @@ const FUNCTION_RENAMES: Record<string, string> = {
   CHARINDEX: 'INSTR',
 };
 
+/** Functions whose first argument is a bare date part (`DATEADD(day, 1, d)`); DuckDB wants a string. */
+const DATE_PART_FUNCTIONS = new Set(['DATEADD', 'TIMESTAMPADD', 'DATEDIFF', 'TIMESTAMPDIFF', 'DATE_TRUNC', 'DATE_PART']);
+
 /** Niladic Snowflake functions written with parentheses that DuckDB spells as keywords. */
 const KEYWORD_FUNCTIONS = new Set(['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LOCALTIME']);
 
@@ -202,10 +205,17 @@ export function translateTokens(tokens: Token[], names: SessionNames, isDdl: boo
     return j === undefined ? undefined : tokens[j];
   };
   const skipUntil = new Set<number>();
+  const asLiteral = new Set<number>();
   for (let i = 0; i < tokens.length; i++) {
     if (skipUntil.has(i)) continue;
     const t = tokens[i]!;
     let text = t.text;
+    if (asLiteral.has(i)) {
+      out.push(quoteLiteral(t.text.toUpperCase()));
+      prevPrevSig = prevSig;
+      prevSig = t;
+      continue;
+    }
     if (t.kind === 'word') {
       const upper = t.text.toUpperCase();
       const n1 = nextSig(i);
@@ -224,6 +234,9 @@ export function translateTokens(tokens: Token[], names: SessionNames, isDdl: boo
         skipTokensThrough(tokens, sigIdx, i, 3, skipUntil);
       } else if (!afterDot && n1?.text === '(' && FUNCTION_RENAMES[upper]) {
         text = FUNCTION_RENAMES[upper]!;
+      } else if (!afterDot && n1?.text === '(' && DATE_PART_FUNCTIONS.has(upper) && n2?.kind === 'word' && nextSig(i, 3)?.text === ',') {
+        text = upper;
+        asLiteral.add(sigIdx[sigIdx.indexOf(i) + 2]!);
       } else if (isTypePosition(prevSig, prevPrevSig, parenFns, isDdl)) {
         const isColumnDef = prevSig?.text !== '::' && !(prevSig?.kind === 'word' && prevSig.text.toUpperCase() === 'AS');
         text = isColumnDef && COLUMN_INTEGER_TYPES.has(upper) ? 'BIGINT' : translateType(upper, n1, tokens[i + 1]);

@@ -76,6 +76,17 @@ describe('snowflake-sdk → sidecar → emulator, recorded to S3 (s3rver), verif
     expect(hits.map((h) => [h.sessionId, h.identity.podName, h.statement.sqlText])).toEqual([[sessionId, 'etl-5c8d-x2v9q', 'insert into ledger select id from orders where region = ?']]);
   });
 
+  it('clear errors for bad credentials, a missing bucket and a missing session', async () => {
+    const badCreds = await runCli(['sessions', 'list', ...world.storeArgs], { ...world.env, AWS_ACCESS_KEY_ID: 'NOT-A-KEY' });
+    expect(badCreds.stderr).toContain('check the credentials');
+    expect(badCreds.code).toBe(4);
+    const noBucket = await runCli(['sessions', 'list', '--store', 's3://no-such-bucket/audit', '--endpoint', world.s3.endpoint], world.env);
+    expect(noBucket.stderr).toContain('the bucket does not exist');
+    expect(noBucket.code).toBe(3);
+    const missing = await runCli(['sessions', 'verify', '20200101T000000Z-0123456789ab', ...world.storeArgs], world.env);
+    expect(missing.code).toBe(5);
+  });
+
   it('`replay --execute` re-runs the reads against the emulator: same rows, then differences once the data changed', async () => {
     const args = ['sessions', 'replay', sessionId, '--execute', '--target', world.emulator.url, '--account', 'SNOWTRAIL', '--user', 'AUDITOR', '--database', 'SNOWTRAIL', '--schema', 'PUBLIC', '-o', 'json', ...world.storeArgs];
     const env = { ...world.env, SNOWFLAKE_PASSWORD: AUDITOR_PASSWORD };

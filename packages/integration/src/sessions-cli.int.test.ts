@@ -120,6 +120,21 @@ describe('snowtrail sessions', () => {
     expect(allBad.stdout).toContain('12 session(s) verified, 1 failed');
   });
 
+  it('verify --jwks trusts only the given keys', async () => {
+    const published = join(store, 'v1', 'keys', 'jwks.json');
+    const trusted = await cli(['sessions', 'verify', firstSession, '--jwks', published, '--store', `dir:${store}`]);
+    expect(trusted.code).toBe(0);
+    const other = join(base, 'other-jwks.json');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await writeFile(other, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'someone-else', alg: 'ES256' }] }));
+    const untrusted = await cli(['sessions', 'verify', firstSession, '--jwks', other, '--store', `dir:${store}`]);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stdout).toMatch(/\[digest_unknown_key\] digest 000001: signed with unknown key kid=\S+/);
+    const bad = await cli(['sessions', 'verify', firstSession, '--jwks', join(base, 'missing.json'), '--store', `dir:${store}`]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('cannot read JWKS file');
+  });
+
   it('export writes an HTML evidence report with the verification verdict, and CSV of statements', async () => {
     const file = join(base, 'report.html');
     const r = await cli(['sessions', 'export', firstSession, '-o', 'html', '--out', file, '--store', `dir:${store}`]);

@@ -6,8 +6,8 @@ import { sendStorageError } from './http-io.js';
 import { limitMessage } from './deliver-answer.js';
 import type { ProxyContext } from './proxy-context.js';
 
-/** Recorder writes allowed in flight before the upstream read pauses (the recorder's own backpressure). */
-const MAX_PENDING_RECORD_WRITES = 8;
+/** Recorder writes allowed in flight (about 2 MiB of 64 KiB pieces) before the origin read pauses: the recorder's backpressure. */
+const MAX_PENDING_RECORD_WRITES = 32;
 
 /**
  * `GET /__snowtrail/chunks/<capability>`: fetches the original chunk with its stored SSE-C headers

@@ -180,6 +180,16 @@ describe('statement lifecycle with the default wait window', () => {
     expect(await rawQuery(emu.url, String(renewed.data.sessionToken), 'select 1')).toMatchObject({ success: false, code: '390104' });
   });
 
+  it('answers a resubmitted requestId with the original statement instead of running it again', async () => {
+    const token = await rawLogin(emu.url, 'bob', 's3cret');
+    await rawQuery(emu.url, token, 'create or replace table once (a int)');
+    const submit = (): Promise<Awaited<ReturnType<typeof post>>> => post(emu.url, '/queries/v1/query-request?requestId=0b7c1f38-6a50-4d8e-9b1e-2a7c9f6f1c11', { sqlText: 'insert into once values (1)' }, token);
+    const first = await submit();
+    const again = await submit();
+    expect(again.data.queryId).toBe(first.data.queryId);
+    expect((await rawQuery(emu.url, token, 'select count(*) as n from once')).data.rowset).toEqual([['1']]);
+  });
+
   it('validates the connection with a heartbeat', async () => {
     expect(await conn.isValidAsync()).toBe(true);
   });

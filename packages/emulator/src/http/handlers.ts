@@ -204,10 +204,11 @@ export async function handleQueryRequest(ctx: HandlerContext, info: RequestInfo)
     return;
   }
   const requestId = info.url.searchParams.get('requestId') ?? undefined;
-  // A retried request (same requestId, e.g. after a reset or a renewal) attaches to the statement
-  // already running instead of executing it twice.
+  // A resubmitted request (same requestId: a retry after a reset or a 5xx, or the driver's
+  // `requestId` option) gets the original statement's answer instead of executing it twice, as
+  // Snowflake does for resubmissions.
   let record = requestId ? ctx.store.getByRequestId(requestId) : undefined;
-  if (!record || record.session !== session || record.status !== 'RUNNING') {
+  if (!record || record.session.user !== session.user) {
     record = createRecord(ctx, session, requestId, Object.keys(body.bindings ?? {}).length);
     if (requestId && ctx.preAborted.delete(requestId)) record.controller.abort();
     startQuery(ctx, record, body);

@@ -6,4 +6,6 @@ bash scripts/bootstrap.sh --with-object-lock
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true SF_TELEMETRY_DISABLE_CONNECTION_SHAPE=1
 echo "== type check"; pnpm -s typecheck
 echo "== lint"; pnpm -s lint
-echo "== tests"; pnpm -s test --ci --detectOpenHandles --forceExit
+# Most integration suites wait on sockets, child processes and timers rather than burn CPU, so three
+# workers on two cores finish far sooner than jest's default of one (cores - 1).
+echo "== tests"; pnpm -s test --ci --maxWorkers=3 --detectOpenHandles --forceExit

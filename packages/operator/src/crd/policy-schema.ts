@@ -236,8 +236,23 @@ export interface SnowflakeAccessPolicy {
 /** Result of validating a policy spec: the defaulted spec, or the issues as `path: message`. */
 export type SpecValidation = { ok: true; spec: PolicySpec } | { ok: false; issues: string[] };
 
-/** Validates a spec (structure and the CEL rules' TypeScript twins); never throws. */
+// The informer cache hands out the same spec object until the policy changes, so the webhook,
+// which validates on every admission, parses each generation once.
+const validated = new WeakMap<object, SpecValidation>();
+
+/** Validates a spec (structure and the CEL rules' TypeScript twins); never throws. Results are memoised per spec object, which must not be mutated afterwards. */
 export function validatePolicySpec(spec: unknown): SpecValidation {
+  if (spec && typeof spec === 'object') {
+    const hit = validated.get(spec);
+    if (hit) return hit;
+    const result = validateUncached(spec);
+    validated.set(spec, result);
+    return result;
+  }
+  return validateUncached(spec);
+}
+
+function validateUncached(spec: unknown): SpecValidation {
   const r = policySpecSchema.safeParse(spec);
   if (r.success) return { ok: true, spec: r.data };
   return {

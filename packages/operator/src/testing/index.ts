@@ -2,3 +2,4 @@
 export * from './kube-store.js';
 export * from './kube-api-server.js';
 export * from './wait-for.js';
+export { parse as parseYaml } from 'yaml';

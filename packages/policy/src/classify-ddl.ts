@@ -1,7 +1,7 @@
 import { locationOf } from './classify-dml.js';
 import { textOf, type ClassifyEnv } from './classify-env.js';
 import { parseName, qualify } from './object-names.js';
-import { parseObjectKind, renderObject } from './object-types.js';
+import { parseObjectKind, parseObjectKindByName, renderObject } from './object-types.js';
 import { scanReads } from './query-reads.js';
 import { findWord, isOp, skipGroup, skipIfExists, skipWords, wordAt } from './token-cursor.js';
 
@@ -77,6 +77,7 @@ export function classifyCreate(env: ClassifyEnv): void {
   const parsed = parseObjectKind(t, i);
   if (parsed === undefined) {
     env.b.cls = 'CREATE_OTHER';
+    env.b.writes.add(UNNAMED);
     scanReads(t, i, t.length, env.ctx, env.b.reads);
     return;
   }
@@ -84,7 +85,10 @@ export function classifyCreate(env: ClassifyEnv): void {
   env.b.cls = kind.create;
   i = skipIfExists(t, parsed.next);
   const name = parseName(t, i);
-  if (name === undefined) return;
+  if (name === undefined) {
+    env.b.writes.add(UNNAMED);
+    return;
+  }
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
   const rest = name.next;
   addAccountTargets(env, rest);
@@ -147,23 +151,49 @@ export function classifyCreate(env: ClassifyEnv): void {
   }
 }
 
+/**
+ * ALTER SESSION SET a = 1, b = 'x' / UNSET a, b: each parameter is written as `session://A`, so a
+ * rule can allow exactly the parameters a pipeline sets (`session://QUERY_TAG`). Setting
+ * SEARCH_PATH is also flagged (decide guards it).
+ */
+function addSessionParameters(env: ClassifyEnv, from: number): void {
+  const t = env.tokens;
+  const verb = wordAt(t, from);
+  if (verb !== 'SET' && verb !== 'UNSET') return;
+  let depth = 0;
+  for (let i = from + 1; i < t.length; i++) {
+    if (isOp(t, i, '(')) depth++;
+    else if (isOp(t, i, ')')) depth = Math.max(0, depth - 1);
+    const w = wordAt(t, i);
+    if (depth > 0 || w === undefined) continue;
+    const isParam = verb === 'SET' ? isOp(t, i + 1, '=') : isOp(t, i - 1, ',') || i === from + 1;
+    if (!isParam) continue;
+    env.b.writes.add(`session://${w}`);
+    if (verb === 'SET' && w === 'SEARCH_PATH') env.b.changesSearchPath = true;
+  }
+}
+
 /** ALTER <kind> [IF EXISTS] <name> …, including RENAME TO / SWAP WITH and ALTER TASK … MODIFY AS. */
 export function classifyAlter(env: ClassifyEnv): void {
   const t = env.tokens;
   const parsed = parseObjectKind(t, 1);
   if (parsed === undefined) {
     env.b.cls = 'ALTER_OTHER';
+    env.b.writes.add(UNNAMED);
     return;
   }
   const kind = parsed.kind;
   env.b.cls = kind.alter;
-  if (kind.name === 'SESSION' || kind.name === 'ACCOUNT') {
-    const set = findWord(t, parsed.next, ['SET']);
-    if (set >= 0 && findWord(t, set, ['SEARCH_PATH']) >= 0) env.b.changesSearchPath = true;
+  if (kind.name === 'SESSION') return addSessionParameters(env, parsed.next);
+  if (kind.name === 'ACCOUNT') {
+    env.b.writes.add('ACCOUNT');
     return;
   }
   const name = parseName(t, skipIfExists(t, parsed.next));
-  if (name === undefined) return;
+  if (name === undefined) {
+    env.b.writes.add(UNNAMED);
+    return;
+  }
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
   const rest = name.next;
   const rename = findWord(t, rest, ['RENAME', 'SWAP']);
@@ -184,7 +214,7 @@ export function classifyDrop(env: ClassifyEnv, cls: 'DROP' | 'UNDROP'): void {
   env.b.cls = cls;
   const parsed = parseObjectKind(env.tokens, 1);
   const name = parseName(env.tokens, skipIfExists(env.tokens, parsed?.next ?? 1));
-  if (name !== undefined) env.b.writes.add(renderObject(name.parts, parsed?.kind, env.ctx));
+  env.b.writes.add(name !== undefined ? renderObject(name.parts, parsed?.kind, env.ctx) : UNNAMED);
 }
 
 /** The object a GRANT/REVOKE is ON, rendered; undefined for ON ACCOUNT or role grants. */
@@ -200,7 +230,7 @@ function grantObject(env: ClassifyEnv, on: number): string | undefined {
     return name ? renderObject(name.parts, container?.kind, env.ctx) : undefined;
   }
   const parsed = parseObjectKind(t, i);
-  if (parsed?.kind.name === 'ACCOUNT') return undefined;
+  if (parsed?.kind.name === 'ACCOUNT') return 'ACCOUNT';
   i = parsed?.next ?? i;
   const name = parseName(t, i);
   return name ? renderObject(name.parts, parsed?.kind, env.ctx) : undefined;
@@ -224,15 +254,31 @@ export function classifyGrant(env: ClassifyEnv, verb: 'GRANT' | 'REVOKE'): void 
     return;
   }
   if (object !== undefined) env.b.writes.add(object);
+  // GRANT ROLE r / DATABASE ROLE d.r TO …: the role granted is changed too
+  if (on < 0) {
+    const roleKind = parseObjectKind(t, 1);
+    const role = roleKind?.kind.family === 'role' ? parseName(t, roleKind.next) : undefined;
+    if (role !== undefined) env.b.writes.add(renderObject(role.parts, roleKind?.kind, env.ctx));
+  }
+  // …and so are the grantee's privileges
+  if (to >= 0) {
+    const granteeKind = parseObjectKind(t, to + 1);
+    const grantee = parseName(t, granteeKind?.next ?? to + 1);
+    if (grantee !== undefined) env.b.writes.add(renderObject(grantee.parts, granteeKind?.kind ?? ACCOUNT_LEVEL, env.ctx));
+  }
+  if (env.b.writes.size === 0) env.b.writes.add(UNNAMED);
 }
+
+/** The object name reported when a modifying statement's object cannot be named. */
+const UNNAMED = '?';
+const ACCOUNT_LEVEL = parseObjectKindByName('ROLE');
 
 /** COMMENT [IF EXISTS] ON <kind> <name> IS '…'. */
 export function classifyComment(env: ClassifyEnv): void {
   env.b.cls = 'COMMENT';
   const t = env.tokens;
   const on = findWord(t, 1, ['ON']);
-  if (on < 0) return;
-  const parsed = parseObjectKind(t, on + 1);
-  const name = parseName(t, parsed?.next ?? on + 1);
-  if (name !== undefined) env.b.writes.add(renderObject(name.parts, parsed?.kind, env.ctx));
+  const parsed = on >= 0 ? parseObjectKind(t, on + 1) : undefined;
+  const name = on >= 0 ? parseName(t, parsed?.next ?? on + 1) : undefined;
+  env.b.writes.add(name !== undefined ? renderObject(name.parts, parsed?.kind, env.ctx) : UNNAMED);
 }

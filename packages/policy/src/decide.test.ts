@@ -172,6 +172,7 @@ describe('decide', () => {
       defaultAction: 'deny',
       statements: [
         { name: 'session', action: 'allow', classes: ['SESSION', 'SHOW', 'DESCRIBE'] },
+        { name: 'session-parameters', action: 'allow', classes: ['ALTER_OTHER'], objects: ['session://QUERY_TAG', 'session://TIMEZONE'], access: 'write' },
         { name: 'no-pii', action: 'deny', objects: ['RAW.PII.**'], access: 'read', reason: 'PII tables are off limits for this pipeline' },
         { name: 'read-raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**'], access: 'read' },
         { name: 'load-landing', action: 'allow', classes: ['COPY_INTO_TABLE'], objects: ['RAW.SALES.*', '@RAW.SALES.LANDING'] },
@@ -186,6 +187,10 @@ describe('decide', () => {
     expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
     expect(d('MERGE INTO analytics.mart.c USING raw.crm.c s ON c.id = s.id WHEN MATCHED THEN DELETE', doc)).toMatchObject({ action: 'allow', rule: 'write-analytics' });
     expect(d('USE SCHEMA raw.sales; SHOW TABLES; SELECT * FROM orders', doc)).toMatchObject({ action: 'allow' });
+    expect(d("ALTER SESSION SET QUERY_TAG = 'dbt'", doc)).toMatchObject({ action: 'allow', rule: 'session-parameters' });
+    expect(d("ALTER SESSION SET SEARCH_PATH = 'raw.pii'", doc)).toMatchObject({ action: 'deny', reasonKey: 'search_path_denied' });
+    expect(d('ALTER WAREHOUSE etl_wh SET WAREHOUSE_SIZE = XLARGE', doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('ALTER ACCOUNT SET NETWORK_POLICY = open', doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
   });
 
   it('denies a SEARCH_PATH change unless a rule naming ALTER_OTHER allows it', () => {

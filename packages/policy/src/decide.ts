@@ -105,8 +105,9 @@ const GUARD_TEXT: Record<Guard, string> = {
   search_path_denied: 'changes SEARCH_PATH, which would let unqualified names escape the policy, and no rule allows it',
 };
 
+/** A location outside Snowflake (`s3://…`, `https://…`, `account://…`); `session://` parameters are not. */
 function isExternalLocation(o: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(o);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(o) && !o.startsWith('session://');
 }
 
 /** Decide one statement (not its inner statements). */

@@ -91,6 +91,11 @@ export function parseObjectKind(tokens: readonly Token[], i: number): { kind: Ob
   return undefined;
 }
 
+/** The object kind with exactly this name (`ROLE`, `STORAGE INTEGRATION`); undefined if unknown. */
+export function parseObjectKindByName(name: string): ObjectKind | undefined {
+  return KINDS.find((k) => k.name === name);
+}
+
 /** Render an object name of the given kind: stages get `@`, columns name their table. */
 export function renderObject(parts: readonly NamePart[], kind: ObjectKind | undefined, ctx: SessionContext): string {
   if (kind?.family === 'column') return qualify(parts.length > 1 ? parts.slice(0, -1) : parts, 'schema_object', ctx);

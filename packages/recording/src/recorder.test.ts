@@ -77,6 +77,24 @@ describe('createRecorder with a directory store', () => {
     expect(events_total?.values.find((v) => v.labels.type === 'query')?.value).toBe(1);
   });
 
+  it('registers exactly the recording metrics of the chart contract on the injected registry', async () => {
+    const { registry } = await setup();
+    expect((await registry.getMetricsAsJSON()).map((m) => m.name).sort()).toEqual([
+      'snowtrail_recording_backlog_bytes',
+      'snowtrail_recording_backlog_segments',
+      'snowtrail_recording_events_dropped_total',
+      'snowtrail_recording_events_total',
+      'snowtrail_recording_fsync_duration_seconds',
+      'snowtrail_recording_oldest_unuploaded_age_seconds',
+      'snowtrail_recording_refused_total',
+      'snowtrail_recording_spool_bytes',
+      'snowtrail_recording_spool_capacity_bytes',
+      'snowtrail_recording_upload_duration_seconds',
+      'snowtrail_recording_upload_lag_seconds',
+      'snowtrail_recording_uploads_total',
+    ]);
+  });
+
   it('refuses events in required mode once the spool is full, and never writes them', async () => {
     const { recorder, registry } = await setup({ spoolMaxBytes: 4096, flush: { intervalSeconds: 3600, maxBytes: 1024 * 1024 } });
     const s = await recorder.startSession(startInfo());

@@ -94,9 +94,13 @@ export class JsonRowsRedactor {
     this.masked = new Set(columnIndexes);
   }
 
-  /** Redacts one piece; returns the bytes to store. */
+  /** Redacts one piece; returns the bytes to store (copies unmasked runs, so throughput stays high). */
   push(input: Uint8Array): Buffer {
-    const out: number[] = [];
+    const out: Buffer[] = [];
+    let runStart = 0;
+    const flush = (end: number): void => {
+      if (end > runStart) out.push(Buffer.from(input.buffer, input.byteOffset + runStart, end - runStart));
+    };
     for (let i = 0; i < input.length; i++) {
       const c = input[i]!;
       if (this.inString) {
@@ -105,28 +109,31 @@ export class JsonRowsRedactor {
         else if (c === 0x22) {
           this.inString = false;
           if (this.masking) {
+            // The closing quote starts the next unmasked run.
             this.masking = false;
-            out.push(0x22);
-            continue;
+            runStart = i;
           }
         }
-        if (!this.masking) out.push(c);
         continue;
       }
       if (c === 0x22) {
         this.inString = true;
         if (this.depth === 1 && this.masked.has(this.column)) {
           this.masking = true;
-          for (const b of Buffer.from(JSON.stringify(REDACTED_VALUE).slice(0, -1))) out.push(b);
-          continue;
+          flush(i);
+          out.push(OPEN_MASK);
+          runStart = input.length;
         }
       } else if (c === 0x5b) {
         this.depth++;
         if (this.depth === 1) this.column = 0;
       } else if (c === 0x5d) this.depth--;
       else if (c === 0x2c && this.depth === 1) this.column++;
-      out.push(c);
     }
-    return Buffer.from(out);
+    if (!this.masking) flush(input.length);
+    return Buffer.concat(out);
   }
 }
+
+/** An opening quote and the mask text, without the closing quote (that comes from the input). */
+const OPEN_MASK = Buffer.from(JSON.stringify(REDACTED_VALUE).slice(0, -1));

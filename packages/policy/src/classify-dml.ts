@@ -28,7 +28,10 @@ export function classifyQuery(env: ClassifyEnv, cls: 'SELECT' | 'SET'): void {
 /** Write a table named at `i`; returns the index after the name (or `i`). */
 function writeTarget(env: ClassifyEnv, i: number): number {
   const name = parseName(env.tokens, i);
-  if (name === undefined) return i;
+  if (name === undefined) {
+    env.b.writes.add('?'); // a statement that changes something always names a written object
+    return i;
+  }
   env.b.writes.add(qualify(name.parts, 'schema_object', env.ctx));
   return name.next;
 }
@@ -147,6 +150,7 @@ export function classifyStageCommand(env: ClassifyEnv, cls: 'PUT' | 'GET' | 'LIS
     else env.b.reads.add(loc);
     return;
   }
+  if (cls === 'PUT' || cls === 'REMOVE') env.b.writes.add('?');
 }
 
 /** CALL proc(args): reads the procedure (what it does inside is not visible here). */

@@ -555,7 +555,7 @@ export const CORPUS: CorpusCase[] = [
     statements: [{"class":"LIST","reads":["@PIPE.WORK.S"],"writes":[]},{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["@PIPE.WORK.EXT"]},{"class":"SELECT","reads":[],"writes":[]}] },
   { name: "q4-20", kind: "exfiltration", tags: ["obfuscated","multi_statement","nested"],
     sql: "PUT file:///tmp/a--b @s; COPY INTO @ext FROM raw.s.t",
-    statements: [{"class":"PUT","reads":[],"writes":["@PIPE.WORK.S"],"inner":[{"class":"PUT","reads":[],"writes":[],"via":"alternative_reading"}]},{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["@PIPE.WORK.EXT"]}] },
+    statements: [{"class":"PUT","reads":[],"writes":["@PIPE.WORK.S"],"inner":[{"class":"PUT","reads":[],"writes":["?"],"via":"alternative_reading"}]},{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["@PIPE.WORK.EXT"]}] },
   { name: "q4-21", kind: "exfiltration", tags: ["obfuscated","multi_statement"],
     sql: "SELECT begin FROM raw.s.t; COPY INTO @x FROM raw.s.t",
     statements: [{"class":"SELECT","reads":["RAW.S.T"],"writes":[]},{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["@PIPE.WORK.X"]}] },

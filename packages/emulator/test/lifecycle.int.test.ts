@@ -153,6 +153,11 @@ describe('statement lifecycle with the default wait window', () => {
     }
   });
 
+  it('cancels a statement past STATEMENT_TIMEOUT_IN_SECONDS with 000630', async () => {
+    const err = await execute(conn, 'call system$wait(30)', { parameters: { STATEMENT_TIMEOUT_IN_SECONDS: 1 } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: '000630', sqlState: '57014', message: 'Statement reached its statement or warehouse timeout of 1 second(s) and was canceled.' });
+  });
+
   it('renews the session transparently after a forced 390112, without logging in again', async () => {
     const loginsBefore = emu.logins.length;
     expect(emu.faults.expireSessions()).toBeGreaterThan(0);

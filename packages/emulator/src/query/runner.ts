@@ -38,12 +38,38 @@ export function createRecord(deps: RunnerDeps, session: Session, requestId: stri
 
 /** Starts executing the request in the session's queue; `record.done` settles when it ends. */
 export function startQuery(deps: RunnerDeps, record: QueryRecord, body: QueryRequest): void {
-  record.done = runInSession(record.session, () => executeRequest(deps, record, body)).then(
+  const timeoutSeconds = statementTimeout(body, record.session);
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const run = (): Promise<void> => {
+    // STATEMENT_TIMEOUT_IN_SECONDS counts from the start of execution, as in Snowflake.
+    if (timeoutSeconds > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        record.controller.abort();
+      }, timeoutSeconds * 1000);
+    }
+    return executeRequest(deps, record, body).finally(() => clearTimeout(timer));
+  };
+  record.done = runInSession(record.session, run).then(
     () => undefined,
     (err: unknown) => {
-      deps.store.fail(record, record.controller.signal.aborted ? canceledError() : mapDuckDbError(err), record.controller.signal.aborted);
+      const aborted = record.controller.signal.aborted;
+      const error = timedOut ? timeoutError(timeoutSeconds) : aborted ? canceledError() : mapDuckDbError(err);
+      deps.store.fail(record, error, aborted && !timedOut);
     },
   );
+}
+
+function statementTimeout(body: QueryRequest, session: Session): number {
+  const raw = body.parameters?.STATEMENT_TIMEOUT_IN_SECONDS ?? session.parameters.STATEMENT_TIMEOUT_IN_SECONDS ?? 0;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** Snowflake's statement timeout error (000630, §4.5). */
+export function timeoutError(seconds: number): SnowflakeError {
+  return new SnowflakeError('000630', '57014', `Statement reached its statement or warehouse timeout of ${seconds} second(s) and was canceled.`);
 }
 
 function toResult(outcome: StatementOutcome, session: Session): StoredResult {

@@ -106,6 +106,7 @@ export function startSelfManagedCerts(options: SelfManagedCertsOptions): Webhook
   const readyPromise = new Promise<KeyPairPem>((r) => (resolveReady = r));
 
   const load = (secret: V1Secret) => {
+    if (secret.metadata?.name !== secretName) return;
     const set = readSecret(secret);
     if (!set || set.serving.certPem === loaded) return;
     loaded = set.serving.certPem;

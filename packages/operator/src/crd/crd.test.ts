@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { CRD_FILE, buildOpenApiSchema, renderCrdYaml } from './crd-manifest.js';
 import { compileCrdSchema, formatAjvErrors } from './crd-ajv.js';
 import { validatePolicySpec } from './policy-schema.js';
+import { renderCrdReference, spliceReference } from './crd-reference.js';
 
 const crdsDir = fileURLToPath(new URL('../../../../crds/', import.meta.url));
 const samplesDir = `${crdsDir}samples/`;
@@ -24,6 +25,11 @@ function ajvErrors(obj: unknown): string[] {
 describe('CRD', () => {
   it('is up to date with the zod spec (regenerate: pnpm --filter @snowtrail/operator run generate:crds)', () => {
     expect(readFileSync(`${crdsDir}${CRD_FILE}`, 'utf8')).toBe(renderCrdYaml());
+  });
+
+  it('has its field reference in docs/operator.md up to date', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../../docs/operator.md', import.meta.url)), 'utf8');
+    expect(spliceReference(doc, renderCrdReference())).toBe(doc);
   });
 
   it('is a structural schema: every node typed, no additionalProperties next to properties', () => {

@@ -71,6 +71,11 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The only field selector the operator uses: `metadata.name=<name>`. */
+function fieldName(selector: string | undefined): string | undefined {
+  return selector ? /(?:^|,)metadata\.name=([^,]+)/.exec(selector)?.[1] : undefined;
+}
+
 interface Route {
   res: ResourceType;
   namespace?: string;
@@ -119,7 +124,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
   const serveWatch = (req: IncomingMessage, res: ServerResponse, r: Route, query: Record<string, string>): void => {
     const resource = `${r.res.group}/${r.res.plural}`;
-    const matches = (o: KubeObject) => !r.namespace || o.metadata.namespace === r.namespace;
+    const byName = fieldName(query.fieldSelector);
+    const matches = (o: KubeObject) => (!r.namespace || o.metadata.namespace === r.namespace) && (!byName || o.metadata.name === byName);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     const write = (type: string, object: unknown) => {
       if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
@@ -128,7 +134,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     let lastRv = store.resourceVersion;
     const rvParam = query.resourceVersion;
     if (!rvParam || rvParam === '0') {
-      for (const o of store.list(r.res, r.namespace, query.labelSelector)) write('ADDED', o);
+      for (const o of store.list(r.res, r.namespace, query.labelSelector)) if (matches(o)) write('ADDED', o);
     } else {
       const backlog = store.since(Number(rvParam), resource);
       if (backlog === 'gone') {
@@ -190,7 +196,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     try {
       if (method === 'GET' && !r.name) {
         if (query.watch === 'true' || query.watch === '1') return serveWatch(req, res, r, query);
-        const items = store.list(r.res, r.namespace, query.labelSelector);
+        const byName = fieldName(query.fieldSelector);
+        const items = store.list(r.res, r.namespace, query.labelSelector).filter((o) => !byName || o.metadata.name === byName);
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ apiVersion: r.res.group ? `${r.res.group}/${r.res.version}` : r.res.version, kind: `${r.res.kind}List`, metadata: { resourceVersion: String(store.resourceVersion) }, items }));
       }

@@ -57,6 +57,18 @@ export class StatementBuilder {
     }
   }
 
+  /** Take over inner statements of a statement this one wraps (`(…)`, `WITH … <statement>`), keeping their `via`. */
+  adoptInner(statements: readonly ClassifiedStatement[] | undefined): void {
+    for (const s of statements ?? []) this.inner.push(s);
+  }
+
+  /** Take over the flags of a wrapped statement, so wrapping cannot launder them. */
+  adoptFlags(s: ClassifiedStatement): void {
+    if (s.dynamic) this.dynamic = true;
+    if (s.unclassifiable) this.unclassifiable = true;
+    if (s.changesSearchPath) this.changesSearchPath = true;
+  }
+
   /** Freeze into the public shape. */
   build(text: string): ClassifiedStatement {
     const out: ClassifiedStatement = { text, class: this.cls, reads: [...this.reads], writes: [...this.writes] };

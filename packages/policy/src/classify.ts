@@ -68,7 +68,7 @@ function classifyStatement(sql: string, tokens: readonly Token[], text: string, 
   const flow = findTopLevel(tokens, (t) => isOpToken(t, '->>'));
   const mainEnd = flow[0] ?? tokens.length;
   const mainEnv = mainEnd === tokens.length ? env : { ...env, tokens: tokens.slice(0, mainEnd) };
-  const newCtx = dispatch(mainEnv, depth);
+  const newCtx = dispatch(mainEnv);
   for (let k = 0; k < flow.length; k++) {
     const start = flow[k]! + 1;
     const end = flow[k + 1] ?? tokens.length;
@@ -95,7 +95,7 @@ function findTopLevel(tokens: readonly Token[], pred: (t: Token) => boolean): nu
 }
 
 /** Route a statement to its handler by its leading keywords; returns a changed context for USE. */
-function dispatch(env: ClassifyEnv, _depth: number): SessionContext | undefined {
+function dispatch(env: ClassifyEnv): SessionContext | undefined {
   const t = env.tokens;
   const first = wordAt(t, 0);
   const isBlock = first === 'DECLARE' || (first === 'BEGIN' && isBlockBegin(t, 0));
@@ -219,8 +219,8 @@ function classifyParenthesised(env: ClassifyEnv): void {
   env.b.cls = inner.class;
   for (const r of inner.reads) env.b.reads.add(r);
   for (const x of inner.writes) env.b.writes.add(x);
-  if (inner.inner) env.b.addInner(inner.inner, inner.inner[0]?.via ?? 'merged', false);
-  if (inner.dynamic) env.b.dynamic = true;
+  env.b.adoptInner(inner.inner);
+  env.b.adoptFlags(inner);
 }
 
 /** WITH cte AS (…) [, …] <SELECT|INSERT|UPDATE|DELETE|MERGE …>. */
@@ -248,7 +248,8 @@ function classifyWith(env: ClassifyEnv): void {
     const inner = env.classifyRange(i, t.length);
     env.b.cls = inner.class;
     for (const w of inner.writes) env.b.writes.add(w);
-    if (inner.inner) env.b.addInner(inner.inner, inner.inner[0]?.via ?? 'merged', false);
+    env.b.adoptInner(inner.inner);
+    env.b.adoptFlags(inner);
     scanReads(t, 0, i, env.ctx, env.b.reads, ctes);
     const cteNames = new Set(ctes.map((c) => qualify([{ value: c.name.replace(/^"|"$/g, ''), quoted: c.name.startsWith('"') }], 'schema_object', env.ctx)));
     for (const r of inner.reads) if (!cteNames.has(r)) env.b.reads.add(r);

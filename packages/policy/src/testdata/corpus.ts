@@ -964,4 +964,13 @@ export const CORPUS: CorpusCase[] = [
   { name: "q13-06", kind: "benign", tags: ["access_control"],
     sql: "COMMENT ON nothing",
     statements: [{"class":"COMMENT","reads":[],"writes":["PIPE.WORK.NOTHING"]}] },
+  { name: "q14-01", kind: "dynamic", tags: ["obfuscated"],
+    sql: "(EXECUTE IMMEDIATE :q)",
+    statements: [{"class":"EXECUTE_IMMEDIATE","reads":[],"writes":[],"dynamic":true}] },
+  { name: "q14-02", kind: "search_path", tags: ["obfuscated"],
+    sql: "((ALTER SESSION SET SEARCH_PATH='x'))",
+    statements: [{"class":"ALTER_OTHER","reads":[],"writes":["session://SEARCH_PATH"],"changesSearchPath":true}] },
+  { name: "q14-03", kind: "dynamic", tags: ["obfuscated","nested"],
+    sql: "(EXECUTE IMMEDIATE 'GET @s file:///tmp')",
+    statements: [{"class":"EXECUTE_IMMEDIATE","reads":["@PIPE.WORK.S"],"writes":[],"dynamic":true,"inner":[{"class":"GET","reads":["@PIPE.WORK.S"],"writes":[],"via":"execute_immediate"}]}] },
 ];

@@ -215,7 +215,10 @@ function classifyParenthesised(env: ClassifyEnv): void {
   while (isOp(t, i, '(')) i++;
   const w = wordAt(t, i);
   if (w === undefined || w === 'SELECT' || w === 'WITH' || w === 'VALUES') return classifyQuery(env, 'SELECT');
-  const inner = env.classifyRange(i, t.length);
+  // drop the wrapping parens that close at the very end
+  let end = t.length;
+  for (let k = 0; k < i && isOp(t, end - 1, ')') && skipGroup(t, k) === end; k++) end--;
+  const inner = env.classifyRange(i, end);
   env.b.cls = inner.class;
   for (const r of inner.reads) env.b.reads.add(r);
   for (const x of inner.writes) env.b.writes.add(x);

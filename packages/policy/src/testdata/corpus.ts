@@ -970,7 +970,7 @@ export const CORPUS: CorpusCase[] = [
   { name: "q14-02", kind: "search_path", tags: ["obfuscated"],
     sql: "((ALTER SESSION SET SEARCH_PATH='x'))",
     statements: [{"class":"ALTER_OTHER","reads":[],"writes":["session://SEARCH_PATH"],"changesSearchPath":true}] },
-  { name: "q14-03", kind: "dynamic", tags: ["obfuscated","nested"],
+  { name: "q14-03", kind: "exfiltration", tags: ["obfuscated","nested"],
     sql: "(EXECUTE IMMEDIATE 'GET @s file:///tmp')",
-    statements: [{"class":"EXECUTE_IMMEDIATE","reads":["@PIPE.WORK.S"],"writes":[],"dynamic":true,"inner":[{"class":"GET","reads":["@PIPE.WORK.S"],"writes":[],"via":"execute_immediate"}]}] },
+    statements: [{"class":"EXECUTE_IMMEDIATE","reads":["@PIPE.WORK.S"],"writes":[],"inner":[{"class":"GET","reads":["@PIPE.WORK.S"],"writes":[],"via":"execute_immediate"}]}] },
 ];

@@ -55,6 +55,7 @@ const SNOWFLAKE_MACROS = [
   'ZEROIFNULL(x) AS COALESCE(x, 0)',
   'NULLIFZERO(x) AS NULLIF(x, 0)',
   'DIV0(a, b) AS CASE WHEN b = 0 THEN 0 ELSE a / b END',
+  'UUID_STRING() AS CAST(uuid() AS VARCHAR)',
 ];
 
 const DDL_ID = STATEMENT_TYPE_IDS.ddl;
@@ -182,6 +183,7 @@ export class Engine {
         return out;
       }
       case 'sql':
+        for (const sql of plan.before ?? []) await state.conn.run(sql);
         return this.runSql(plan.sql, input);
     }
   }

@@ -53,6 +53,12 @@ describe('translation', () => {
       "SELECT DATEADD('DAY', 1, D), DATEDIFF('month', A, B), DATE_TRUNC('MONTH', TS), DAY FROM T",
     );
   });
+  it('rewrites TRANSIENT, CLONE, INSERT OVERWRITE and seq.NEXTVAL', () => {
+    expect(sql('create or replace transient table t (a int)')).toBe('CREATE OR REPLACE TABLE T (A BIGINT)');
+    expect(sql('create table t2 clone db.s.t')).toBe('CREATE TABLE T2 AS SELECT * FROM DB.S.T');
+    expect(planStatement('insert overwrite into t select 1', names)).toEqual({ kind: 'sql', sql: 'INSERT INTO T SELECT 1', before: ['DELETE FROM T'] });
+    expect(sql('select s1.nextval, db.s.seq.nextval')).toBe("SELECT NEXTVAL('S1'), NEXTVAL('DB.S.SEQ')");
+  });
   it('plans USE, SHOW, DESCRIBE, database DDL and SYSTEM$WAIT', () => {
     expect(planStatement('use warehouse my_wh', names)).toEqual({ kind: 'use', object: 'warehouse', name: ['MY_WH'] });
     expect(planStatement('use "Db"."s"', names)).toEqual({ kind: 'use', object: 'schema', name: ['Db', 's'] });

@@ -24,7 +24,7 @@ export type ObjectName = string[];
 
 /** What the engine does with one statement. */
 export type Plan =
-  | { kind: 'sql'; sql: string }
+  | { kind: 'sql'; sql: string; before?: string[] }
   | { kind: 'use'; object: 'warehouse' | 'database' | 'schema' | 'role'; name: ObjectName }
   | { kind: 'wait'; seconds: number; column: string }
   | { kind: 'status'; message: string }
@@ -146,7 +146,16 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   }
   if (head[0] === 'GRANT' || head[0] === 'REVOKE') return { kind: 'status', message: 'Statement executed successfully.' };
 
-  const translated = translateTokens(tokens, names, head[0] === 'CREATE' || head[0] === 'ALTER');
+  // TRANSIENT/VOLATILE tables and schemas are ordinary ones here.
+  const kept = head[0] === 'CREATE' ? dropWords(tokens, ['TRANSIENT', 'VOLATILE'], ['TABLE', 'SCHEMA']) : tokens;
+  let translated = rewriteSequences(translateTokens(kept, names, head[0] === 'CREATE' || head[0] === 'ALTER'));
+  const clone = /^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+)\s+CLONE\s+(\S+)\s*$/.exec(translated);
+  if (clone) translated = `${clone[1]} AS SELECT * FROM ${clone[2]}`;
+  const overwrite = /^(\s*INSERT)\s+OVERWRITE\s+(INTO\s+((?:"[^"]*"|[^\s("])+))/.exec(translated);
+  if (overwrite) {
+    // INSERT OVERWRITE replaces the table's rows: delete them first, in the same statement.
+    return { kind: 'sql', sql: `${overwrite[1]}${translated.slice(overwrite[1]!.length).replace(/^\s+OVERWRITE/, '')}`, before: [`DELETE FROM ${overwrite[3]}`] };
+  }
   if (head[0] === 'CREATE' && words.includes('SCHEMA') && words.indexOf('SCHEMA') <= 4) {
     let idx = sig.findIndex((t) => t.kind === 'word' && t.text.toUpperCase() === 'SCHEMA') + 1;
     while (sig[idx] && ['IF', 'NOT', 'EXISTS'].includes(sig[idx]!.text.toUpperCase())) idx++;
@@ -257,6 +266,28 @@ export function translateTokens(tokens: Token[], names: SessionNames, isDdl: boo
     }
   }
   return out.join('');
+}
+
+/** Removes the given words when the next significant word is one of `before` (e.g. TRANSIENT before TABLE). */
+function dropWords(tokens: Token[], words: string[], before: string[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'word' && words.includes(t.text.toUpperCase())) {
+      const next = tokens.slice(i + 1).find(isSignificant);
+      if (next && before.includes(next.text.toUpperCase())) {
+        if (tokens[i + 1]?.kind === 'space') i++;
+        continue;
+      }
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** `seq.NEXTVAL` (Snowflake) → `NEXTVAL('seq')` (DuckDB). */
+function rewriteSequences(sql: string): string {
+  return sql.replace(/((?:"[^"]+"|[A-Z_][A-Z0-9_$]*)(?:\.(?:"[^"]+"|[A-Z_][A-Z0-9_$]*))*)\.NEXTVAL\b/g, (_m, name: string) => `NEXTVAL(${quoteLiteral(name)})`);
 }
 
 function skipTokensThrough(tokens: Token[], sigIdx: number[], i: number, count: number, skip: Set<number>): void {

@@ -174,16 +174,26 @@ describe('the e2e pipeline through a real sidecar, configured only from the inje
     expect(denied.reduce((n, l) => n + Number(l.split(' ').pop()), 0)).toBe(2);
   });
 
-  it('leaves a recorded session that verifies', async () => {
+  it('runs two pipelines at once without one disturbing the other (the Job and the Deployment share an account)', async () => {
+    const [a, b] = await Promise.all([runPipeline(['--once'], pipelineEnv, dir), runPipeline(['--once'], pipelineEnv, dir)]);
+    for (const r of [a, b]) {
+      expect(lineJson(r.stdout, 'E2E_RESULT')).toEqual([{ ok: true, executed: 4, denied: 2, failed: [] }]);
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('leaves a recorded session per pipeline run, each of which verifies', async () => {
     await sidecar!.close();
     sidecar = undefined;
     const { bucket, prefix } = policyManifest.spec.recording.store;
     const store = await openStore(`s3://${bucket}/${prefix}`, { endpoint: s3.endpoint, s3Client: s3.client() });
     const ids = await listSessionIds(store);
-    expect(ids).toHaveLength(1);
-    const report = await verifySession(store, ids[0]!, await loadStoreKeys(store));
-    expect(report.problems).toEqual([]);
-    expect(report.ok).toBe(true);
+    expect(ids).toHaveLength(3);
+    const keys = await loadStoreKeys(store);
+    for (const id of ids) {
+      const report = await verifySession(store, id, keys);
+      expect({ id, problems: report.problems, ok: report.ok }).toEqual({ id, problems: [], ok: true });
+    }
   });
 
   it('fails clearly, without connecting, in a pod the webhook did not inject', async () => {

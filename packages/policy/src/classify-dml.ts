@@ -178,7 +178,11 @@ export function classifyExecute(env: ClassifyEnv): void {
     return;
   }
   if (what !== 'IMMEDIATE') {
+    // EXECUTE NOTEBOOK / ALERT / DBT PROJECT …: runs code that is not visible here
     env.b.cls = 'OTHER';
+    env.b.dynamic = true;
+    const name = parseName(t, 2);
+    if (name !== undefined) env.b.reads.add(qualify(name.parts, 'schema_object', env.ctx));
     return;
   }
   env.b.cls = 'EXECUTE_IMMEDIATE';

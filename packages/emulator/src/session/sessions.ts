@@ -47,6 +47,8 @@ export class SessionStore {
   /** Creates a session with fresh tokens. */
   create(init: Omit<Session, 'id' | 'token' | 'masterToken' | 'tokenExpiresAt' | 'masterExpiresAt' | 'tail' | 'closed'>): Session {
     const now = this.now();
+    // Sessions whose master token expired can never be used again: release their DuckDB connections.
+    for (const s of this.byId.values()) if (s.masterExpiresAt <= now) this.close(s);
     const session: Session = {
       ...init,
       id: this.nextId++,

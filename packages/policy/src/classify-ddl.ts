@@ -28,7 +28,7 @@ function addOptionLocations(env: ClassifyEnv, from: number): void {
       // Iceberg data written through an external volume lands in storage outside Snowflake.
       const v = t[i + 2];
       const name = v?.kind === 'string' ? v.value.toUpperCase() : parseName(t, i + 2)?.parts.map((p) => qualify([p], 'account', env.ctx)).join('.');
-      if (name !== undefined && name !== '') env.b.writes.add(`external_volume://${name}`);
+      if (name !== undefined && name !== '') env.b.writes.add(`external-volume://${name}`);
     } else if (w === 'STORAGE_INTEGRATION' || w === 'API_INTEGRATION' || w === 'EXTERNAL_ACCESS_INTEGRATIONS') {
       // the integrations an object uses are read (they are account-level objects)
       const end = isOp(t, i + 2, '(') ? skipGroup(t, i + 2) : i + 3;

@@ -31,6 +31,10 @@ describe('object patterns', () => {
     expect(m('s3://acme-exports/**', 's3://acme-exports/daily/x')).toBe(true);
     expect(m('s3://acme-exports/**', 's3://acme-exports-evil/x')).toBe(false);
     expect(m('**', 's3://b/x')).toBe(false);
+    expect(m('session://QUERY_TAG', 'session://QUERY_TAG')).toBe(true);
+    expect(m('session://QUERY_TAG', 'session://SEARCH_PATH')).toBe(false);
+    expect(m('account://PARTNER_ORG.*', 'account://PARTNER_ORG.ACCT1')).toBe(true);
+    expect(m('external-volume://*', 'external-volume://LAKE_VOL')).toBe(true);
   });
 
   it('compares quoted parts by value', () => {

@@ -129,9 +129,11 @@ for (const interval of [5, 1]) {
   const until = Date.now() + 20_000;
   while (Date.now() < until) {
     const body = await store.get(digestKey(store.prefix, s.sessionId, digestNo + 1));
-    if (body) {
+    // s3rver may answer a GET racing the PUT with an empty body: only a complete JWS counts.
+    const part = body?.toString().split('.')[1];
+    if (part) {
       digestNo++;
-      const payload = JSON.parse(Buffer.from(body.toString().split('.')[1]!, 'base64url').toString()) as { chainHead: { seq: number } };
+      const payload = JSON.parse(Buffer.from(part, 'base64url').toString()) as { chainHead: { seq: number } };
       const now = Date.now();
       for (const [q, t] of appended) if (q <= payload.chainHead.seq) {
         lags.push(now - t);

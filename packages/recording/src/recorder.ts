@@ -23,6 +23,7 @@ import { scanSpool } from './recovery.js';
 import { compileRedaction } from './redaction.js';
 import { buildS3Client, createS3Store } from './s3-store.js';
 import { commitEvent, createSessionRecording, type RecordingContext } from './session-recording.js';
+import { Journal } from './journal.js';
 import { SessionWriter, type SessionWriterHost } from './session-writer.js';
 import { saveState, type SessionState } from './spool-state.js';
 import type { ObjectStore } from './store.js';
@@ -108,16 +109,14 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     metrics.spoolBytes.set(spoolUsed);
   };
 
-  const host: SessionWriterHost = {
+  const journalDir = join(config.spoolDir, 'journal');
+  await mkdir(journalDir, { recursive: true });
+  const journal = new Journal({
+    dir: journalDir,
+    maxBytes: config.flush.maxBytes,
     now,
-    maxSegmentBytes: config.flush.maxBytes,
+    logger,
     onFsync: (s) => metrics.fsyncDuration.observe(s),
-    reserve(bytes, isClosing) {
-      if (spoolUsed + bytes > config.spoolMaxBytes + (isClosing ? CLOSING_RESERVE : 0)) return false;
-      spoolUsed += bytes;
-      metrics.spoolBytes.set(spoolUsed);
-      return true;
-    },
     release(bytes) {
       spoolUsed = Math.max(0, spoolUsed - bytes);
       metrics.spoolBytes.set(spoolUsed);
@@ -125,6 +124,16 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     onSealed() {
       updateBacklog();
       kick();
+    },
+  });
+  const host: SessionWriterHost = {
+    now,
+    journal,
+    reserve(bytes, isClosing) {
+      if (spoolUsed + bytes > config.spoolMaxBytes + (isClosing ? CLOSING_RESERVE : 0)) return false;
+      spoolUsed += bytes;
+      metrics.spoolBytes.set(spoolUsed);
+      return true;
     },
   };
 
@@ -186,36 +195,37 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   // --- sealing by age: at least every flush interval.
   const intervalMs = config.flush.intervalSeconds * 1000;
   const timer = setInterval(() => {
-    const t = now();
-    for (const w of writers.values()) {
-      const age = w.openSegmentAge(t);
-      if (age !== undefined && age >= intervalMs) w.rotate();
-    }
+    const age = journal.age(now());
+    if (age !== undefined && age >= intervalMs) journal.seal();
     if ([...writers.values()].some(needsWork)) kick();
   }, Math.max(50, Math.min(1000, intervalMs / 2)));
   timer.unref();
 
   // --- recovery of what an earlier process left.
-  const recovered = await scanSpool(root, host);
+  const recovered = await scanSpool(root, journalDir, host);
   for (const r of recovered) {
     writers.set(r.writer.sessionId, r.writer);
     states.set(r.writer.sessionId, r.state);
     spoolUsed += r.spoolBytes;
   }
   const recoveryCtx = { mode: 'best-effort' as const, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
+  const interrupting: Promise<void>[] = [];
   for (const r of recovered) {
     const w = r.writer;
     if (w.summary.status === 'open') {
-      const last = w.head.seq;
-      await commitEvent({ ...recoveryCtx, mode: 'required' }, w, 'session.interrupted', { reason: 'process_restart', lastAcknowledgedSeq: last, detectedAt: new Date(now()).toISOString() }, true).catch((err: unknown) => {
-        logger.error({ err }, 'could not append session.interrupted to a recovered session');
-      });
+      const data = { reason: 'process_restart', lastAcknowledgedSeq: w.head.seq, detectedAt: new Date(now()).toISOString() };
+      interrupting.push(
+        commitEvent({ ...recoveryCtx, mode: 'required' }, w, 'session.interrupted', data, true).catch((err: unknown) => {
+          logger.error({ err }, 'could not append session.interrupted to a recovered session');
+        }),
+      );
       r.interrupted = true;
     }
     w.final = true;
-    w.rotate();
-    await w.settled();
   }
+  await Promise.all(interrupting);
+  journal.seal();
+  await journal.settled();
   if (recovered.length > 0) {
     logger.info({ sessions: recovered.length, interrupted: recovered.filter((r) => r.interrupted).length }, 'recovered recording spool');
     updateBacklog();
@@ -230,9 +240,9 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
 
   const publishing = publishPublicKey({ store, key, now, logger, signal: abort.signal });
 
+  // The session's last events are sealed with the journal at the next flush tick (or at close).
   const finish = (w: SessionWriter): void => {
     w.final = true;
-    w.rotate();
   };
   const ctx: RecordingContext = {
     mode: config.mode,
@@ -297,9 +307,9 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
           await commitEvent(ctx, w, 'session.interrupted', { reason: 'shutdown', lastAcknowledgedSeq: w.head.seq }, true).catch(() => undefined);
           w.final = true;
         }
-        w.rotate();
       }
-      await Promise.all([...writers.values()].map((w) => w.settled()));
+      journal.seal();
+      await journal.settled();
       const deadline = now() + (options.closeTimeoutMs ?? 30_000);
       const hasWork = (): boolean => [...writers.values()].some((w) => w.sealed.length > 0 || (w.final && w.isDrained));
       while (hasWork() && now() < deadline) {

@@ -10,7 +10,7 @@ import { sha256Hex, splitLines } from './chain.js';
 import type { RecordingEvent } from './format.js';
 import { applyEventToIndex } from './index-object.js';
 import { SessionWriter, sealedSegmentName, type SessionWriterHost } from './session-writer.js';
-import { loadState, type SessionState } from './spool-state.js';
+import { loadState, writeFileDurable, type SessionState } from './spool-state.js';
 
 /** A session recovered from the spool. */
 export interface RecoveredSession {
@@ -25,7 +25,7 @@ export interface RecoveredSession {
 const SEGMENT_FILE = /^(\d{6})(\.open)?\.jsonl$/;
 
 /** Scans `root` (the spool's v1 folder) and rebuilds writers for what a previous process left. */
-export async function scanSpool(root: string, host: SessionWriterHost): Promise<RecoveredSession[]> {
+export async function scanSpool(root: string, journalDir: string, host: SessionWriterHost): Promise<RecoveredSession[]> {
   let names: string[];
   try {
     names = await readdir(root);
@@ -90,5 +90,62 @@ export async function scanSpool(root: string, host: SessionWriterHost): Promise<
     }
     out.push({ writer, state, spoolBytes, interrupted: false });
   }
+  await recoverJournals(journalDir, out);
   return out;
+}
+
+/**
+ * Splits journal files a previous process left: each session's events after the last one already
+ * in its segments become a new segment of that session. Idempotent: a journal that was partly
+ * split before the crash contributes only the events not yet in segment files.
+ */
+async function recoverJournals(journalDir: string, sessions: RecoveredSession[]): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(journalDir)).filter((n) => n.endsWith('.jsonl')).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const byId = new Map(sessions.map((s) => [s.writer.sessionId, s]));
+  for (const name of names) {
+    const path = join(journalDir, name);
+    const { lines } = splitLines(await readFile(path));
+    const grouped = new Map<string, { line: Buffer; event: RecordingEvent }[]>();
+    for (const line of lines) {
+      let event: RecordingEvent;
+      try {
+        event = JSON.parse(line.toString('utf8')) as RecordingEvent;
+      } catch {
+        continue;
+      }
+      const list = grouped.get(event.sessionId) ?? [];
+      list.push({ line, event });
+      grouped.set(event.sessionId, list);
+    }
+    for (const [sessionId, entries] of grouped) {
+      const r = byId.get(sessionId);
+      if (!r) continue; // No state file (never acknowledged) or already fully digested.
+      const w = r.writer;
+      const fresh: { line: Buffer; event: RecordingEvent }[] = [];
+      for (const e of entries) {
+        if (e.event.seq <= w.head.seq) continue;
+        if (e.event.seq !== w.head.seq + 1 + fresh.length) break;
+        fresh.push(e);
+      }
+      if (fresh.length === 0) continue;
+      const no = ++w.segNo;
+      const segPath = join(w.dir, sealedSegmentName(no));
+      const body = Buffer.concat(fresh.flatMap((e) => [e.line, Buffer.from('\n')]));
+      await writeFileDurable(segPath, w.dir, body);
+      for (const e of fresh) applyEventToIndex(w.summary, w.touched, w.querySeqs, e.event, no);
+      const first = fresh[0]!.event;
+      const last = fresh[fresh.length - 1]!;
+      const lastHash = sha256Hex(last.line);
+      w.sealed.push({ no, path: segPath, bytes: body.length, firstSeq: first.seq, lastSeq: last.event.seq, lastHash, firstTime: Date.parse(first.time), lastTime: Date.parse(last.event.time) });
+      w.head = { seq: last.event.seq, hash: lastHash };
+      r.spoolBytes += body.length;
+    }
+    await unlink(path).catch(() => undefined);
+  }
 }

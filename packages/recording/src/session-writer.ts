@@ -3,13 +3,11 @@
  * call order), appends to the session's open spool segment, rotates segments by size and age, and
  * keeps the summary and touched statements the next index part will carry.
  */
-import { rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { encodeEvent, type ChainHead } from './chain.js';
 import type { EventType, IndexStatement, SessionSummary } from './format.js';
 import { applyEventToIndex } from './index-object.js';
 import { pad } from './layout.js';
-import { SpoolFile } from './spool-file.js';
+import type { Journal } from './journal.js';
 
 /** A sealed segment waiting for upload and digest. */
 export interface SealedSegment {
@@ -28,20 +26,13 @@ export interface SealedSegment {
 /** What the writer needs from the recorder. */
 export interface SessionWriterHost {
   now(): number;
-  maxSegmentBytes: number;
-  onFsync(seconds: number): void;
+  /** The shared, group-committed spool journal. */
+  journal: Journal;
   /** Reserves spool space for an event; false when the spool is full. */
   reserve(bytes: number, isClosing: boolean): boolean;
-  /** Gives back reserved space that never reached the disk (a failed write). */
-  release(bytes: number): void;
-  onSealed(writer: SessionWriter): void;
 }
 
-/** Segment file names in a session's spool folder. */
-export function openSegmentName(no: number): string {
-  return `${pad(no)}.open.jsonl`;
-}
-/** Name of a sealed segment file. */
+/** Name of a sealed segment file in a session's spool folder. */
 export function sealedSegmentName(no: number): string {
   return `${pad(no)}.jsonl`;
 }
@@ -58,8 +49,10 @@ export class SessionWriter {
   /** Number of the last segment opened (or recovered). */
   segNo: number;
   final = false;
-  private current: { file: SpoolFile; meta: SealedSegment } | undefined;
-  private sealing: Promise<void>[] = [];
+  /** This session's segment in the open journal, if it has events there. */
+  private current: SealedSegment | undefined;
+  /** Journal seals holding this session's events that are not split yet. */
+  private splitting = 0;
   private durableHead: ChainHead;
   private readonly host: SessionWriterHost;
 
@@ -73,16 +66,11 @@ export class SessionWriter {
     this.host = options.host;
   }
 
-  /** Time the oldest event not yet in a sealed, uploaded segment was written (ms), if any. */
+  /** Time the oldest event not yet acknowledged by the store was written (ms), if any. */
   get oldestPending(): number | undefined {
     const times = this.sealed.filter((s) => !s.uploaded).map((s) => s.firstTime);
-    if (this.current) times.push(this.current.meta.firstTime);
+    if (this.current) times.push(this.current.firstTime);
     return times.length > 0 ? Math.min(...times) : undefined;
-  }
-
-  /** Age of the open segment in ms (undefined when none). */
-  openSegmentAge(now: number): number | undefined {
-    return this.current ? now - this.current.meta.firstTime : undefined;
   }
 
   /**
@@ -95,76 +83,58 @@ export class SessionWriter {
     const bytes = line.length + 1;
     if (!this.host.reserve(bytes, isClosing)) return undefined;
     this.head = head;
-    if (!this.current) this.openSegment(time, head.seq);
-    const cur = this.current!;
-    cur.meta.bytes += bytes;
-    cur.meta.lastSeq = head.seq;
-    cur.meta.lastHash = head.hash;
-    cur.meta.lastTime = time;
-    applyEventToIndex(this.summary, this.touched, this.querySeqs, event, cur.meta.no);
-    const file = cur.file;
-    const durable = file.append([line, Buffer.from('\n')]).then(
+    if (!this.current) {
+      this.segNo++;
+      this.current = { no: this.segNo, path: '', bytes: 0, firstSeq: head.seq, lastSeq: head.seq, lastHash: '', firstTime: time, lastTime: time };
+    }
+    const meta = this.current;
+    meta.bytes += bytes;
+    meta.lastSeq = head.seq;
+    meta.lastHash = head.hash;
+    meta.lastTime = time;
+    applyEventToIndex(this.summary, this.touched, this.querySeqs, event, meta.no);
+    return this.host.journal.append(this, meta, line).then(
       () => {
         if (head.seq > this.durableHead.seq) this.durableHead = head;
       },
       (err: unknown) => {
         // A failed write leaves the chain at the last durable event: later events continue from it
-        // in a fresh segment, so the stored chain has no hole.
+        // in a fresh journal, so the stored chain has no hole.
         if (this.head.seq > this.durableHead.seq) {
           this.head = this.durableHead;
-          if (this.current?.file === file) this.rotate();
+          this.host.journal.seal();
         }
         throw err;
       },
     );
-    if (cur.meta.bytes >= this.host.maxSegmentBytes) this.rotate();
-    return durable;
   }
 
-  /** Seals the open segment (if any): it becomes eligible for upload. */
+  /** Seals the open journal (every session's open segment): used at shutdown and by tests. */
   rotate(): void {
-    const cur = this.current;
-    if (!cur) return;
-    this.current = undefined;
-    const p = (async () => {
-      await cur.file.close();
-      const bytes = cur.file.durableSize;
-      if (cur.meta.bytes > bytes) this.host.release(cur.meta.bytes - bytes);
-      if (bytes === 0) {
-        await unlink(cur.file.path).catch(() => undefined);
-        return;
-      }
-      await rename(cur.file.path, join(this.dir, sealedSegmentName(cur.meta.no)));
-      cur.meta.path = join(this.dir, sealedSegmentName(cur.meta.no));
-      cur.meta.bytes = bytes;
-      if (cur.file.isFailed) {
-        cur.meta.lastSeq = this.durableHead.seq;
-        cur.meta.lastHash = this.durableHead.hash;
-      }
-      this.sealed.push(cur.meta);
-      this.sealed.sort((a, b) => a.no - b.no);
-      this.host.onSealed(this);
-    })();
-    this.sealing.push(p);
-    void p.finally(() => {
-      this.sealing = this.sealing.filter((x) => x !== p);
-    });
+    this.host.journal.seal();
   }
 
-  /** Resolves once every rotation started so far finished. */
+  /** Called by the journal when it is sealed: this session's open segment is being split out. */
+  detach(meta: SealedSegment): void {
+    if (this.current === meta) this.current = undefined;
+    this.splitting++;
+  }
+
+  /** Called by the journal once the segment is on disk (undefined: nothing of it was durable). */
+  attachSealed(meta: SealedSegment | undefined): void {
+    this.splitting--;
+    if (!meta) return;
+    this.sealed.push(meta);
+    this.sealed.sort((a, b) => a.no - b.no);
+  }
+
+  /** Resolves once every journal seal started so far is split. */
   async settled(): Promise<void> {
-    while (this.sealing.length > 0) await Promise.allSettled(this.sealing);
+    await this.host.journal.settled();
   }
 
-  /** True when nothing is open, sealing or waiting: the final digest may be written. */
+  /** True when nothing is open or being split: the final digest may be written. */
   get isDrained(): boolean {
-    return !this.current && this.sealing.length === 0;
-  }
-
-  private openSegment(time: number, seq: number): void {
-    this.segNo++;
-    const path = join(this.dir, openSegmentName(this.segNo));
-    const file = new SpoolFile({ path, onFsync: (s) => this.host.onFsync(s) });
-    this.current = { file, meta: { no: this.segNo, path, bytes: 0, firstSeq: seq, lastSeq: seq, lastHash: '', firstTime: time, lastTime: time } };
+    return !this.current && this.splitting === 0;
   }
 }

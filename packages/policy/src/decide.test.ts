@@ -176,7 +176,8 @@ describe('decide', () => {
         { name: 'no-pii', action: 'deny', objects: ['RAW.PII.**'], access: 'read', reason: 'PII tables are off limits for this pipeline' },
         { name: 'read-raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**'], access: 'read' },
         { name: 'load-landing', action: 'allow', classes: ['COPY_INTO_TABLE'], objects: ['RAW.SALES.*', '@RAW.SALES.LANDING'] },
-        { name: 'write-analytics', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**'], access: 'write' },
+        { name: 'raw-is-read-only', action: 'deny', classes: ['DML', 'DDL'], objects: ['RAW.**'], access: 'write', reason: 'RAW is written by the landing load only' },
+        { name: 'transform', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**', 'RAW.**'] },
       ],
     });
     expect(d('SELECT * FROM raw.sales.orders', doc)).toMatchObject({ action: 'allow', reasonKey: 'rule_allowed', rule: 'read-raw' });
@@ -184,8 +185,11 @@ describe('decide', () => {
     expect(d('SELECT 1; COPY INTO @leak FROM raw.sales.orders', doc)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementIndex: 1 });
     expect(d('SELECT * FROM raw.pii.people', doc)).toMatchObject({ action: 'deny', reason: 'PII tables are off limits for this pipeline' });
     expect(d('COPY INTO raw.sales.orders FROM @raw.sales.landing/orders/', doc)).toMatchObject({ action: 'allow', rule: 'load-landing' });
-    expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
-    expect(d('MERGE INTO analytics.mart.c USING raw.crm.c s ON c.id = s.id WHEN MATCHED THEN DELETE', doc)).toMatchObject({ action: 'allow', rule: 'write-analytics' });
+    expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', rule: 'raw-is-read-only' });
+    expect(d('MERGE INTO analytics.mart.c USING raw.crm.c s ON c.id = s.id WHEN MATCHED THEN DELETE', doc)).toMatchObject({ action: 'allow', rule: 'transform' });
+    expect(d('INSERT INTO analytics.mart.x SELECT * FROM finance.gl.entries', doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('DELETE FROM raw.sales.orders', doc)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', rule: 'raw-is-read-only', reason: 'RAW is written by the landing load only' });
+    expect(d('CREATE TABLE raw.sales.copy AS SELECT * FROM analytics.mart.c', doc)).toMatchObject({ action: 'deny', rule: 'raw-is-read-only' });
     expect(d('USE SCHEMA raw.sales; SHOW TABLES; SELECT * FROM orders', doc)).toMatchObject({ action: 'allow' });
     expect(d("ALTER SESSION SET QUERY_TAG = 'dbt'", doc)).toMatchObject({ action: 'allow', rule: 'session-parameters' });
     expect(d("ALTER SESSION SET SEARCH_PATH = 'raw.pii'", doc)).toMatchObject({ action: 'deny', reasonKey: 'search_path_denied' });

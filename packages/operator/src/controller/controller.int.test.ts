@@ -163,11 +163,16 @@ describe('controller against the in-process API server', () => {
   it('writes nothing while not leading', async () => {
     controller.setLeader(false);
     api.create('snowflakeaccesspolicies', policy('quiet'));
+    api.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'early', namespace: NS, annotations: { 'snowtrail.dev/policy': 'quiet' } }, spec: { containers: [{ name: 'etl', image: 'x' }] }, status: { phase: 'Pending' } });
     await waitFor('cached', () => controller.getPolicy(NS, 'quiet'));
+    await waitFor('pod flagged', async () => /snowtrail_operator_uninjected_pods 1/.test(await registry.metrics()));
     await controller.idle();
     expect(api.get('snowflakeaccesspolicies', NS, 'quiet')!.status).toBeUndefined();
     expect(api.get('configmaps', NS, 'snowtrail-quiet')).toBeUndefined();
+    expect(events('uninjected_pod')).toEqual([]);
     controller.setLeader(true);
     await waitFor('Ready once leading', () => readyCond('quiet')?.status === 'True');
+    // The pod flagged while not leading gets its Event from the new leader.
+    await waitFor('event once leading', () => events('uninjected_pod').length === 1);
   });
 });

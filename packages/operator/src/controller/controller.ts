@@ -11,7 +11,7 @@ import { createEventRecorder, type EventRecorder } from './event-recorder.js';
 import { startIssuerSource, type IssuerSource } from './issuer-source.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, policyKeyOfConfigMap, reconcilePolicy } from './reconcile-policy.js';
 import { startSupervisedInformer, type SupervisedInformer } from './supervised-informer.js';
-import { UNINJECTED_REASON, UninjectedPodTracker } from './uninjected-pods.js';
+import { UNINJECTED_REASON, UninjectedPodTracker, isUninjected } from './uninjected-pods.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
 
 /** Options of the policy controller. */
@@ -178,20 +178,27 @@ export function startController(options: ControllerOptions): Controller {
     onDelete: onConfigMap,
   });
   const tracker = new UninjectedPodTracker();
+  // Pods this replica has recorded an Event for; a replica that becomes leader records the ones
+  // flagged while it was not leading.
+  const reported = new Set<string>();
+  const reportUninjected = (pod: V1Pod) => {
+    const uid = pod.metadata?.uid;
+    if (!leading || !uid || reported.has(uid)) return;
+    reported.add(uid);
+    const policy = pod.metadata?.annotations?.[ANNOTATION_POLICY];
+    void record(
+      { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, uid },
+      'Warning',
+      UNINJECTED_REASON,
+      `pod names SnowflakeAccessPolicy ${policy} but runs without the snowtrail sidecar (the webhook was unavailable or the pod predates it); its Snowflake traffic is not recorded — delete the pod to have it re-created with the sidecar`,
+    );
+  };
   const onPod = (pod: V1Pod) => {
     const fresh = tracker.observe(pod);
     metrics.uninjectedPods.set(tracker.count);
     if (fresh) {
-      const policy = pod.metadata?.annotations?.[ANNOTATION_POLICY];
-      logger.warn({ namespace: pod.metadata?.namespace, pod: pod.metadata?.name, policy }, 'pod runs without the snowtrail sidecar');
-      if (leading) {
-        void record(
-          { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, uid: pod.metadata!.uid },
-          'Warning',
-          UNINJECTED_REASON,
-          `pod names SnowflakeAccessPolicy ${policy} but runs without the snowtrail sidecar (the webhook was unavailable or the pod predates it); its Snowflake traffic is not recorded — delete the pod to have it re-created with the sidecar`,
-        );
-      }
+      logger.warn({ namespace: pod.metadata?.namespace, pod: pod.metadata?.name, policy: pod.metadata?.annotations?.[ANNOTATION_POLICY] }, 'pod runs without the snowtrail sidecar');
+      reportUninjected(pod);
     }
   };
   const pods = startSupervisedInformer<V1Pod>({
@@ -204,6 +211,7 @@ export function startController(options: ControllerOptions): Controller {
     onUpdate: onPod,
     onDelete: (pod) => {
       tracker.forget(pod);
+      if (pod.metadata?.uid) reported.delete(pod.metadata.uid);
       metrics.uninjectedPods.set(tracker.count);
     },
   });
@@ -219,7 +227,13 @@ export function startController(options: ControllerOptions): Controller {
       metrics.isLeader.set(next ? 1 : 0);
       logger.info({ leading }, next ? 'leading: reconciling policies' : 'not leading: caches only');
       // Reconcile only once caches are complete, or a Secret not yet listed looks missing.
-      if (next) void syncedAll.then(() => leading && enqueueAll());
+      if (next) {
+        void syncedAll.then(() => {
+          if (!leading) return;
+          enqueueAll();
+          for (const pod of pods.list()) if (isUninjected(pod)) reportUninjected(pod);
+        });
+      }
     },
     idle: () => queue.idle(),
     async stop() {

@@ -3,6 +3,29 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createKubeClients, kubeConfigForServer, apiStatus, type KubeClients } from '../kube/kube-clients.js';
 import { startKubeApiServer, type KubeApiServer } from './kube-api-server.js';
 
+/** Reads watch lines until `done` says enough, then hangs up. */
+async function readWatch(url: string, done: (lines: { type: string; object: unknown }[]) => boolean): Promise<{ type: string; object: unknown }[]> {
+  const ac = new AbortController();
+  const res = await fetch(url, { signal: ac.signal });
+  const lines: { type: string; object: unknown }[] = [];
+  let buf = '';
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+      }
+      if (done(lines)) break;
+    }
+  } finally {
+    ac.abort();
+  }
+  return lines;
+}
+
 /** The HTTP status a rejected call carried. */
 const statusOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => apiStatus(e));
 
@@ -10,7 +33,7 @@ describe('in-process Kubernetes API server (driven by client-node)', () => {
   let api: KubeApiServer;
   let k: KubeClients;
   beforeAll(async () => {
-    api = await startKubeApiServer({ version: 'v1.28.4' });
+    api = await startKubeApiServer({ version: 'v1.28.4', bookmarkIntervalMs: 50 });
     k = createKubeClients(kubeConfigForServer(api.url));
   });
   afterAll(() => api.close());
@@ -45,6 +68,18 @@ describe('in-process Kubernetes API server (driven by client-node)', () => {
     await k.custom.patchNamespacedCustomObject({ ...base, name: 'p', body: { spec: { a: 2 }, status: { observedGeneration: 7 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     p = (await k.custom.getNamespacedCustomObject({ ...base, name: 'p' })) as typeof p;
     expect(p).toMatchObject({ metadata: { generation: 2 }, spec: { a: 2 }, status: { observedGeneration: 1 } });
+  });
+
+  it('streams watch events from a resourceVersion, sends bookmarks when asked, and answers 410 Gone after compaction', async () => {
+    const rv = api.store.resourceVersion;
+    api.create('configmaps', { metadata: { name: 'w1', namespace: 'b' } });
+    const lines = await readWatch(`${api.url}/api/v1/namespaces/b/configmaps?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`, (ls) => ls.some((l) => l.type === 'BOOKMARK'));
+    expect(lines[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'w1' } } });
+    const bookmark = lines.find((l) => l.type === 'BOOKMARK')!;
+    expect(Number((bookmark.object as { metadata: { resourceVersion: string } }).metadata.resourceVersion)).toBeGreaterThan(rv);
+    api.store.compact();
+    const gone = await readWatch(`${api.url}/api/v1/namespaces/b/configmaps?watch=true&resourceVersion=${rv}`, (ls) => ls.length > 0);
+    expect(gone[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
   });
 
   it('serves the non-resource endpoints the operator reads', async () => {

@@ -19,7 +19,9 @@ const policy = statementPolicySchema.parse({
     { name: 'session', action: 'allow', classes: ['SESSION', 'SHOW', 'DESCRIBE'] },
     { name: 'no-pii', action: 'deny', objects: ['RAW.PII.**'], access: 'read' },
     { name: 'read-raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**'], access: 'read' },
-    { name: 'write-analytics', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**'], access: 'write' },
+    { name: 'load-landing', action: 'allow', classes: ['COPY_INTO_TABLE'], objects: ['RAW.SALES.*', '@RAW.SALES.LANDING'] },
+    { name: 'raw-is-read-only', action: 'deny', classes: ['DML', 'DDL'], objects: ['RAW.**'], access: 'write' },
+    { name: 'transform', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**', 'RAW.**'] },
   ],
 });
 

@@ -5,7 +5,7 @@ import { statementPolicySchema, type StatementPolicy } from './rules-schema.js';
 
 const ctx = { database: 'PIPELINE', schema: 'WORK' };
 
-/** A realistic pipeline policy: read RAW, write ANALYTICS, transactions and session statements fine, nothing else. */
+/** A realistic pipeline policy: read RAW, transform into ANALYTICS (reading only RAW/ANALYTICS), session statements fine, nothing else. */
 const pipeline: StatementPolicy = statementPolicySchema.parse({
   name: 'etl',
   defaultAction: 'deny',
@@ -13,7 +13,8 @@ const pipeline: StatementPolicy = statementPolicySchema.parse({
     { name: 'session', action: 'allow', classes: ['SESSION', 'SHOW', 'DESCRIBE'] },
     { name: 'no-pii', action: 'deny', objects: ['RAW.PII.*'], access: 'read', reason: 'PII tables are off limits for this pipeline' },
     { name: 'read-raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**'], access: 'read' },
-    { name: 'write-analytics', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**'], access: 'write' },
+    { name: 'raw-is-read-only', action: 'deny', classes: ['DML', 'DDL'], objects: ['RAW.**'], access: 'write' },
+    { name: 'transform', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['ANALYTICS.**', 'RAW.**'] },
   ],
 });
 
@@ -26,7 +27,7 @@ function d(sql: string, policy = pipeline) {
 describe('decide', () => {
   it('allows a pipeline reading RAW and writing ANALYTICS', () => {
     expect(d('SELECT * FROM raw.sales.orders')).toMatchObject({ action: 'allow', reasonKey: 'rule_allowed', rule: 'read-raw' });
-    expect(d('INSERT INTO analytics.mart.daily SELECT * FROM raw.sales.orders')).toMatchObject({ action: 'allow', rule: 'write-analytics' });
+    expect(d('INSERT INTO analytics.mart.daily SELECT * FROM raw.sales.orders')).toMatchObject({ action: 'allow', rule: 'transform' });
     expect(d('USE SCHEMA raw.sales; SELECT count(*) FROM orders')).toMatchObject({ action: 'allow' });
   });
 
@@ -35,8 +36,10 @@ describe('decide', () => {
     expect(r).toMatchObject({ action: 'deny', reasonKey: 'default_denied', statementIndex: 0 });
   });
 
-  it('denies writes outside ANALYTICS', () => {
-    expect(d('DELETE FROM raw.sales.orders')).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+  it('denies writes outside ANALYTICS and transforms reading outside RAW/ANALYTICS', () => {
+    expect(d('DELETE FROM raw.sales.orders')).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', rule: 'raw-is-read-only' });
+    expect(d('INSERT INTO finance.gl.entries SELECT * FROM raw.sales.orders')).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('INSERT INTO analytics.mart.x SELECT * FROM finance.gl.entries')).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
   });
 
   it('denies every exfiltration class even when the default is allow', () => {
@@ -73,18 +76,19 @@ describe('decide', () => {
     ['USE SCHEMA raw.sales; SELECT * FROM orders', 'allow', 'rule_allowed', 'session', 0],
     ['SHOW TABLES IN SCHEMA raw.sales', 'allow', 'rule_allowed', 'session'],
     ['DESCRIBE TABLE raw.sales.orders', 'allow', 'rule_allowed', 'session'],
-    ['INSERT INTO analytics.mart.daily SELECT * FROM raw.sales.orders', 'allow', 'rule_allowed', 'write-analytics'],
-    ['MERGE INTO analytics.mart.c t USING raw.crm.c s ON t.id = s.id WHEN MATCHED THEN DELETE', 'allow', 'rule_allowed', 'write-analytics'],
-    ['CREATE OR REPLACE TABLE analytics.staging.tmp AS SELECT * FROM raw.s.t', 'allow', 'rule_allowed', 'write-analytics'],
-    ['CREATE VIEW analytics.mart.v AS SELECT * FROM raw.s.t', 'allow', 'rule_allowed', 'write-analytics'],
-    ["DELETE FROM analytics.mart.daily WHERE d < '2024-01-01'", 'allow', 'rule_allowed', 'write-analytics'],
-    ['TRUNCATE TABLE analytics.staging.tmp', 'allow', 'rule_allowed', 'write-analytics'],
+    ['INSERT INTO analytics.mart.daily SELECT * FROM raw.sales.orders', 'allow', 'rule_allowed', 'transform'],
+    ['MERGE INTO analytics.mart.c t USING raw.crm.c s ON t.id = s.id WHEN MATCHED THEN DELETE', 'allow', 'rule_allowed', 'transform'],
+    ['CREATE OR REPLACE TABLE analytics.staging.tmp AS SELECT * FROM raw.s.t', 'allow', 'rule_allowed', 'transform'],
+    ['CREATE VIEW analytics.mart.v AS SELECT * FROM raw.s.t', 'allow', 'rule_allowed', 'transform'],
+    ["DELETE FROM analytics.mart.daily WHERE d < '2024-01-01'", 'allow', 'rule_allowed', 'transform'],
+    ['TRUNCATE TABLE analytics.staging.tmp', 'allow', 'rule_allowed', 'transform'],
     ['BEGIN; INSERT INTO analytics.m.t VALUES (1); COMMIT', 'allow', 'rule_allowed', 'session', 0],
     ['SELECT * FROM raw.s.t JOIN raw.pii.people p ON t.id = p.id', 'deny', 'rule_denied', 'no-pii', 0],
     ['INSERT INTO analytics.m.t SELECT * FROM raw.pii.people', 'deny', 'rule_denied', 'no-pii', 0],
     ['SELECT * FROM finance.gl.entries', 'deny', 'default_denied', undefined, 0],
     ['SELECT * FROM IDENTIFIER($t)', 'deny', 'default_denied', undefined, 0],
-    ['INSERT INTO raw.sales.orders SELECT * FROM raw.sales.staged', 'deny', 'default_denied', undefined, 0],
+    ['INSERT INTO raw.sales.orders SELECT * FROM raw.sales.staged', 'deny', 'rule_denied', 'raw-is-read-only', 0],
+    ['INSERT INTO analytics.m.x SELECT * FROM finance.gl.e', 'deny', 'default_denied', undefined, 0],
     ['DROP TABLE analytics.mart.daily', 'deny', 'default_denied', undefined, 0],
     ['CALL analytics.m.refresh()', 'deny', 'default_denied', undefined, 0],
     ["EXECUTE IMMEDIATE 'SELECT * FROM raw.s.t'", 'deny', 'default_denied', undefined, 0],

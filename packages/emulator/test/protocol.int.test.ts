@@ -55,6 +55,16 @@ describe('wire details (PROTOCOL.md §1, §4, §5)', () => {
     expect(await malformed.json()).toMatchObject({ success: false, code: '000603' });
   });
 
+  it('describes a statement without running it (describeOnly)', async () => {
+    const env = await rawQuery(emu.url, token, "select 1::number(10,2) as amount, 'x' as label", { describeOnly: true });
+    expect(env.success).toBe(true);
+    expect(env.data.rowset).toEqual([]);
+    expect(env.data.rowtype).toEqual([
+      expect.objectContaining({ name: 'AMOUNT', type: 'fixed', precision: 10, scale: 2 }),
+      expect.objectContaining({ name: 'LABEL', type: 'text' }),
+    ]);
+  });
+
   it('refuses requests without a valid session token with 390104', async () => {
     expect(await rawQuery(emu.url, 'forged-token', 'select 1')).toMatchObject({ success: false, code: '390104' });
   });

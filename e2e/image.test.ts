@@ -68,6 +68,19 @@ describe('image bundle (what the Dockerfile ships)', () => {
     expect(stdout.trim()).toBe('9.8.7-test');
   });
 
+  it('does not load DuckDB on the sidecar and operator paths (the native import is lazy)', async () => {
+    // A preload that reports, at exit, whether any @duckdb module was required.
+    const probe = join(outdir, 'duckdb-probe.cjs');
+    writeFileSync(probe, "process.on('exit', () => { if (Object.keys(require.cache).some((k) => k.includes('@duckdb'))) process.stderr.write('DUCKDB_LOADED'); });\n");
+    for (const args of [['--version'], ['sidecar', '--help'], ['operator', '--help']]) {
+      const { stderr } = await run(process.execPath, ['--require', probe, join(outdir, 'snowtrail.mjs'), ...args], { cwd: outdir });
+      expect({ args, loaded: stderr.includes('DUCKDB_LOADED') }).toEqual({ args, loaded: false });
+    }
+    // The probe itself works: the emulator's engine does load it.
+    const { stderr } = await run(process.execPath, ['--require', probe, '--input-type=module', '-e', "await import('@duckdb/node-api')"], { cwd: outdir });
+    expect(stderr).toContain('DUCKDB_LOADED');
+  });
+
   it('inlines the workspace and keeps only the native DuckDB packages beside it', () => {
     const bundle = readFileSync(result.bundle, 'utf8');
     expect(bundle).not.toMatch(/from ["']@snowtrail\//);

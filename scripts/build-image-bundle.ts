@@ -102,6 +102,25 @@ function notShippedPlugin(names: readonly string[]): Plugin {
   };
 }
 
+/**
+ * Keeps native packages out of the bundle AND off the start-up path. A plain `external` would be
+ * hoisted by esbuild into a top-level `import` of the ESM bundle, so every `snowtrail sidecar` would
+ * load DuckDB's native library it never uses. Routing the import through a tiny CommonJS module
+ * (`module.exports = require(name)`) lets esbuild wrap it lazily: it is required on first use only.
+ */
+function lazyNativePlugin(names: readonly string[]): Plugin {
+  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'snowtrail-lazy-native',
+    setup(b) {
+      b.onResolve({ filter }, (args) =>
+        args.namespace === 'snowtrail-lazy-native' ? { path: args.path, external: true } : { path: args.path, namespace: 'snowtrail-lazy-native' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'snowtrail-lazy-native' }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(args.path)});` }));
+    },
+  };
+}
+
 /** Bundles the CLI into `<outdir>/snowtrail.mjs` and copies the native externals beside it. */
 export async function buildImageBundle(options: BundleOptions): Promise<BundleResult> {
   const outdir = resolve(options.outdir);
@@ -119,8 +138,7 @@ export async function buildImageBundle(options: BundleOptions): Promise<BundleRe
     // Workspace packages export TypeScript sources; conditions keep ESM builds of dual packages.
     conditions: ['node', 'import'],
     mainFields: ['module', 'main'],
-    external: NATIVE_EXTERNALS.flatMap((n) => [n, `${n}/*`]),
-    plugins: [notShippedPlugin(NOT_SHIPPED)],
+    plugins: [lazyNativePlugin(NATIVE_EXTERNALS), notShippedPlugin(NOT_SHIPPED)],
     banner: { js: BANNER },
     define: options.version ? { 'process.env.SNOWTRAIL_VERSION': JSON.stringify(options.version) } : {},
     legalComments: 'linked',

@@ -1,6 +1,6 @@
 /**
  * Operator benchmark: admission latency of the HTTPS /mutate webhook (real AdmissionReview v1
- * bodies, keep-alive TLS like the API server's client) and the controller's memory and time with
+ * bodies, keep-alive TLS like the API server's client; server in a child process) and the controller's memory and time with
  * 1,000 policies against the in-process Kubernetes API server (controller in its own process).
  *
  *   node --import tsx benchmarks/operator.ts [--requests 5000] [--policies 1000] [--write]
@@ -8,11 +8,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { createInterface } from 'node:readline';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { createCertificateAuthority, createOperatorMetrics, issueServingCertificate, startWebhookServer, type SnowflakeAccessPolicy } from '@snowtrail/operator';
 import { parseYaml as parse, startKubeApiServer } from '@snowtrail/operator/testing';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -28,15 +26,32 @@ const ms = (n: number) => `${n.toFixed(2)} ms`;
 const MiB = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
 // ---- 1. admission latency over HTTPS ----
-async function benchAdmission(concurrency: number, requests: number) {
-  const now = new Date();
-  const ca = createCertificateAuthority({ commonName: 'bench-ca', validityDays: 1, now });
-  const tls = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 1, now });
-  const policy = parse(readFileSync(`${testdata}deployment-pod/policy.yaml`, 'utf8')) as SnowflakeAccessPolicy;
+// The webhook runs in its own process (like in a cluster); this process is only the client.
+async function startWebhookChild() {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'benchmarks/operator-webhook-child.ts'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: ((l: string) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    const w = waiters.shift();
+    if (w) w(l);
+    else lines.push(l);
+  });
+  const nextLine = () => new Promise<string>((resolve) => (lines.length ? resolve(lines.shift()!) : waiters.push(resolve)));
+  const { url, caPem } = JSON.parse(await nextLine()) as { url: string; caPem: string };
+  const cpuUs = async () => {
+    child.stdin!.write('cpu\n');
+    return (JSON.parse(await nextLine()) as { cpuUs: number }).cpuUs;
+  };
+  const stop = () => new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.stdin!.end();
+  });
+  return { url, caPem, cpuUs, stop };
+}
+
+async function benchAdmission(server: Awaited<ReturnType<typeof startWebhookChild>>, concurrency: number, requests: number) {
   const pod = parse(readFileSync(`${testdata}deployment-pod/pod.yaml`, 'utf8'));
-  const registry = new Registry();
-  const server = await startWebhookServer({ tls, lookup: (ns, name) => (ns === 'pipelines' && name === 'etl' ? policy : undefined), logger: pino({ level: 'silent' }), metrics: createOperatorMetrics(registry, { defaultMetrics: false }) });
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: ca.certPem });
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: server.caPem });
   const body = (i: number) => JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: `bench-${i}`, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'pipelines', operation: 'CREATE', userInfo: { username: 'system:serviceaccount:kube-system:replicaset-controller' }, object: pod } });
   const one = (i: number) =>
     new Promise<number>((resolve, reject) => {
@@ -62,15 +77,14 @@ async function benchAdmission(concurrency: number, requests: number) {
   };
   await run(Math.min(1000, requests), []); // warm-up: JIT, TLS sessions
   const lat: number[] = [];
-  const cpu0 = process.cpuUsage();
+  const serverCpu0 = await server.cpuUs();
   const t0 = performance.now();
   await run(requests, lat);
   const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
+  const serverCpu = (await server.cpuUs()) - serverCpu0;
   agent.destroy();
-  await server.close();
   lat.sort((a, b) => a - b);
-  return { concurrency, requests, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1]!, perSecond: (requests / wall) * 1000, cpuMsPerReview: (cpu.user + cpu.system) / 1000 / requests };
+  return { concurrency, requests, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1]!, perSecond: (requests / wall) * 1000, cpuMsPerReview: serverCpu / 1000 / requests };
 }
 
 // ---- 2. controller memory with N policies ----
@@ -110,13 +124,15 @@ async function benchController(n: number) {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}-${process.arch}`;
-const seq = await benchAdmission(1, REQUESTS);
-const par = await benchAdmission(8, REQUESTS);
+const webhook = await startWebhookChild();
+const seq = await benchAdmission(webhook, 1, REQUESTS);
+const par = await benchAdmission(webhook, 8, REQUESTS);
+await webhook.stop();
 const ctl = await benchController(POLICIES);
 const target = (p99: number) => (p99 <= 5 ? 'met' : 'not met');
 const rows = [
-  `| admission, 1 client, ${seq.requests} reviews (Deployment pod, injected) | p50 ${ms(seq.p50)}, p99 ${ms(seq.p99)}, max ${ms(seq.max)}; ${seq.perSecond.toFixed(0)} reviews/s; ${seq.cpuMsPerReview.toFixed(2)} ms CPU a review (client + server) — p99 ≤ 5 ms target ${target(seq.p99)} |`,
-  `| admission, 8 concurrent clients, ${par.requests} reviews | p50 ${ms(par.p50)}, p99 ${ms(par.p99)}, max ${ms(par.max)}; ${par.perSecond.toFixed(0)} reviews/s; ${par.cpuMsPerReview.toFixed(2)} ms CPU a review — p99 ≤ 5 ms target ${target(par.p99)} |`,
+  `| admission, 1 client, ${seq.requests} reviews (Deployment pod, injected) | p50 ${ms(seq.p50)}, p99 ${ms(seq.p99)}, max ${ms(seq.max)}; ${seq.perSecond.toFixed(0)} reviews/s; ${seq.cpuMsPerReview.toFixed(2)} ms webhook CPU a review — p99 ≤ 5 ms target ${target(seq.p99)} |`,
+  `| admission, 8 concurrent clients, ${par.requests} reviews | p50 ${ms(par.p50)}, p99 ${ms(par.p99)}, max ${ms(par.max)}; ${par.perSecond.toFixed(0)} reviews/s; ${par.cpuMsPerReview.toFixed(2)} ms webhook CPU a review — p99 ≤ 5 ms target ${target(par.p99)} |`,
   `| controller, ${ctl.n} policies (+${ctl.n + 10} Secrets) listed and reconciled, ${ctl.configMaps} ConfigMaps rendered | caches synced in ${(ctl.syncedMs / 1000).toFixed(2)} s, all Ready after ${(ctl.reconciledMs / 1000).toFixed(2)} s |`,
   `| controller memory after GC | RSS ${MiB(ctl.after.rss)} (${MiB(ctl.before.rss)} before starting, +${MiB(ctl.after.rss - ctl.before.rss)}); heap used ${MiB(ctl.after.heapUsed)} (+${MiB(ctl.after.heapUsed - ctl.before.heapUsed)}, ≈ ${((ctl.after.heapUsed - ctl.before.heapUsed) / ctl.n / 1024).toFixed(1)} KiB a policy with its Secret and ConfigMap cached) |`,
 ];
@@ -128,7 +144,7 @@ if (process.argv.includes('--write')) {
   const doc = readFileSync(path, 'utf8');
   const body = [
     `Run: \`node --import tsx benchmarks/operator.ts --write\` (${new Date().toISOString().slice(0, 10)}). Machine: ${machine}.`,
-    'Webhook: the real HTTPS server on loopback, keep-alive TLS connections (as the API server keeps them), a real',
+    'Webhook: the real HTTPS server in its own process on loopback, keep-alive TLS connections (as the API server keeps them), a real',
     'AdmissionReview v1 for a Deployment\'s pod that gets injected (policy lookup from an in-memory cache, as the informer',
     'gives it); latency is measured by the client from request start to the parsed answer, after 1,000 warm-up reviews.',
     'Controller: its own process (so the API server\'s memory is not counted) against the in-process API server from',
@@ -140,7 +156,7 @@ if (process.argv.includes('--write')) {
     report,
     '',
     `Load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores — the machine is shared with the other`,
-    'engineers\' test runs, and client and server share this process; the median and the CPU a review costs show the work per',
+    'engineers\' test runs (client and webhook processes included); the median and the webhook\'s CPU a review show the work per',
     seq.p99 <= 5 && par.p99 <= 5
       ? 'admission, the p99 includes waiting for a core. The ≤ 5 ms p99 target is met in both runs.'
       : `admission, the p99 includes waiting for a core. The ≤ 5 ms p99 target is NOT met here (p99 ${ms(seq.p99)} / ${ms(par.p99)}); it is reported, not tuned toward — re-measure on an idle host.`,

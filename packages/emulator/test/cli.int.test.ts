@@ -88,6 +88,23 @@ describe('snowtrail emulator (CLI)', () => {
     expect(stdout().trim().split('\n')).toEqual([`snowtrail emulator listening on ${url}`]);
   });
 
+  it('applies fault flags at start and exposes them at /__emulator/faults', async () => {
+    const child = run(['--port', '0', '--log-level', 'silent', '--user', 'BOB:pw', '--fault-delay-ms', '5', '--fault-server-error', '1:502:login', '--fault-corrupt-chunk', '2', '--faults', '{"throttleBytesPerSecond":1000000}']);
+    const { url } = await ready(child);
+    const res = await fetch(`${url}/__emulator/faults`);
+    expect(((await res.json()) as { faults: unknown }).faults).toEqual({
+      delayMs: 5,
+      throttleBytesPerSecond: 1_000_000,
+      serverError: { count: 1, status: 502, target: 'login' },
+      corruptChunk: { count: 2 },
+    });
+    // The driver's first login gets the 502 and is retried.
+    const c = await connect({ ...baseOptions(url), username: 'bob', password: 'pw' });
+    const after = (await (await fetch(`${url}/__emulator/faults`)).json()) as { stats: { serverErrors: number } };
+    expect(after.stats.serverErrors).toBe(1);
+    await destroy(c);
+  });
+
   it('documents every flag in --help', async () => {
     const { code, stdout } = await runToEnd(['--help']);
     expect(code).toBe(0);

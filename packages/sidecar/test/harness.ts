@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import snowflake from 'snowflake-sdk';
@@ -13,7 +14,7 @@ import { validateSidecarConfig, type SidecarConfig } from '@snowtrail/config';
 import { startTokenIssuer, type MintClaims, type TokenIssuerHandle } from '@snowtrail/devkit';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '@snowtrail/emulator';
 import type { Recorder } from '@snowtrail/recording';
-import { startSidecar, type SidecarHandle } from '../src/index.js';
+import { createSidecarLogger, startSidecar, type SidecarHandle } from '../src/index.js';
 import { createMemoryRecorder, type MemoryRecorder } from './memory-recorder.js';
 
 snowflake.configure({ logLevel: 'OFF' });
@@ -37,6 +38,8 @@ export interface StackOptions {
   /** Let startSidecar build the real recorder (@snowtrail/recording's createRecorder) from the config. */
   realRecorder?: boolean;
   configPath?: boolean;
+  /** Receives the sidecar's JSON log lines (level debug, the production redaction) instead of discarding them. */
+  logSink?: string[];
   /** Runs after the temp dir exists and before the sidecar starts (write credential files). */
   beforeStart?: (dir: string) => Promise<void>;
 }
@@ -93,7 +96,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sidecar = await startSidecar({
     config,
     ...(options.configPath ? { configPath: configFile } : {}),
-    logger: pino({ level: 'silent' }),
+    logger: options.logSink
+      ? createSidecarLogger('debug', new Writable({ write(chunk, _enc, cb) { options.logSink!.push(String(chunk)); cb(); } }))
+      : pino({ level: 'silent' }),
     registry,
     ...(recorder ? { recorder } : {}),
     env: {},

@@ -66,6 +66,17 @@ describe('classifySql', () => {
     expect(one(sql)).toMatchObject({ class: 'INSERT', reads: ['RAW.S.SRC', 'RAW.S.DIM'], writes: ['ANALYTICS.M.WIDE'] });
   });
 
+  it('classifies pathological nesting and repetition without throwing', () => {
+    const wrapped = '('.repeat(20000) + 'COPY INTO @x FROM t' + ')'.repeat(20000);
+    expect(classifySql(wrapped, ctx).map((s) => [s.class, s.writes])).toEqual([['COPY_INTO_LOCATION', ['@PIPE.WORK.X']]]);
+    expect(classifySql('WITH '.repeat(20000) + 'SELECT 1', ctx)).toHaveLength(1);
+    const ctes = Array.from({ length: 2000 }, (_, k) => `c${k} AS (SELECT * FROM raw.s.t${k})`).join(', ');
+    const s = one(`WITH ${ctes} SELECT * FROM ${Array.from({ length: 2000 }, (_, k) => `c${k}`).join(', ')}`);
+    expect(s.reads).toHaveLength(2000);
+    expect(s.reads.every((r) => r.startsWith('RAW.S.T'))).toBe(true);
+    expect(one('SELECT * FROM ' + '('.repeat(50000) + 'x').class).toBe('SELECT');
+  });
+
   it('never throws on random input and always yields known classes', () => {
     const words = ['SELECT', 'FROM', 'COPY', 'INTO', 'EXECUTE', 'IMMEDIATE', 'BEGIN', 'END', 'DECLARE', 'CREATE', 'TASK', 'AS', 'WITH', 'IDENTIFIER', '(', ')', ',', '.', ';', "'", '$$', '"', '@s/', '/*', '*/', '--', '\n', '->>', 'USE', 'SCHEMA', 'GRANT', 'ON', 'TO', 'SHARE', 'x', 'IF', 'THEN', 'CASE', 'LET', ':='];
     let seed = 7;

@@ -8,7 +8,7 @@ import { parseName, qualify, renderPart, type SessionContext } from './object-na
 import { collectCtes, scanReads } from './query-reads.js';
 import { classifyPieces } from './scripting.js';
 import { isBlockBegin, rangeText, splitTokenRanges } from './split-statements.js';
-import { isOp, skipGroup, wordAt, isOpToken } from './token-cursor.js';
+import { enclosingCloses, isOp, isOpToken, skipGroup, wordAt } from './token-cursor.js';
 import { tokenize, type Token } from './tokenizer.js';
 
 export type { SessionContext } from './object-names.js';
@@ -215,9 +215,10 @@ function classifyParenthesised(env: ClassifyEnv): void {
   while (isOp(t, i, '(')) i++;
   const w = wordAt(t, i);
   if (w === undefined || w === 'SELECT' || w === 'WITH' || w === 'VALUES') return classifyQuery(env, 'SELECT');
-  // drop the wrapping parens that close at the very end
+  // drop the wrapping parens that close at the very end (one pass: no quadratic inputs)
+  const closes = enclosingCloses(t);
   let end = t.length;
-  for (let k = 0; k < i && isOp(t, end - 1, ')') && skipGroup(t, k) === end; k++) end--;
+  for (let k = 0; k < i && isOp(t, end - 1, ')') && closes[k + 1] === end - 1; k++) end--;
   const inner = env.classifyRange(i, end);
   env.b.cls = inner.class;
   for (const r of inner.reads) env.b.reads.add(r);

@@ -1,5 +1,5 @@
 import { isLocationString, parseName, qualify, qualifyStage, renderPart, type SessionContext } from './object-names.js';
-import { isOp, skipGroup, wordAt, isOpToken } from './token-cursor.js';
+import { enclosingCloses, isOp, isOpToken, skipGroup, wordAt } from './token-cursor.js';
 import type { Token } from './tokenizer.js';
 
 /**
@@ -30,11 +30,13 @@ const NOT_A_TABLE = new Set(['SELECT', 'WITH', 'VALUES', 'WHERE', 'GROUP', 'ORDE
 /** Collect the CTEs defined by every `WITH name [(cols)] AS (` in the range, each with its scope. */
 export function collectCtes(tokens: readonly Token[], from: number, to: number): CteScope[] {
   const ctes: CteScope[] = [];
+  let closes: Int32Array | undefined;
   for (let i = from; i < to; i++) {
     if (wordAt(tokens, i) !== 'WITH') continue;
     let j = i + 1;
     if (wordAt(tokens, j) === 'RECURSIVE') j++;
-    const scopeEnd = enclosingGroupEnd(tokens, i, to);
+    closes ??= enclosingCloses(tokens);
+    const scopeEnd = Math.min(closes[i]!, to);
     for (;;) {
       const name = parseName(tokens, j);
       if (name === undefined || name.parts.length !== 1) break;
@@ -50,23 +52,21 @@ export function collectCtes(tokens: readonly Token[], from: number, to: number):
   return ctes;
 }
 
-/** Index of the `)` closing the group that contains `i`, or `to` at top level. */
-function enclosingGroupEnd(tokens: readonly Token[], i: number, to: number): number {
-  let depth = 0;
-  for (let j = i; j < to; j++) {
-    const t = tokens[j] as Token;
-    if (t.kind !== 'op') continue;
-    if (isOpToken(t, '(')) depth++;
-    else if (isOpToken(t, ')')) {
-      if (depth === 0) return j;
-      depth--;
-    }
+/** CTE scopes by name, so each table reference is checked against its own name only. */
+type CteIndex = ReadonlyMap<string, readonly CteScope[]>;
+
+function indexCtes(ctes: readonly CteScope[]): CteIndex {
+  const byName = new Map<string, CteScope[]>();
+  for (const c of ctes) {
+    const list = byName.get(c.name) ?? [];
+    list.push(c);
+    byName.set(c.name, list);
   }
-  return to;
+  return byName;
 }
 
-function isCte(ctes: readonly CteScope[], name: string, at: number): boolean {
-  return ctes.some((c) => c.name === name && at >= c.from && at <= c.to);
+function isCte(ctes: CteIndex, name: string, at: number): boolean {
+  return ctes.get(name)?.some((c) => at >= c.from && at <= c.to) ?? false;
 }
 
 function isSubqueryStart(tokens: readonly Token[], i: number): boolean {
@@ -75,7 +75,7 @@ function isSubqueryStart(tokens: readonly Token[], i: number): boolean {
 }
 
 /** Add the table reference starting at `j` (after FROM, JOIN, USING or a FROM-list comma). */
-function addRef(tokens: readonly Token[], j: number, ctx: SessionContext, reads: Set<string>, ctes: readonly CteScope[]): void {
+function addRef(tokens: readonly Token[], j: number, ctx: SessionContext, reads: Set<string>, ctes: CteIndex): void {
   const t = tokens[j];
   if (t === undefined) return;
   if (isOpToken(t, '(')) {
@@ -103,7 +103,7 @@ function addRef(tokens: readonly Token[], j: number, ctx: SessionContext, reads:
 
 /** Add every object read by the query tokens in [from, to) to `reads`. */
 export function scanReads(tokens: readonly Token[], from: number, to: number, ctx: SessionContext, reads: Set<string>, ctes?: readonly CteScope[]): void {
-  const scopes = ctes ?? collectCtes(tokens, from, to);
+  const scopes = indexCtes(ctes ?? collectCtes(tokens, from, to));
   const openers: string[] = [];
   const fromActive: boolean[] = [false];
   let depth = 0;

@@ -65,3 +65,26 @@ export function skipIfExists(tokens: readonly Token[], i: number): number {
   if (a !== i) return a;
   return skipWords(tokens, i, ['IF', 'EXISTS']);
 }
+
+/**
+ * For every token, the index of the `)` that closes the group containing it (`tokens.length` at top
+ * level or when unbalanced), computed in one pass so callers never rescan (no quadratic inputs).
+ */
+export function enclosingCloses(tokens: readonly Token[]): Int32Array {
+  const out = new Int32Array(tokens.length).fill(tokens.length);
+  const open: number[] = []; // indices of tokens waiting for their group's close
+  const starts: number[] = []; // positions in `open` where each group starts
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (isOpToken(t, ')') && starts.length > 0) {
+      const from = starts.pop()!;
+      for (let k = from; k < open.length; k++) out[open[k]!] = i;
+      open.length = from;
+      open.push(i); // the `)` itself belongs to the enclosing group
+      continue;
+    }
+    open.push(i);
+    if (isOpToken(t, '(')) starts.push(open.length);
+  }
+  return out;
+}

@@ -35,7 +35,8 @@ export async function deliverAnswer(
   state: StatementState,
 ): Promise<void> {
   const cfg = ctx.config();
-  const log = ctx.logger.child({ session: entry.id, requestId: state.requestId });
+  // A child logger only when something is logged: the hot path logs nothing.
+  const log = () => ctx.logger.child({ session: entry.id, requestId: state.requestId });
   const count = (outcome: 'allowed' | 'failed'): void => {
     if (state.counted || state.parent) return;
     state.counted = true;
@@ -60,7 +61,7 @@ export async function deliverAnswer(
     if (state.ended || state.parent) return;
     state.ended = true;
     entry.queries.delete(state.requestId);
-    state.recording?.queryEnded({ requestId: state.requestId, ...info }).catch((err: unknown) => log.warn({ err }, 'statement end not recorded'));
+    state.recording?.queryEnded({ requestId: state.requestId, ...info }).catch((err: unknown) => log().warn({ err }, 'statement end not recorded'));
   };
 
   if (s.kind === 'in_progress') {
@@ -110,7 +111,7 @@ export async function deliverAnswer(
       bytes,
     );
   } catch (err) {
-    log.warn({ err }, 'result refused: recording unavailable');
+    log().warn({ err }, 'result refused: recording unavailable');
     ctx.chunks.dropDelivery(delivery);
     end({ ...(s.queryId ? { queryId: s.queryId } : {}), status: 'failed', errorCode: SIDECAR_SF_CODES.recordingUnavailable });
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.recordingUnavailable, message: 'snowtrail: the result was not delivered because it cannot be recorded right now (recording unavailable)', sqlState: SIDECAR_SQL_STATES.recordingUnavailable, ...(s.queryId ? { queryId: s.queryId } : {}) }, ctx.metrics);

@@ -76,15 +76,16 @@ export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage
     ...(decision.rule ? { rule: decision.rule } : {}),
     reason: decision.reason,
   };
-  const log = ctx.logger.child({ session: entry.id, requestId });
+  // A child logger only when something is logged: the hot path logs nothing.
+  const log = () => ctx.logger.child({ session: entry.id, requestId });
 
   if (decision.action === 'deny') {
     ctx.metrics.statements.inc({ outcome: 'denied', class: label });
-    log.info({ class: label, reason: decision.reasonKey }, 'statement denied');
+    log().info({ class: label, reason: decision.reasonKey }, 'statement denied');
     try {
       await entry.recording?.queryDenied(info);
     } catch (err) {
-      log.warn({ err }, 'denial could not be recorded');
+      log().warn({ err }, 'denial could not be recorded');
     }
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.statementDenied, message: denialMessage(decision), sqlState: SIDECAR_SQL_STATES.accessControl, queryId: randomUUID() }, ctx.metrics);
     return 0;
@@ -98,7 +99,7 @@ export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage
       await entry.recording?.queryStarted(info);
     } catch (err) {
       ctx.metrics.statements.inc({ outcome: 'refused', class: label });
-      log.warn({ err }, 'statement refused: recording unavailable');
+      log().warn({ err }, 'statement refused: recording unavailable');
       sendSnowflakeError(res, { code: SIDECAR_SF_CODES.recordingUnavailable, message: 'snowtrail: the statement was not run because it cannot be recorded right now (recording unavailable); try again later', sqlState: SIDECAR_SQL_STATES.recordingUnavailable }, ctx.metrics);
       return 0;
     }

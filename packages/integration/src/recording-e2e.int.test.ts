@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+
+// Each test runs the CLI several times as a child process; CI runs suites in parallel on 2 cores.
+jest.setTimeout(240_000);
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { validateSidecarConfig } from '@snowtrail/config';

@@ -60,9 +60,11 @@ describe('Arrow results pass through byte for byte', () => {
   let fixture: Server;
   const rowsetBase64 = randomBytes(300).toString('base64');
   const chunkBytes = gzipSync(randomBytes(5000));
+  const loginHeaders: Record<string, unknown>[] = [];
   beforeAll(async () => {
     fixture = createServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/session/v1/login-request') loginHeaders.push({ ...req.headers });
       const json = (v: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
       if (url.pathname === '/session/v1/login-request') return json({ success: true, code: null, message: null, data: { token: 'REAL-ST', masterToken: 'REAL-MT', validityInSeconds: 3600, masterValidityInSeconds: 14400 } });
       if (req.headers.authorization !== 'Snowflake Token="REAL-ST"' && !url.pathname.startsWith('/stage/')) return json({ success: false, code: '390104', message: 'bad token', data: null });
@@ -95,6 +97,8 @@ describe('Arrow results pass through byte for byte', () => {
   it('keeps rowsetBase64 and the Arrow chunk bytes unchanged (through a storage redirect) and records them as arrow', async () => {
     const handle = await rawLogin(stack.sidecar.url, await stack.mint());
     expect(handle).not.toContain('REAL');
+    // Underscore headers reach Snowflake (nginx would drop them by default, PROTOCOL.md §1.2).
+    expect(loginHeaders[0]).toMatchObject({ client_app_id: 'JavaScript', client_app_version: '3.3.0' });
     const env = await rawQuery(stack.sidecar.url, handle, 'select x from t');
     expect(env.data.rowsetBase64).toBe(rowsetBase64);
     const chunk = await rawGet(env.data.chunks![0]!.url);

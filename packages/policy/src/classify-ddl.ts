@@ -27,7 +27,7 @@ function addOptionLocations(env: ClassifyEnv, from: number): void {
     } else if (w === 'EXTERNAL_VOLUME') {
       // Iceberg data written through an external volume lands in storage outside Snowflake.
       const v = t[i + 2];
-      const name = v?.kind === 'string' ? v.value.toUpperCase() : parseName(t, i + 2)?.parts.map((p) => qualify([p], 'account', env.ctx)).join('.');
+      const name = v?.kind === 'string' ? v.value.toUpperCase() : parseName(t, i + 2)?.parts.slice(-3).map((p) => qualify([p], 'account', env.ctx)).join('.');
       if (name !== undefined && name !== '') env.b.writes.add(`external-volume://${name}`);
     } else if (w === 'STORAGE_INTEGRATION' || w === 'API_INTEGRATION' || w === 'EXTERNAL_ACCESS_INTEGRATIONS') {
       // the integrations an object uses are read (they are account-level objects)
@@ -54,7 +54,7 @@ function addAccountTargets(env: ClassifyEnv, from: number): void {
     for (;;) {
       const name = parseName(t, j);
       if (name === undefined) break;
-      env.b.writes.add(`account://${name.parts.map((p) => qualify([p], 'account', env.ctx)).join('.')}`);
+      env.b.writes.add(`account://${name.parts.slice(-3).map((p) => qualify([p], 'account', env.ctx)).join('.')}`);
       if (!isOp(t, name.next, ',')) break;
       j = name.next + 1;
     }
@@ -110,7 +110,7 @@ export function classifyCreate(env: ClassifyEnv): void {
       const share = findWord(t, rest, ['SHARE']);
       if (kind.family === 'database' && share >= 0 && wordAt(t, share - 1) === 'FROM') {
         const from = parseName(t, share + 1);
-        if (from !== undefined) env.b.reads.add(from.parts.map((p) => qualify([p], 'account', env.ctx)).join('.'));
+        if (from !== undefined) env.b.reads.add(from.parts.slice(-3).map((p) => qualify([p], 'account', env.ctx)).join('.'));
       }
       if (kind.family === 'table' || kind.family === 'view') scanReads(t, rest, t.length, env.ctx, env.b.reads);
       if (kind.family === 'table') addOptionLocations(env, rest);

@@ -75,24 +75,27 @@ function isSubqueryStart(tokens: readonly Token[], i: number): boolean {
 }
 
 /** Add the table reference starting at `j` (after FROM, JOIN, USING or a FROM-list comma). */
-function addRef(tokens: readonly Token[], j: number, ctx: SessionContext, reads: Set<string>, ctes: CteIndex): void {
+function addRef(tokens: readonly Token[], start: number, ctx: SessionContext, reads: Set<string>, ctes: CteIndex): void {
+  // Skip what may precede the table itself: LATERAL, and the `(` of a parenthesised join
+  // (`FROM (a JOIN b)`); a subquery is scanned on its own. A loop, not recursion: any depth is fine.
+  let j = start;
+  for (;;) {
+    const u = tokens[j];
+    if (u?.kind === 'word' && u.value === 'LATERAL') j++;
+    else if (isOpToken(u, '(')) {
+      if (isSubqueryStart(tokens, j + 1)) return;
+      j++;
+    } else break;
+  }
   const t = tokens[j];
   if (t === undefined) return;
-  if (isOpToken(t, '(')) {
-    // FROM (a JOIN b): a parenthesised join's first table; a subquery is scanned on its own.
-    if (!isSubqueryStart(tokens, j + 1)) addRef(tokens, j + 1, ctx, reads, ctes);
-    return;
-  }
   if (t.kind === 'stage') return; // every stage token is added by the scan itself
   if (t.kind === 'string') {
     if (t.value.startsWith('@')) reads.add(qualifyStage(t.value, ctx));
     else if (isLocationString(t.value)) reads.add(t.value.trim());
     return;
   }
-  if (t.kind === 'word') {
-    if (t.value === 'LATERAL') return addRef(tokens, j + 1, ctx, reads, ctes);
-    if (NOT_A_TABLE.has(t.value)) return;
-  }
+  if (t.kind === 'word' && NOT_A_TABLE.has(t.value)) return;
   const name = parseName(tokens, j);
   if (name === undefined) return;
   // table function: TABLE(…), FLATTEN(…); a qualified one (db.s.udtf(…)) is reported by the scan

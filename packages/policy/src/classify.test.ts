@@ -75,6 +75,9 @@ describe('classifySql', () => {
     expect(s.reads).toHaveLength(2000);
     expect(s.reads.every((r) => r.startsWith('RAW.S.T'))).toBe(true);
     expect(one('SELECT * FROM ' + '('.repeat(50000) + 'x').class).toBe('SELECT');
+    expect(one('SELECT * FROM ' + '( LATERAL '.repeat(50000) + 'raw.s.t').reads).toEqual(['RAW.S.T']);
+    const share = one(`ALTER SHARE s ADD ACCOUNTS = ${'a.'.repeat(50000)}b`);
+    expect(decide([share], statementPolicySchema.parse({ statements: [{ action: 'deny', objects: ['**.**.**.X'] }] }))).toMatchObject({ action: 'deny' });
   });
 
   it('never throws on random input and always yields known classes', () => {

@@ -192,13 +192,14 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     });
   }
 
-  // --- sealing by age: at least every flush interval.
+  // --- sealing by age: at least every flush interval (checked 4× per interval, at most every 250 ms, so
+  // the seal happens close to the interval rather than up to a whole second late).
   const intervalMs = config.flush.intervalSeconds * 1000;
   const timer = setInterval(() => {
     const age = journal.age(now());
     if (age !== undefined && age >= intervalMs) journal.seal();
     if ([...writers.values()].some(needsWork)) kick();
-  }, Math.max(50, Math.min(1000, intervalMs / 2)));
+  }, Math.max(50, Math.min(250, intervalMs / 4)));
   timer.unref();
 
   // --- recovery of what an earlier process left.

@@ -103,7 +103,7 @@ function dispatch(env: ClassifyEnv): SessionContext | undefined {
     // An anonymous Snowflake Scripting block runs its statements now: EXECUTE_IMMEDIATE semantics.
     env.b.cls = 'EXECUTE_IMMEDIATE';
     classifyPieces(env, 0, t.length, 'block');
-    return undefined;
+    return env.b.inner.some(runsUse) ? UNKNOWN : undefined;
   }
   routeStatement(env, first);
   // Defence in depth: a `;` that the splitter kept inside a non-block statement still separates
@@ -114,7 +114,19 @@ function dispatch(env: ClassifyEnv): SessionContext | undefined {
   }
   addPresignedUrls(env);
   if (first === 'USE') return useContext(env);
+  // A USE run inside EXECUTE IMMEDIATE or a block changes the session too; we do not track which
+  // way, so later statements resolve against an unknown context (matching no concrete pattern).
+  if (env.b.inner.some(runsUse)) return UNKNOWN;
   return undefined;
+}
+
+/** The context part used when it cannot be known statically: rendered `"?"`. */
+const UNKNOWN_CONTEXT = '"?"';
+const UNKNOWN: SessionContext = { database: UNKNOWN_CONTEXT, schema: UNKNOWN_CONTEXT };
+
+function runsUse(s: ClassifiedStatement): boolean {
+  if (s.via === 'body' || s.via === 'alternative_reading') return false;
+  return s.class === 'USE' || (s.inner ?? []).some(runsUse);
 }
 
 /**
@@ -271,7 +283,9 @@ function useContext(env: ClassifyEnv): SessionContext | undefined {
   if (what === 'ROLE' || what === 'WAREHOUSE' || what === 'SECONDARY') return undefined;
   if (what === 'DATABASE' || what === 'SCHEMA') i++;
   const name = parseName(t, i);
-  if (name === undefined || name.unresolved !== undefined) return undefined;
+  if (name === undefined) return undefined;
+  // USE SCHEMA IDENTIFIER($s): where later unqualified names resolve is not known
+  if (name.unresolved !== undefined) return what === 'SCHEMA' ? { ...env.ctx, schema: UNKNOWN_CONTEXT } : UNKNOWN;
   const parts = name.parts.map(renderPart);
   if (what === 'SCHEMA') {
     if (parts.length >= 2) return { database: parts[parts.length - 2], schema: parts[parts.length - 1] };

@@ -1,6 +1,6 @@
 import { locationOf } from './classify-dml.js';
 import { textOf, type ClassifyEnv } from './classify-env.js';
-import { parseName, qualify } from './object-names.js';
+import { parseName, qualify, type NamePart } from './object-names.js';
 import { parseObjectKind, parseObjectKindByName, renderObject } from './object-types.js';
 import { scanReads } from './query-reads.js';
 import { findWord, isOp, skipGroup, skipIfExists, skipWords, wordAt } from './token-cursor.js';
@@ -61,6 +61,11 @@ function addAccountTargets(env: ClassifyEnv, from: number): void {
   }
 }
 
+/** A listing publishes data beyond this account (marketplace or other accounts): `listing://NAME`. */
+function addListing(env: ClassifyEnv, kindName: string, parts: readonly NamePart[]): void {
+  if (kindName === 'LISTING' || kindName === 'ORGANIZATION LISTING') env.b.writes.add(`listing://${qualify(parts, 'account', env.ctx)}`);
+}
+
 /** Classify the body after `AS` of a task, pipe or SQL procedure; attached, not merged (it runs later). */
 function addBody(env: ClassifyEnv, asIndex: number): void {
   const body = env.tokens[asIndex + 1];
@@ -97,6 +102,7 @@ export function classifyCreate(env: ClassifyEnv): void {
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
   const rest = name.next;
   addAccountTargets(env, rest);
+  addListing(env, kind.name, name.parts);
   switch (kind.family) {
     case 'table':
     case 'view':
@@ -202,6 +208,7 @@ export function classifyAlter(env: ClassifyEnv): void {
     return;
   }
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
+  addListing(env, kind.name, name.parts);
   const rest = name.next;
   const rename = findWord(t, rest, ['RENAME', 'SWAP']);
   if (rename >= 0 && (wordAt(t, rename + 1) === 'TO' || wordAt(t, rename + 1) === 'WITH')) {

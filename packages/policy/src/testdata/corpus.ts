@@ -1003,4 +1003,13 @@ export const CORPUS: CorpusCase[] = [
   { name: "q16-05", kind: "benign", tags: ["context","multi_statement"],
     sql: "USE ROLE IDENTIFIER($r); SELECT * FROM t",
     statements: [{"class":"USE","reads":[],"writes":[]},{"class":"SELECT","reads":["PIPE.WORK.T"],"writes":[]}] },
+  { name: "q17-01", kind: "exfiltration", tags: ["sharing"],
+    sql: "CREATE LISTING my_listing SHARE sales_share AS $$ title: x $$",
+    statements: [{"class":"CREATE_OTHER","reads":[],"writes":["MY_LISTING","listing://MY_LISTING"]}] },
+  { name: "q17-02", kind: "exfiltration", tags: ["sharing"],
+    sql: "ALTER LISTING my_listing PUBLISH",
+    statements: [{"class":"ALTER_OTHER","reads":[],"writes":["MY_LISTING","listing://MY_LISTING"]}] },
+  { name: "q17-03", kind: "exfiltration", tags: ["sharing"],
+    sql: "CREATE ORGANIZATION LISTING ol SHARE s AS $$ x $$",
+    statements: [{"class":"CREATE_OTHER","reads":[],"writes":["OL","listing://OL"]}] },
 ];

@@ -17,7 +17,7 @@ export const statementRuleSchema = z.strictObject({
   name: z.string().min(1).max(63).optional().describe('A short name for the rule, shown in the recording and in denials.'),
   action: z.enum(['allow', 'deny']).describe('What a matching statement gets.'),
   classes: z.array(classOrGroup).min(1).optional().describe('Statement classes or groups this rule applies to; all when absent.'),
-  objects: z.array(z.string().min(1)).min(1).optional().describe('Glob patterns on the fully qualified objects the statement reads or writes; any object when absent.'),
+  objects: z.array(z.string().min(1)).min(1).optional().describe('Glob patterns on the fully qualified objects the statement reads or writes (see access): an allow rule matches when every object matches a pattern, a deny rule when any does; all objects when absent.'),
   access: z.enum(['read', 'write', 'any']).default('any').describe('Which of the statement\'s object sets `objects` is matched against.'),
   reason: z.string().max(500).optional().describe('Human text returned to the client on denial and recorded.'),
 });

@@ -32,6 +32,8 @@ export interface SidecarOptions {
   env?: NodeJS.ProcessEnv;
   /** Milliseconds since the epoch; injected for tests. */
   now?: () => number;
+  /** How often expired sessions and capabilities are swept (default 30 s). */
+  sweepIntervalMs?: number;
 }
 
 /** A running sidecar. */
@@ -149,7 +151,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     const t = now();
     for (const entry of ctx.sessions.sweep(t)) void endSession(ctx, entry, 'expired');
     ctx.chunks.sweep(t);
-  }, 30_000);
+  }, options.sweepIntervalMs ?? 30_000);
   sweeper.unref();
   ready = true;
   const url = urlOf(tls ? 'https' : 'http', address);

@@ -40,6 +40,9 @@ export interface StackOptions {
   configPath?: boolean;
   /** Receives the sidecar's JSON log lines (level debug, the production redaction) instead of discarding them. */
   logSink?: string[];
+  /** Clock and sweep interval handed to startSidecar (session expiry tests). */
+  now?: () => number;
+  sweepIntervalMs?: number;
   /** Runs after the temp dir exists and before the sidecar starts (write credential files). */
   beforeStart?: (dir: string) => Promise<void>;
 }
@@ -102,6 +105,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     registry,
     ...(recorder ? { recorder } : {}),
     env: {},
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
   });
   return {
     dir,

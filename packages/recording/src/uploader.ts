@@ -79,7 +79,9 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   const segments: DigestSegment[] = ready.map((s) => ({ no: s.no, key: s.uploaded!.key, sha256: s.uploaded!.sha256, bytes: s.uploaded!.bytes, firstSeq: s.firstSeq, lastSeq: s.lastSeq, lastHash: s.lastHash }));
   const lastSeg = ready[ready.length - 1];
   const chainHead = lastSeg ? { seq: lastSeg.lastSeq, hash: lastSeg.lastHash } : state.chainHead;
-  const touched = [...writer.touched.values()];
+  // Snapshot: a statement updated while this round uploads (e.g. its query.end) stays touched for the next part.
+  const touched = [...writer.touched.values()].map((t) => ({ ...t }));
+  const snapshot = new Map(touched.map((t) => [t.seq, JSON.stringify(t)]));
   const summary = { ...writer.summary };
   const index = buildIndexPart({
     sessionId: writer.sessionId,
@@ -109,7 +111,10 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   const dSha = sha256Hex(jws);
   if (!(await putWithRetry(deps, dKey, jws, { contentType: 'application/jose', sha256: dSha }, stopWhen))) return false;
   // Acknowledged: the digest covers these segments; only now is their spool space freed.
-  for (const t of touched) if (writer.touched.get(t.seq) === t) writer.touched.delete(t.seq);
+  for (const [seq, json] of snapshot) {
+    const current = writer.touched.get(seq);
+    if (current && JSON.stringify(current) === json) writer.touched.delete(seq);
+  }
   state.digestNo = no;
   state.lastDigest = { no, key: dKey, sha256: dSha };
   state.totalSegments += segments.length;

@@ -3,3 +3,4 @@ export * from './token-issuer.js';
 export * from './s3-server-handle.js';
 export * from './s3rver.js';
 export * from './radosgw.js';
+export * from './driver.js';

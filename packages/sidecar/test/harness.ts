@@ -9,20 +9,16 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import snowflake from 'snowflake-sdk';
 import { validateSidecarConfig, type SidecarConfig } from '@snowtrail/config';
 import { startTokenIssuer, type MintClaims, type TokenIssuerHandle } from '@snowtrail/devkit';
+import { connect, type Connection } from '@snowtrail/devkit';
+export { connect, destroy, execute, type Connection, type Executed, type Statement } from '@snowtrail/devkit';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '@snowtrail/emulator';
 import type { Recorder } from '@snowtrail/recording';
 import { createSidecarLogger, startSidecar, type SidecarHandle } from '../src/index.js';
 import { createMemoryRecorder, type MemoryRecorder } from './memory-recorder.js';
 
-snowflake.configure({ logLevel: 'OFF' });
 
-/** A snowflake-sdk connection. */
-export type Connection = ReturnType<typeof snowflake.createConnection>;
-/** A snowflake-sdk statement. */
-export type Statement = ReturnType<Connection['execute']>;
 
 /** The pod the sidecar believes it runs in. */
 export const POD_UID = '6f1c1a52-9a43-4d0e-b7a1-0c2f3e4d5a6b';
@@ -130,38 +126,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Connects a driver connection; rejects with the driver's error. */
-export function connect(options: Record<string, unknown>): Promise<Connection> {
-  const conn = snowflake.createConnection(options as never);
-  return new Promise((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve(conn))));
-}
-
-/** The outcome of one statement. */
-export interface Executed {
-  rows: Record<string, unknown>[];
-  statement: Statement;
-}
-
-/** Executes a statement and collects its rows (rejects with the driver's error). */
-export function execute(conn: Connection, sqlText: string, extra: Record<string, unknown> = {}): Promise<Executed> {
-  return new Promise((resolve, reject) => {
-    conn.execute({
-      sqlText,
-      ...extra,
-      complete: (err: Error | undefined, statement: Statement, rows: unknown[] | undefined) => {
-        if (err) reject(Object.assign(err, { statement }));
-        else resolve({ rows: (rows ?? []) as Record<string, unknown>[], statement });
-      },
-    } as never);
-  });
-}
-
-/** Destroys a connection, ignoring errors. */
-export function destroy(conn: Connection | undefined): Promise<void> {
-  if (!conn) return Promise.resolve();
-  return new Promise((resolve) => conn.destroy(() => resolve()));
 }
 
 /** The value of one sample of a metric (0 when absent). */

@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const CODE = /SNOWTRAIL_ERR_[A-Z0-9_]*[A-Z0-9]/g;
+// A wildcard mention such as `SNOWTRAIL_ERR_PROTOCOL_*` names a family, not a code.
+const CODE = /SNOWTRAIL_ERR_[A-Z0-9_]*[A-Z0-9](?![A-Z0-9_*])/g;
 
 function walk(dir: string, keep: (path: string) => boolean): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { CommanderError, type Command } from 'commander';
+import { serveUntilSignal } from '../serve-until-signal.js';
 import type { EmulatorOptions } from '@snowtrail/emulator';
 
 interface EmulatorFlags {
@@ -143,20 +144,7 @@ Docs: docs/emulator.md`,
       const logger = pino({ level: flags.logLevel, base: { component: 'emulator' } }, pino.destination(2));
       const handle = await emu.startEmulator({ ...options, logger });
       process.stdout.write(`snowtrail emulator listening on http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${handle.port}\n`);
-      await new Promise<void>((done) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          logger.info({ signal }, 'shutting down');
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          handle.close().then(done, (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            process.exitCode = 1;
-            done();
-          });
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await serveUntilSignal(handle, logger);
       logger.flush();
     });
 }

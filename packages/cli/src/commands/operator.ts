@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { serveUntilSignal } from '../serve-until-signal.js';
 
 interface OperatorFlags {
   kubeconfig?: string;
@@ -89,13 +90,6 @@ export function register(program: Command): void {
         version: process.env.SNOWTRAIL_VERSION ?? '0.1.0',
       });
       process.stdout.write(`snowtrail operator webhook listening on ${handle.webhookUrl}, metrics on ${handle.metricsUrl}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'shutting down');
-          void handle.close().then(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await serveUntilSignal(handle, logger);
     });
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CommanderError, type Command } from 'commander';
+import { serveUntilSignal } from '../serve-until-signal.js';
 import { parseSidecarConfig, type SidecarConfig } from '@snowtrail/config';
 
 /** Exit code for a config the sidecar cannot start with (same as a usage error). */
@@ -43,20 +44,7 @@ export function register(program: Command): void {
       const logger = createSidecarLogger(config.logLevel);
       const handle = await startSidecar({ config, configPath: path, logger });
       process.stdout.write(`snowtrail sidecar listening on ${handle.url}\n`);
-      await new Promise<void>((done) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          logger.info({ signal }, 'shutting down');
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          handle.close().then(done, (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            process.exitCode = 1;
-            done();
-          });
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await serveUntilSignal(handle, logger);
       logger.flush();
     });
 }

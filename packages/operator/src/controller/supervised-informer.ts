@@ -62,15 +62,25 @@ export function startSupervisedInformer<T extends KubernetesObject>(options: Sup
   if (options.onAdd) lw.on('add', options.onAdd);
   if (options.onUpdate) lw.on('update', options.onUpdate);
   if (options.onDelete) lw.on('delete', options.onDelete);
+  // client-node's ListWatch.stop() only aborts a watch that is already open: stopped while its list
+  // (or the watch request) is in flight, it goes on to open the watch anyway, and that socket keeps
+  // the process alive. So every start is tracked, and one that completes after stop is stopped again.
+  let starting: Promise<void> = Promise.resolve();
+  const start = (): void => {
+    starting = lw.start().then(
+      () => (stopped ? lw.stop() : undefined),
+      () => undefined,
+    );
+  };
   lw.on('error', (err: unknown) => {
     if (stopped) return;
     const delay = backoffDelay(attempt++, options.backoff);
     log.warn({ err, attempt, delayMs: delay }, 'informer failed; restarting');
     timer = setTimeout(() => {
-      if (!stopped) void lw.start();
+      if (!stopped) start();
     }, delay);
   });
-  void lw.start();
+  start();
   return {
     get: (name, namespace) => lw.get(name, namespace),
     list: (namespace) => lw.list(namespace),
@@ -79,6 +89,7 @@ export function startSupervisedInformer<T extends KubernetesObject>(options: Sup
       stopped = true;
       if (timer) clearTimeout(timer);
       await lw.stop();
+      await starting;
     },
   };
 }

@@ -8,4 +8,11 @@ echo "== type check"; pnpm -s typecheck
 echo "== lint"; pnpm -s lint
 # Three workers on two cores: the integration suites mostly wait on sockets, child processes and timers.
 # --detectOpenHandles would force a single worker; `pnpm test:handles` runs that check (docs/adr/0003).
-echo "== tests"; pnpm -s test --ci --maxWorkers=3 --forceExit
+echo "== tests"
+results=$(mktemp)
+status=0
+pnpm -s test --ci --maxWorkers=3 --forceExit --json --outputFile="$results" || status=$?
+# One plain closing line that any CI reader understands, whatever the runner prints above it.
+node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || true
+rm -f "$results"
+exit "$status"

@@ -14,7 +14,7 @@ export { compileRedaction, JsonRowsRedactor, redactInlineAnswer, REDACTED_VALUE 
 export { mergeIndexStatements, type IndexPart } from './index-object.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export * from './reader.js';
-export { verifySession, type VerifyReport, type VerifyProblem, type ProblemKind } from './verifier.js';
+export { verifySession, allowOpenSession, type VerifyReport, type VerifyProblem, type ProblemKind } from './verifier.js';
 export { loadJwks, loadStoreKeys } from './jwks.js';
 export { collectResultParts, decodeResultPart, rowsOfStatement, type RecordedPart, type DecodedRows } from './results.js';
 export { renderTable, renderSessionList, renderSessionShow, renderTrace, renderVerify, oneLine } from './render.js';

@@ -3,11 +3,11 @@
  * to a temporary file, fsync'd, renamed into place and its directory fsync'd, so a crash never
  * leaves a half-written object under its final name.
  */
-import { mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { ObjectStore, PutOptions } from './store.js';
 import { sha256Hex } from './chain.js';
+import { writeFileDurable } from './spool-state.js';
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
 
 /** Creates a directory store rooted at `root`. */
@@ -22,23 +22,7 @@ export function createDirStore(root: string, prefix = ''): ObjectStore {
     async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
       if (sha256Hex(body) !== options.sha256) throw new RecordingError(RECORDING_ERRORS.store, `checksum mismatch writing ${key}`);
       const target = pathOf(key);
-      const dir = dirname(target);
-      await mkdir(dir, { recursive: true });
-      const tmp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, target);
-      const dh = await open(dir, 'r');
-      try {
-        await dh.sync();
-      } finally {
-        await dh.close();
-      }
+      await writeFileDurable(target, dirname(target), body);
     },
     async get(key: string): Promise<Buffer | undefined> {
       try {

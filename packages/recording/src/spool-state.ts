@@ -1,4 +1,5 @@
 /** The per-session state file in the spool: what was already digested, so a restart continues the chains. */
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionSummary } from './format.js';
@@ -20,7 +21,8 @@ export interface SessionState {
 /** Writes a file atomically and durably (temp file, fsync, rename, fsync dir). */
 export async function writeFileDurable(path: string, dir: string, body: string | Uint8Array): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp`;
+  // A random suffix: two writers of the same key (uploader retries, the dir store) never share a temp file.
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(body);

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createLocalBucket, localS3Client, type S3ServerHandle } from './s3-server-handle.js';
+import { s3ServerBasics, type S3ServerHandle } from './s3-server-handle.js';
 
 const execFile = promisify(execFileCb);
 
@@ -169,19 +169,7 @@ rgw data = ${dir}/rgw
     throw err;
   }
   return {
-    endpoint,
-    port: rgwPort,
-    accessKeyId,
-    secretAccessKey,
-    client: () => localS3Client(endpoint, accessKeyId, secretAccessKey),
-    async createBucket(name, bucketOptions) {
-      const c = localS3Client(endpoint, accessKeyId, secretAccessKey);
-      try {
-        await createLocalBucket(c, name, bucketOptions?.objectLock ?? false);
-      } finally {
-        c.destroy();
-      }
-    },
+    ...s3ServerBasics(endpoint, rgwPort, accessKeyId, secretAccessKey),
     async stop() {
       await stopPidFile(join(dir, 'run', 'client.rgw.test.pid'));
     },

@@ -36,3 +36,27 @@ export async function createLocalBucket(client: S3Client, name: string, objectLo
   await client.send(new CreateBucketCommand({ Bucket: name, ...(objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
   if (objectLock) await client.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } })).catch(() => undefined);
 }
+
+/** The parts of a handle that depend only on the endpoint and credentials, shared by every local server. */
+export function s3ServerBasics(
+  endpoint: string,
+  port: number,
+  accessKeyId: string,
+  secretAccessKey: string,
+): Pick<S3ServerHandle, 'endpoint' | 'port' | 'accessKeyId' | 'secretAccessKey' | 'client' | 'createBucket'> {
+  return {
+    endpoint,
+    port,
+    accessKeyId,
+    secretAccessKey,
+    client: () => localS3Client(endpoint, accessKeyId, secretAccessKey),
+    async createBucket(name, bucketOptions) {
+      const c = localS3Client(endpoint, accessKeyId, secretAccessKey);
+      try {
+        await createLocalBucket(c, name, bucketOptions?.objectLock ?? false);
+      } finally {
+        c.destroy();
+      }
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalBucket, localS3Client, type S3ServerHandle } from './s3-server-handle.js';
+import { s3ServerBasics, type S3ServerHandle } from './s3-server-handle.js';
 
 /** Options of startS3rver. */
 export interface S3rverOptions {
@@ -76,19 +76,7 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3Server
   const accessKeyId = 'S3RVER';
   const secretAccessKey = 'S3RVER';
   return {
-    endpoint,
-    port,
-    accessKeyId,
-    secretAccessKey,
-    client: () => localS3Client(endpoint, accessKeyId, secretAccessKey),
-    async createBucket(name, bucketOptions) {
-      const c = localS3Client(endpoint, accessKeyId, secretAccessKey);
-      try {
-        await createLocalBucket(c, name, bucketOptions?.objectLock ?? false);
-      } finally {
-        c.destroy();
-      }
-    },
+    ...s3ServerBasics(endpoint, port, accessKeyId, secretAccessKey),
     async stop() {
       await stopChild(current);
       current = undefined;

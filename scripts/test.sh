@@ -13,6 +13,6 @@ results=$(mktemp)
 status=0
 pnpm -s test --ci --maxWorkers=3 --forceExit --json --outputFile="$results" || status=$?
 # One plain closing line that any CI reader understands, whatever the runner prints above it.
-node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || true
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || true
 rm -f "$results"
 exit "$status"

@@ -84,18 +84,26 @@ export function matchesFilter(l: SessionListing, f: SessionFilter): boolean {
   return true;
 }
 
-/** Lists sessions matching the filters, oldest first. */
-export async function listSessions(store: ObjectStore, filter: SessionFilter = {}, onProgress?: (done: number, total: number) => void): Promise<SessionListing[]> {
-  const ids = await listSessionIds(store, filter);
-  const out: SessionListing[] = [];
+/** Each session's listing from its index parts (sessions without one are skipped), reporting progress. */
+async function* indexedSessions(
+  store: ObjectStore,
+  ids: string[],
+  onProgress?: (done: number, total: number) => void,
+): AsyncGenerator<{ id: string; listing: SessionListing }> {
   let done = 0;
   for (const id of ids) {
     const parts = await loadIndexParts(store, id);
     onProgress?.(++done, ids.length);
     const last = parts[parts.length - 1];
-    if (!last) continue;
-    const l = { summary: last.summary, statements: mergeIndexStatements(parts) };
-    if (matchesFilter(l, filter)) out.push(l);
+    if (last) yield { id, listing: { summary: last.summary, statements: mergeIndexStatements(parts) } };
+  }
+}
+
+/** Lists sessions matching the filters, oldest first. */
+export async function listSessions(store: ObjectStore, filter: SessionFilter = {}, onProgress?: (done: number, total: number) => void): Promise<SessionListing[]> {
+  const out: SessionListing[] = [];
+  for await (const { listing } of indexedSessions(store, await listSessionIds(store, filter), onProgress)) {
+    if (matchesFilter(listing, filter)) out.push(listing);
   }
   return out;
 }
@@ -125,15 +133,9 @@ export async function traceObject(
 ): Promise<TraceHit[]> {
   const target = normalizeObjectName(object);
   const relation = options.relation ?? 'writes';
-  const ids = await listSessionIds(store, options);
   const hits: TraceHit[] = [];
-  let done = 0;
-  for (const id of ids) {
-    const parts = await loadIndexParts(store, id);
-    onProgress?.(++done, ids.length);
-    const last = parts[parts.length - 1];
-    if (!last) continue;
-    for (const st of mergeIndexStatements(parts)) {
+  for await (const { id, listing } of indexedSessions(store, await listSessionIds(store, options), onProgress)) {
+    for (const st of listing.statements) {
       const t = st.time ? Date.parse(st.time) : 0;
       if (options.since && t < options.since.getTime()) continue;
       if (options.until && t > options.until.getTime()) continue;
@@ -141,7 +143,7 @@ export async function traceObject(
       const wrote = (st.writes ?? []).some((w) => normalizeObjectName(w) === target);
       const read = (st.reads ?? []).some((r) => normalizeObjectName(r) === target);
       if ((relation !== 'reads' && wrote) || (relation !== 'writes' && read)) {
-        hits.push({ sessionId: id, ...(last.summary.identity ? { identity: last.summary.identity } : {}), statement: st, relation: wrote && relation !== 'reads' ? 'writes' : 'reads' });
+        hits.push({ sessionId: id, ...(listing.summary.identity ? { identity: listing.summary.identity } : {}), statement: st, relation: wrote && relation !== 'reads' ? 'writes' : 'reads' });
       }
     }
   }

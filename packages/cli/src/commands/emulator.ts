@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { CommanderError, type Command } from 'commander';
 import { serveUntilSignal } from '../serve-until-signal.js';
-import type { EmulatorOptions } from '@snowtrail/emulator';
+import type { EmulatorOptions, FaultFlags } from '@snowtrail/emulator';
 
-interface EmulatorFlags {
+interface EmulatorFlags extends FaultFlags {
   host: string;
   port: string;
   account: string;
@@ -24,13 +24,6 @@ interface EmulatorFlags {
   masterValidity?: string;
   queryWaitMs?: string;
   logLevel: string;
-  faults?: string;
-  faultDelayMs?: string;
-  faultServerError?: string;
-  faultReset?: string;
-  faultCorruptChunk?: string;
-  faultWithholdChunk?: string;
-  faultThrottle?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

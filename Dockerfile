@@ -4,7 +4,7 @@
 # (scripts/build-image-bundle.ts, tested in e2e/image.test.ts); the runtime stage holds only Node,
 # that file and DuckDB's native binding. Runs as uid 65532 and writes nothing outside mounted
 # volumes, so it works with readOnlyRootFilesystem: true.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH CI=true

@@ -133,7 +133,7 @@ async function bundleChild(outdir: string): Promise<string> {
   const outfile = join(outdir, 'bundle', 'sidecar-child.js');
   // splitting: the recorder (and the S3 SDK it pulls) loads only when the child builds the real one.
   await build({
-    entryPoints: [join(HERE, 'sidecar-child.ts')], bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20', outdir: join(outdir, 'bundle'), outExtension: { '.js': '.js' }, logLevel: 'error',
+    entryPoints: [join(HERE, 'sidecar-child.ts')], bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node24', outdir: join(outdir, 'bundle'), outExtension: { '.js': '.js' }, logLevel: 'error',
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
     },

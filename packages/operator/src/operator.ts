@@ -86,7 +86,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorH
   }
   logger.info({ nativeSidecars }, nativeSidecars ? 'native sidecars' : 'cluster older than 1.29: sidecar fallback');
 
-  const controller = startController({ clients, logger, metrics, namespace: options.watchNamespace, identity, issuer: options.issuer, jwksRefreshMs: options.jwksRefreshMs, backoff: options.backoff });
+  const controller = startController({ clients, logger, metrics, namespace: options.watchNamespace, identity, issuer: options.issuer, jwksRefreshMs: options.jwksRefreshMs, backoff: options.backoff, injectOptions: { image: options.image, nativeSidecars } });
 
   // The webhook starts once a certificate exists; later certificates are swapped into it.
   const live: { webhook?: WebhookServer; tls?: KeyPairPem } = {};

@@ -29,6 +29,8 @@ export interface ControllerOptions {
   backoff?: { baseMs?: number; capMs?: number };
   concurrency?: number;
   now?: () => Date;
+  /** How the webhook injects (image default, native sidecars), so that the un-injected-pods check recomputes the same injection. */
+  injectOptions?: { image?: string; nativeSidecars?: boolean };
 }
 
 /** A running controller: caches on every replica, reconciling only while leading. */
@@ -177,7 +179,8 @@ export function startController(options: ControllerOptions): Controller {
     onUpdate: onConfigMap,
     onDelete: onConfigMap,
   });
-  const tracker = new UninjectedPodTracker();
+  const uninjected = (pod: V1Pod) => isUninjected(pod, (namespace, name) => policies.get(name, namespace), options.injectOptions);
+  const tracker = new UninjectedPodTracker(uninjected);
   // Pods this replica has recorded an Event for; a replica that becomes leader records the ones
   // flagged while it was not leading.
   const reported = new Set<string>();
@@ -231,7 +234,7 @@ export function startController(options: ControllerOptions): Controller {
         void syncedAll.then(() => {
           if (!leading) return;
           enqueueAll();
-          for (const pod of pods.list()) if (isUninjected(pod)) reportUninjected(pod);
+          for (const pod of pods.list()) if (uninjected(pod)) reportUninjected(pod);
         });
       }
     },

@@ -154,6 +154,18 @@ export const sidecarOverridesSchema = z
   })
   .describe('Overrides for the injected sidecar.');
 
+/**
+ * Pod-level isolation the webhook enforces on pods that use the policy. Each one is off by default
+ * because each hands the app containers a way around the sidecar: docs/operator.md lists what.
+ */
+export const podSecuritySchema = z
+  .strictObject({
+    allowHostNetwork: z.boolean().default(false).describe('Admit pods with hostNetwork: the sidecar then listens on the node\'s loopback and its admin port on the node, where every host-network pod of the node can reach them.'),
+    allowHostPID: z.boolean().default(false).describe('Admit pods with hostPID: the app containers then see every process of the node, including the sidecar, and a root container can read its files through /proc.'),
+    allowShareProcessNamespace: z.boolean().default(false).describe('Admit pods with shareProcessNamespace: the app containers then see the sidecar\'s process, and a container running as root or as the sidecar\'s uid can read its credentials through /proc.'),
+  })
+  .describe('Host namespaces and process sharing the webhook admits for pods using this policy (all denied by default).');
+
 const subjectsRule = {
   rule: 'self.subjects.all(s, self.subjects.exists_one(t, t.serviceAccount == s.serviceAccount))',
   message: 'subjects must name each service account once',
@@ -178,6 +190,7 @@ export const policySpecSchema = withCel(
     limits: resultLimitsSchema.default({}).describe('Result limits per statement.'),
     recording: recordingSpecSchema,
     sidecar: sidecarOverridesSchema.optional(),
+    podSecurity: podSecuritySchema.default({ allowHostNetwork: false, allowHostPID: false, allowShareProcessNamespace: false }),
   }),
   [subjectsRule, ruleNamesRule],
 ).describe('Which service accounts may reach which Snowflake account, under which statement rules, recorded where.');

@@ -2,7 +2,7 @@ import type { PolicySpec } from '../crd/policy-schema.js';
 import {
   DEFAULT_ADMIN_PORT, DEFAULT_IMAGE, DEFAULT_PROXY_PORT, POD_PATHS, SIDECAR_CONTAINER, TOKEN_AUDIENCE, TOKEN_EXPIRATION_SECONDS, VOLUMES, configMapNameFor,
 } from '../constants.js';
-import type { Container, EnvVar, Volume } from './pod-types.js';
+import type { Container, EnvVar, Volume, VolumeMount } from './pod-types.js';
 
 /** Inputs that shape the sidecar, after defaults. */
 export interface SidecarShape {
@@ -122,6 +122,11 @@ export function sidecarContainer(shape: SidecarShape): Container {
     container.lifecycle = { postStart: { exec: { command: ['node', '-e', waitReadyScript(ports.admin)] } } };
   }
   return container;
+}
+
+/** The token mount every app container gets (read-only; the sidecar itself never mounts it). */
+export function appTokenMount(): VolumeMount {
+  return { name: VOLUMES.token, mountPath: POD_PATHS.tokenDir, readOnly: true };
 }
 
 /** Env every app container gets: what Snowflake drivers read, plus SNOWTRAIL_* for URL-minded clients. */

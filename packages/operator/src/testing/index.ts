@@ -3,3 +3,4 @@ export * from './kube-store.js';
 export * from './kube-api-server.js';
 export * from './wait-for.js';
 export { parse as parseYaml } from 'yaml';
+export * from './admission-client.js';

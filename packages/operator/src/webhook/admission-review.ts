@@ -1,5 +1,6 @@
 import { ANNOTATION_POLICY } from '../constants.js';
 import type { SnowflakeAccessPolicy } from '../crd/policy-schema.js';
+import { checkEphemeralContainers } from '../inject/ephemeral.js';
 import { inject, type InjectOptions } from '../inject/inject.js';
 import type { Pod } from '../inject/pod-types.js';
 import { INJECT_REASONS, type InjectReason } from '../inject/reasons.js';
@@ -48,7 +49,7 @@ export function errorReview(uid: string, code: number, reason: InjectReason, det
   };
 }
 
-type Req = { uid?: unknown; kind?: { kind?: unknown }; operation?: unknown; namespace?: unknown; object?: unknown };
+type Req = { uid?: unknown; kind?: { kind?: unknown }; subResource?: unknown; operation?: unknown; namespace?: unknown; object?: unknown };
 
 /**
  * Answers one parsed AdmissionReview: gathers inputs (policy from the cache), calls the pure
@@ -62,7 +63,9 @@ export function reviewAdmission(body: unknown, lookup: PolicyLookup, options: In
   }
   const allow = (reason: InjectReason): AdmissionOutcome => ({ review: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } }, result: 'allowed', reason });
   if (req.kind?.kind !== 'Pod') return allow('not_a_pod');
-  if (req.operation !== 'CREATE') return allow('operation_not_handled');
+  const subResource = typeof req.subResource === 'string' ? req.subResource : '';
+  const ephemeral = subResource === 'ephemeralcontainers' && req.operation === 'UPDATE';
+  if (!ephemeral && (subResource !== '' || req.operation !== 'CREATE')) return allow('operation_not_handled');
   const pod = req.object as Pod | undefined;
   if (!pod || typeof pod !== 'object' || !pod.spec || !Array.isArray(pod.spec.containers)) {
     return errorReview(uid, 400, 'malformed_request', 'request.object is not a Pod');
@@ -71,7 +74,7 @@ export function reviewAdmission(body: unknown, lookup: PolicyLookup, options: In
   const policyName = pod.metadata?.annotations?.[ANNOTATION_POLICY];
   try {
     const policy = policyName ? lookup(namespace, policyName) : undefined;
-    const r = inject(pod, policy, { ...options, namespace });
+    const r = ephemeral ? checkEphemeralContainers(pod, policy) : inject(pod, policy, { ...options, namespace });
     const reason = r.reasons[0]!;
     const auditAnnotations = { 'snowtrail.dev/reason': reason };
     if (!r.allowed) {

@@ -4,3 +4,4 @@ export * from './kube-api-server.js';
 export * from './wait-for.js';
 export { parse as parseYaml } from 'yaml';
 export * from './admission-client.js';
+export * from './cel.js';

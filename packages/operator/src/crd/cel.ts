@@ -3,7 +3,9 @@ import type { z } from 'zod';
 /**
  * One CEL validation rule of the CRD together with the same rule written in TypeScript, so that the
  * API server (CEL) and our own code (zod refine: controller, `snowtrail inject`, tests) enforce it
- * with one message. CEL is not evaluated on this machine; the twin check is what the tests run.
+ * with one message. The twin lets the controller and `snowtrail inject` check a policy without an
+ * API server; crd.test.ts runs the CEL itself with a real CEL implementation and checks that both
+ * agree on the samples and on invalid objects.
  */
 export interface CelRule<T> {
   /** The CEL expression, `self` being the value the rule is attached to. */

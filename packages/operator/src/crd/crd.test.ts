@@ -8,6 +8,7 @@ import { CRD_FILE, buildCrd, buildOpenApiSchema, renderCrdYaml } from './crd-man
 import { compileCrdSchema, formatAjvErrors } from './crd-ajv.js';
 import { validatePolicySpec } from './policy-schema.js';
 import { renderCrdReference, spliceReference } from './crd-reference.js';
+import { celViolations } from '../testing/crd-cel.js';
 
 const crdsDir = fileURLToPath(new URL('../../../../crds/', import.meta.url));
 const samplesDir = `${crdsDir}samples/`;
@@ -116,6 +117,55 @@ describe('CRD', () => {
     expect(ajvErrors(obj)).toEqual([]);
     const v = validatePolicySpec(obj.spec);
     expect(v.ok ? [] : v.issues).toContain(message);
+  });
+
+  // The same rules evaluated by a real CEL implementation on the defaulted object, as the API
+  // server does: the CRD's own expressions, not their TypeScript twins.
+  const schema = buildOpenApiSchema();
+  const celOf = (obj: unknown) => {
+    const defaulted = structuredClone(obj);
+    validate(defaulted);
+    return celViolations(schema, defaulted).map((v) => `${v.path}: ${v.message}`);
+  };
+
+  it.each(samples)('sample %s passes every CEL rule of the CRD (real CEL)', (file) => {
+    expect(celOf(load(file))).toEqual([]);
+  });
+
+  it.each(celCases)('rejects %s (real CEL, the CRD\'s expression)', (_name, mutate, message) => {
+    const obj = base();
+    mutate(obj.spec as Record<string, any>);
+    expect(celOf(obj)).toEqual([message]);
+  });
+
+  it('evaluates every rule the CRD carries, and each one can fail', () => {
+    const rules: string[] = [];
+    const collect = (n: Record<string, any>) => {
+      for (const r of n['x-kubernetes-validations'] ?? []) rules.push(r.rule);
+      for (const c of Object.values(n.properties ?? {})) collect(c as Record<string, any>);
+      if (n.items) collect(n.items);
+    };
+    collect(schema);
+    const failed = new Set(celCases.flatMap(([, mutate]) => {
+      const obj = base();
+      mutate(obj.spec as Record<string, any>);
+      const defaulted = structuredClone(obj);
+      validate(defaulted);
+      return celViolations(schema, defaulted).map((v) => v.rule);
+    }));
+    expect([...failed].sort()).toEqual([...rules].sort());
+  });
+
+  it('the real CEL and the TypeScript twins agree on the samples and on every invalid case', () => {
+    const objects = [...samples.map(load), ...celCases.map(([, mutate]) => {
+      const obj = base();
+      mutate(obj.spec as Record<string, any>);
+      return obj;
+    })];
+    for (const obj of objects) {
+      const v = validatePolicySpec(obj.spec);
+      expect({ spec: obj.spec, issues: v.ok ? [] : v.issues }).toEqual({ spec: obj.spec, issues: celOf(obj) });
+    }
   });
 
   it('carries every CEL rule into the CRD', () => {

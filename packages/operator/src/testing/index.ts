@@ -5,3 +5,4 @@ export * from './wait-for.js';
 export { parse as parseYaml } from 'yaml';
 export * from './admission-client.js';
 export * from './cel.js';
+export * from './crd-cel.js';

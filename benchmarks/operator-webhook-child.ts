@@ -13,8 +13,8 @@ import { parseYaml } from '@snowtrail/operator/testing';
 
 const testdata = fileURLToPath(new URL('../packages/operator/testdata/inject/', import.meta.url));
 const now = new Date();
-const ca = createCertificateAuthority({ commonName: 'bench-ca', validityDays: 1, now });
-const tls = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 1, now });
+const ca = await createCertificateAuthority({ commonName: 'bench-ca', validityDays: 1, now });
+const tls = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 1, now });
 const policy = parseYaml(readFileSync(`${testdata}deployment-pod/policy.yaml`, 'utf8')) as SnowflakeAccessPolicy;
 const server = await startWebhookServer({ tls, lookup: (ns, name) => (ns === 'pipelines' && name === 'etl' ? policy : undefined), logger: pino({ level: 'silent' }), metrics: createOperatorMetrics(new Registry(), { defaultMetrics: false }) });
 process.stdout.write(`${JSON.stringify({ url: server.url, caPem: ca.certPem })}\n`);

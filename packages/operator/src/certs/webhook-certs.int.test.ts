@@ -75,17 +75,17 @@ describe('cert-manager mode', () => {
   });
 
   it('loads the mounted certificate and picks up a renewed one', async () => {
-    const ca = createCertificateAuthority({ commonName: 'cert-manager-ca', validityDays: 30, now: new Date() });
+    const ca = await createCertificateAuthority({ commonName: 'cert-manager-ca', validityDays: 30, now: new Date() });
     const write = (k: KeyPairPem) => {
       writeFileSync(join(dir, 'tls.crt'), k.certPem);
       writeFileSync(join(dir, 'tls.key'), k.keyPem);
     };
-    const a = issueServingCertificate(ca, { dnsNames: ['snowtrail-webhook.ops.svc'], validityDays: 10, now: new Date() });
+    const a = await issueServingCertificate(ca, { dnsNames: ['snowtrail-webhook.ops.svc'], validityDays: 10, now: new Date() });
     write(a);
     const loaded: KeyPairPem[] = [];
     source = startFileCerts({ dir, logger: pino({ level: 'silent' }), metrics: createOperatorMetrics(new Registry(), { defaultMetrics: false }), onCertificate: (k) => loaded.push(k), intervalMs: 50 });
     expect((await source.ready()).certPem).toBe(a.certPem);
-    const b = issueServingCertificate(ca, { dnsNames: ['snowtrail-webhook.ops.svc'], validityDays: 20, now: new Date() });
+    const b = await issueServingCertificate(ca, { dnsNames: ['snowtrail-webhook.ops.svc'], validityDays: 20, now: new Date() });
     write(b);
     await waitFor('renewed file loaded', () => loaded.length === 2);
     expect(loaded[1]!.certPem).toBe(b.certPem);

@@ -6,7 +6,7 @@ import { OPERATOR_ERRORS, OperatorError, requireOption } from '../errors.js';
 import { apiStatus, type KubeClients } from '../kube/kube-clients.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { startSupervisedInformer, type SupervisedInformer } from '../controller/supervised-informer.js';
-import { certificateNotAfter, createCertificateAuthority, isSignedBy, issueServingCertificate, shouldRenew, type KeyPairPem } from './x509.js';
+import { certificateNotAfter, coversDnsNames, createCertificateAuthority, isSignedBy, issueServingCertificate, shouldRenew, type KeyPairPem } from './x509.js';
 
 /** Where webhook certificates come from. */
 export interface WebhookCertSource {
@@ -46,30 +46,22 @@ function readSecret(secret: V1Secret | undefined): CertSet | undefined {
 }
 
 /** What the next certificate set should be, or undefined when the current one is fine. Pure given `now`. */
-export function planCertificates(current: CertSet | undefined, dnsNames: string[], now: Date, validity = { caDays: 1825, servingDays: 90 }): { set: CertSet; why: string } | undefined {
+export async function planCertificates(current: CertSet | undefined, dnsNames: string[], now: Date, validity = { caDays: 1825, servingDays: 90 }): Promise<{ set: CertSet; why: string } | undefined> {
   const issue = (ca: KeyPairPem) => issueServingCertificate(ca, { dnsNames, validityDays: validity.servingDays, now });
   if (!current) {
-    const ca = createCertificateAuthority({ commonName: 'snowtrail-webhook-ca', validityDays: validity.caDays, now });
-    return { set: { ca, serving: issue(ca), caBundle: ca.certPem }, why: 'created' };
+    const ca = await createCertificateAuthority({ commonName: 'snowtrail-webhook-ca', validityDays: validity.caDays, now });
+    return { set: { ca, serving: await issue(ca), caBundle: ca.certPem }, why: 'created' };
   }
   if (shouldRenew(current.ca.certPem, now)) {
-    const ca = createCertificateAuthority({ commonName: 'snowtrail-webhook-ca', validityDays: validity.caDays, now });
+    const ca = await createCertificateAuthority({ commonName: 'snowtrail-webhook-ca', validityDays: validity.caDays, now });
     // Both CAs stay trusted until the old one expires: replicas still serving the old
     // certificate for a moment after the switch keep passing the API server's verification.
     const oldStillValid = certificateNotAfter(current.ca.certPem).getTime() > now.getTime();
-    return { set: { ca, serving: issue(ca), caBundle: oldStillValid ? `${ca.certPem}${current.ca.certPem}` : ca.certPem }, why: 'ca_rotated' };
+    return { set: { ca, serving: await issue(ca), caBundle: oldStillValid ? `${ca.certPem}${current.ca.certPem}` : ca.certPem }, why: 'ca_rotated' };
   }
   const x = current.serving.certPem;
-  const covers = (() => {
-    try {
-      const san = new X509Certificate(x).subjectAltName ?? '';
-      return dnsNames.every((n) => san.includes(`DNS:${n}`));
-    } catch {
-      return false;
-    }
-  })();
-  if (shouldRenew(x, now) || !covers || !isSignedBy(x, current.ca.certPem)) {
-    return { set: { ...current, serving: issue(current.ca) }, why: 'serving_renewed' };
+  if (shouldRenew(x, now) || !coversDnsNames(x, dnsNames) || !isSignedBy(x, current.ca.certPem)) {
+    return { set: { ...current, serving: await issue(current.ca) }, why: 'serving_renewed' };
   }
   return undefined;
 }
@@ -154,7 +146,7 @@ export function startSelfManagedCerts(options: SelfManagedCertsOptions): Webhook
         if (apiStatus(err) !== 404) throw err;
       }
       const current = readSecret(secret);
-      const plan = planCertificates(current, dnsNames, now());
+      const plan = await planCertificates(current, dnsNames, now());
       const set = plan?.set ?? current!;
       if (plan) {
         const data = {

@@ -23,8 +23,8 @@ const hostPolicy = structuredClone(policy);
 hostPolicy.metadata.name = 'etl-host';
 (hostPolicy.spec as any).podSecurity = { allowHostNetwork: true };
 const now = new Date();
-const ca = createCertificateAuthority({ commonName: 'attack-ca', validityDays: 30, now });
-const serving = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 7, now });
+const ca = await createCertificateAuthority({ commonName: 'attack-ca', validityDays: 30, now });
+const serving = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 7, now });
 
 const pod = (mutate: (p: any) => void): any => {
   const p = structuredClone(jobPod);

@@ -16,8 +16,8 @@ const testdata = fileURLToPath(new URL('../../testdata/inject/', import.meta.url
 const jobPod = parse(readFileSync(`${testdata}job-pod/pod.yaml`, 'utf8'));
 const policy = parse(readFileSync(`${testdata}job-pod/policy.yaml`, 'utf8')) as SnowflakeAccessPolicy;
 const now = new Date();
-const ca = createCertificateAuthority({ commonName: 'snowtrail-webhook-ca', validityDays: 30, now });
-const serving = issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 7, now });
+const ca = await createCertificateAuthority({ commonName: 'snowtrail-webhook-ca', validityDays: 30, now });
+const serving = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 7, now });
 
 function review(uid: string, object: unknown, extra: Record<string, unknown> = {}) {
   return {
@@ -134,8 +134,8 @@ describe('webhook over HTTPS (AdmissionReview v1)', () => {
   });
 
   it('serves a rotated certificate without a restart', async () => {
-    const ca2 = createCertificateAuthority({ commonName: 'rotated-ca', validityDays: 30, now });
-    server.setCertificate(issueServingCertificate(ca2, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 7, now }));
+    const ca2 = await createCertificateAuthority({ commonName: 'rotated-ca', validityDays: 30, now });
+    server.setCertificate(await issueServingCertificate(ca2, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityDays: 7, now }));
     await expect(post(server, JSON.stringify(review('uid-old-ca', jobPod)))).rejects.toThrow();
     const { json } = await post(server, JSON.stringify(review('uid-new-ca', jobPod)), { caPem: ca2.certPem });
     expect(json.response.uid).toBe('uid-new-ca');

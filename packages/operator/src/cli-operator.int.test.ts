@@ -9,6 +9,47 @@ import { waitFor } from './testing/wait-for.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'operator', ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+}
+
+describe('snowtrail operator (CLI) without a kubeconfig', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'snowtrail-home-'));
+    env = { PATH: process.env.PATH, HOME: home };
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('says that no configuration was found (not a version probe failure), exit code 1', async () => {
+    const { code, stderr } = await runCli(['--pod-namespace', 'x', '--identity', 'y'], env);
+    expect(code).toBe(1);
+    expect(stderr).toContain('no Kubernetes client configuration found');
+    expect(stderr).toContain(`${home}/.kube/config does not exist`);
+    expect(stderr).toContain('SNOWTRAIL_ERR_OPERATOR_KUBECONFIG');
+    expect(stderr).not.toMatch(/native sidecars|API server version/);
+  });
+
+  it('names a missing --kubeconfig file and a KUBECONFIG that points nowhere', async () => {
+    const flag = await runCli(['--kubeconfig', join(home, 'nope.yaml')], env);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain(`the kubeconfig ${join(home, 'nope.yaml')} does not exist (SNOWTRAIL_ERR_OPERATOR_KUBECONFIG)`);
+    const variable = await runCli([], { ...env, KUBECONFIG: join(home, 'gone') });
+    expect(variable.code).toBe(1);
+    expect(variable.stderr).toContain(`KUBECONFIG names ${join(home, 'gone')}, and no such file exists`);
+  });
+
+  it('refuses --in-cluster outside a pod with the reason', async () => {
+    const { code, stderr } = await runCli(['--in-cluster'], env);
+    expect(code).toBe(1);
+    expect(stderr).toContain('no service-account token at /var/run/secrets/kubernetes.io/serviceaccount/token');
+  });
+});
+
 describe('snowtrail operator (CLI) with a kubeconfig', () => {
   let api: KubeApiServer;
   let dir: string;

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { AdmissionregistrationV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { OPERATOR_ERRORS, OperatorError } from '../errors.js';
 
@@ -14,9 +17,33 @@ export interface KubeClients {
   getJson(path: string): Promise<unknown>;
 }
 
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Why the default chain ($KUBECONFIG, ~/.kube/config, in-cluster) would find nothing, or undefined
+ * when it finds something. client-node falls back to http://localhost:8080 in that case, which
+ * would surface much later as an unrelated connection failure.
+ */
+export function missingDefaultKubeConfig(env: NodeJS.ProcessEnv = process.env, exists: (file: string) => boolean = existsSync): string | undefined {
+  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (listed.length > 0) {
+    return listed.some(exists) ? undefined : `KUBECONFIG names ${listed.join(delimiter)}, and no such file exists`;
+  }
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  if (home && exists(join(home, '.kube', 'config'))) return undefined;
+  if (env.KUBERNETES_SERVICE_HOST && exists(SERVICE_ACCOUNT_TOKEN)) return undefined;
+  return `no Kubernetes client configuration found: no --kubeconfig, KUBECONFIG is unset, ${join(home || '~', '.kube', 'config')} does not exist, and this is not a pod with a service-account token`;
+}
+
 /** Loads in-cluster config, a kubeconfig file, or the default chain ($KUBECONFIG, ~/.kube/config, in-cluster). */
-export function loadKubeConfig(options: { kubeconfig?: string; inCluster?: boolean; context?: string }): KubeConfig {
+export function loadKubeConfig(options: { kubeconfig?: string; inCluster?: boolean; context?: string; env?: NodeJS.ProcessEnv }): KubeConfig {
   const kc = new KubeConfig();
+  if (!options.inCluster && !options.kubeconfig) {
+    const missing = missingDefaultKubeConfig(options.env);
+    if (missing) throw new OperatorError(OPERATOR_ERRORS.kubeconfig, missing);
+  }
+  if (options.inCluster && !existsSync(SERVICE_ACCOUNT_TOKEN)) throw new OperatorError(OPERATOR_ERRORS.kubeconfig, `in-cluster configuration requested, but there is no service-account token at ${SERVICE_ACCOUNT_TOKEN} (pass --kubeconfig outside a pod)`);
+  if (options.kubeconfig && !existsSync(options.kubeconfig)) throw new OperatorError(OPERATOR_ERRORS.kubeconfig, `the kubeconfig ${options.kubeconfig} does not exist`);
   try {
     if (options.inCluster) kc.loadFromCluster();
     else if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);

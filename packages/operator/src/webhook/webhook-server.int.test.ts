@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { connect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -131,6 +132,24 @@ describe('webhook over HTTPS (AdmissionReview v1)', () => {
     expect(text).toMatch(/snowtrail_operator_admissions_total\{result="error",reason="request_too_large"\} 1/);
     expect(text).toMatch(/snowtrail_operator_admissions_total\{result="error",reason="malformed_request"\} [1-9]/);
     expect(text).toMatch(/snowtrail_operator_admission_duration_seconds_count [1-9]/);
+  });
+
+  // Raw bytes over TLS: what a scanner or a broken client sends. Each gets a status line, not a reset.
+  const raw = (bytes: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: server.port, ca: ca.certPem, servername: 'localhost' }, () => socket.end(bytes));
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+
+  it('answers malformed HTTP with 400 and oversized headers with 431, and keeps serving', async () => {
+    expect(await raw('THIS IS NOT HTTP\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(await raw('POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(await raw(`POST /mutate HTTP/1.1\r\nHost: x\r\nX-Filler: ${'a'.repeat(64 * 1024)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const after = await post(server, JSON.stringify(review('uid-after-garbage', jobPod)));
+    expect(after.json.response.allowed).toBe(true);
   });
 
   it('serves a rotated certificate without a restart', async () => {

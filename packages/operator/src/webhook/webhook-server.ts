@@ -33,6 +33,8 @@ export interface WebhookServer {
 }
 
 const SNIFF_BYTES = 64 * 1024;
+// How long a refused connection is drained before it is closed (see the clientError handler).
+const CLIENT_ERROR_DRAIN_MS = 1_000;
 // Past this much an oversized body is not drained any further: the connection is cut.
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -40,6 +42,17 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * The status line for a request Node's parser refused: 431 for headers over the limit (what the
+ * parser's own default answers), 408 for a request that did not arrive in time, 400 otherwise.
+ * Always an answer, never a bare reset, so the client and its logs can say what went wrong.
+ */
+export function clientErrorResponse(code: string | undefined): string {
+  const [status, text] =
+    code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  return `HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
 }
 
 /** Starts the HTTPS server answering `/mutate` (AdmissionReview v1) and `/healthz`. */
@@ -99,9 +112,22 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     send(res, path === '/mutate' ? 405 : 404, errorReview('', path === '/mutate' ? 405 : 404, 'malformed_request', `no handler for ${req.method} ${path}`).review);
   });
   server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
-  server.on('clientError', (err, socket) => {
+  // The parser reports an error again for bytes that keep arriving on a refused connection.
+  const refused = new WeakSet<object>();
+  server.on('clientError', (err: Error & { code?: string }, socket) => {
+    if (refused.has(socket)) return;
+    refused.add(socket);
     logger.debug({ err }, 'malformed HTTP request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // Closing with unread bytes in the receive buffer makes the kernel send a reset, which can
+    // overtake the answer: read and drop the rest for a moment, then close.
+    socket.on('data', () => undefined);
+    socket.resume();
+    socket.end(clientErrorResponse(err.code));
+    setTimeout(() => socket.destroy(), CLIENT_ERROR_DRAIN_MS).unref();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -15,6 +15,29 @@ import { appEnv, appTokenMount, sidecarContainer, sidecarVolumes, type SidecarSh
 // injected earlier comes back with them; none of them widens what a container can reach.
 const DEFAULTED_FIELDS = new Set(['terminationMessagePath', 'successThreshold', 'apiVersion', 'defaultMode', 'protocol', 'scheme']);
 
+// The API server re-encodes resource quantities in canonical form ("1024Mi" comes back as "1Gi",
+// "0.5" as "500m"), so quantities are compared by value.
+const QUANTITY_PATH = /\.(requests|limits)\.[^.[\]]+$|\.sizeLimit$/;
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
+const SUFFIX: Record<string, number> = {
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** The value of a Kubernetes quantity string, or undefined when it is not one. */
+export function quantityValue(text: string): number | undefined {
+  const m = QUANTITY.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * (m[2] ? 10 ** Number(m[2].slice(1)) : m[3] ? SUFFIX[m[3]]! : 1);
+}
+
+function sameQuantity(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const x = quantityValue(a);
+  const y = quantityValue(b);
+  return x !== undefined && y !== undefined && Math.abs(x - y) <= Math.abs(y) * 1e-12;
+}
+
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -41,7 +64,8 @@ export function injectedDifferences(actual: Json, expected: Json, path: string):
     }
     return out;
   }
-  return actual === expected ? [] : [`${path} differs`];
+  if (actual === expected || (QUANTITY_PATH.test(path) && sameQuantity(actual, expected))) return [];
+  return [`${path} differs`];
 }
 
 /** What a pod carries that looks like an injection: containers named like the sidecar, volumes named like the injection's. */

@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parseSidecarConfig } from '@snowtrail/config';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import jsonPatch from 'fast-json-patch';
+import { inject } from '../inject/inject.js';
+import type { Pod } from '../inject/pod-types.js';
 import { createKubeClients, kubeConfigForServer } from '../kube/kube-clients.js';
 import { createOperatorMetrics } from '../metrics.js';
 import { startKubeApiServer, type KubeApiServer } from '../testing/kube-api-server.js';
@@ -157,6 +160,27 @@ describe('controller against the in-process API server', () => {
     expect(ev).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod', name: 'etl-old' } });
     expect(await registry.metrics()).toMatch(/snowtrail_operator_uninjected_pods 1/);
     api.remove('pods', NS, 'etl-old');
+    await waitFor('gauge back to 0', async () => /snowtrail_operator_uninjected_pods 0/.test(await registry.metrics()));
+  });
+
+  it('flags a pod that only claims the injection (sidecar name and status annotation), not a genuinely injected one', async () => {
+    api.create('snowflakeaccesspolicies', policy('etl'));
+    await waitFor('cached', () => controller.getPolicy(NS, 'etl'));
+    const plain = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'etl-real', namespace: NS, annotations: { 'snowtrail.dev/policy': 'etl' } }, spec: { serviceAccountName: 'etl', containers: [{ name: 'etl', image: 'x' }] } };
+    const patch = inject(plain as Pod, controller.getPolicy(NS, 'etl'), { requireReadyPolicy: false }).patch;
+    api.create('pods', { ...(jsonPatch.applyPatch(structuredClone(plain), patch as jsonPatch.Operation[], true, false).newDocument as KubeObject), status: { phase: 'Running' } });
+    api.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'etl-fake', namespace: NS, annotations: { 'snowtrail.dev/policy': 'etl', 'snowtrail.dev/status': 'injected' } },
+      spec: { serviceAccountName: 'etl', initContainers: [{ name: 'snowtrail-sidecar', image: 'evil/exfil:1', restartPolicy: 'Always' }], containers: [{ name: 'etl', image: 'x' }] },
+      status: { phase: 'Running' },
+    });
+    const ev = await waitFor('uninjected event', () => events('uninjected_pod').find((e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name === 'etl-fake'));
+    expect(ev).toMatchObject({ type: 'Warning' });
+    expect(await registry.metrics()).toMatch(/snowtrail_operator_uninjected_pods 1/);
+    expect(events('uninjected_pod').map((e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name)).toEqual(['etl-fake']);
+    api.remove('pods', NS, 'etl-fake');
     await waitFor('gauge back to 0', async () => /snowtrail_operator_uninjected_pods 0/.test(await registry.metrics()));
   });
 

@@ -85,6 +85,30 @@ describe('snowtrail operator end to end (in-process API server)', () => {
     expect(api.get('configmaps', 'pipelines', 'snowtrail-etl')).toBeDefined();
   });
 
+  it('denies hostile pods and debug containers through the running operator, and flags a pod that only claims the injection', async () => {
+    await waitFor('webhook sees Ready', () => op.controller.getPolicy('pipelines', 'etl')?.status?.conditions?.[0]?.status === 'True');
+    const caBundle = (api.get('mutatingwebhookconfigurations', undefined, 'snowtrail-webhook')!.webhooks as { clientConfig: { caBundle: string } }[])[0]!.clientConfig.caBundle;
+    const send = (uid: string, object: unknown, extra: Record<string, unknown> = {}) =>
+      admit(op.webhookUrl, caBundle, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'pipelines', operation: 'CREATE', object, ...extra } });
+    const stealer = structuredClone(pod);
+    stealer.spec.containers[0].volumeMounts = [{ name: 'snowtrail-credentials', mountPath: '/keys' }];
+    expect((await send('e2e-steal', stealer)).response).toMatchObject({ uid: 'e2e-steal', allowed: false, status: { code: 403 }, auditAnnotations: { 'snowtrail.dev/reason': 'injected_volume_mounted' } });
+    const fake = structuredClone(pod);
+    fake.metadata.annotations['snowtrail.dev/status'] = 'injected';
+    fake.spec.initContainers = [{ name: 'snowtrail-sidecar', image: 'evil/exfil:1', restartPolicy: 'Always' }];
+    expect((await send('e2e-fake', fake)).response).toMatchObject({ allowed: false, auditAnnotations: { 'snowtrail.dev/reason': 'injection_mismatch' } });
+    const ok = await send('e2e-ok', pod);
+    const injected = jsonPatch.applyPatch(structuredClone(pod), JSON.parse(Buffer.from(ok.response.patch, 'base64').toString()), true, false).newDocument;
+    const debugged = { ...injected, spec: { ...injected.spec, ephemeralContainers: [{ name: 'dbg', image: 'busybox', targetContainerName: 'snowtrail-sidecar' }] } };
+    const debug = await send('e2e-debug', debugged, { operation: 'UPDATE', subResource: 'ephemeralcontainers', oldObject: injected });
+    expect(debug.response).toMatchObject({ allowed: false, auditAnnotations: { 'snowtrail.dev/reason': 'sidecar_targeted' } });
+    const text = await (await fetch(`${op.metricsUrl}/metrics`)).text();
+    for (const reason of ['injected_volume_mounted', 'injection_mismatch', 'sidecar_targeted']) expect(text).toMatch(new RegExp(`snowtrail_operator_admissions_total\\{result="denied",reason="${reason}"\\} 1`));
+    // The same forged pod, running (admitted while the webhook was bypassed): the controller reports it.
+    api.create('pods', { ...fake, metadata: { ...fake.metadata, name: 'forged', namespace: 'pipelines' }, status: { phase: 'Running' } });
+    await waitFor('forged pod flagged', () => api.list('events', 'pipelines').some((e) => e.reason === 'uninjected_pod' && (e as unknown as { involvedObject: { name: string } }).involvedObject.name === 'forged'));
+  });
+
   it('exposes every operator metric on /metrics and answers the probes', async () => {
     const text = await (await fetch(`${op.metricsUrl}/metrics`)).text();
     for (const name of [

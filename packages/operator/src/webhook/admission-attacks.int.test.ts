@@ -96,6 +96,11 @@ describe('a pod cannot reach the sidecar\'s volumes', () => {
     await expectDenied(hostile, 'injected_volume_mounted', /ephemeral container "dbg" mounts snowtrail-spool/);
   });
 
+  it('an ephemeral container in the created pod targeting the sidecar is denied', async () => {
+    const hostile = pod((p) => (p.spec.ephemeralContainers = [{ name: 'dbg', image: 'busybox', targetContainerName: 'snowtrail-sidecar' }]));
+    await expectDenied(hostile, 'sidecar_targeted', /ephemeral container "dbg" targets snowtrail-sidecar/);
+  });
+
   it('a pod declaring a volume with an injected name (its own Secret behind it) is denied', async () => {
     const hostile = pod((p) => (p.spec.volumes = [{ name: 'snowtrail-signing', secret: { secretName: 'attacker-key' } }]));
     await expectDenied(hostile, 'injected_volume_declared', /declares volume snowtrail-signing/);

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { exitCodeOf } from '@snowtrail/protocol';
 
 type Registrar = (program: Command) => void;
 
@@ -44,7 +45,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     const e = err as Error & { code?: string };
     process.stderr.write(`snowtrail: ${e.message}${e.code ? ` (${e.code})` : ''}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(err);
   }
 }
 

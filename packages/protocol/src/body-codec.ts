@@ -1,19 +1,20 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { SnowtrailError } from './snowtrail-error.js';
 
 /** Thrown when a body is larger than allowed, before or after decompression. */
-export class BodyTooLargeError extends Error {
-  readonly code = 'SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE';
+export class BodyTooLargeError extends SnowtrailError {
+  declare readonly code: 'SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE';
   constructor(readonly limit: number) {
-    super(`request body exceeds ${limit} bytes after decompression`);
+    super('SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE', `request body exceeds ${limit} bytes after decompression`);
     this.name = 'BodyTooLargeError';
   }
 }
 
 /** Thrown when a body is not the JSON (or gzip of JSON) it must be. */
-export class BodyMalformedError extends Error {
-  readonly code = 'SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED';
+export class BodyMalformedError extends SnowtrailError {
+  declare readonly code: 'SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED', message, options);
     this.name = 'BodyMalformedError';
   }
 }

@@ -20,7 +20,7 @@ export function isUninjected(pod: V1Pod): boolean {
 
 /** Tracks uninjected pods by uid; tells the caller when a pod is newly flagged. */
 export class UninjectedPodTracker {
-  private readonly flagged = new Set<string>();
+  private readonly flagged = new Map<string, { namespace: string; policy: string }>();
 
   /** Updates the pod's state; returns true when it has just become flagged. */
   observe(pod: V1Pod): boolean {
@@ -28,7 +28,7 @@ export class UninjectedPodTracker {
     if (!uid) return false;
     if (isUninjected(pod)) {
       if (this.flagged.has(uid)) return false;
-      this.flagged.add(uid);
+      this.flagged.set(uid, { namespace: pod.metadata?.namespace ?? '', policy: pod.metadata?.annotations?.[ANNOTATION_POLICY] ?? '' });
       return true;
     }
     this.flagged.delete(uid);
@@ -43,5 +43,10 @@ export class UninjectedPodTracker {
   /** How many pods are flagged now. */
   get count(): number {
     return this.flagged.size;
+  }
+
+  /** The namespace and policy of each flagged pod (the metric's labels). */
+  pods(): { namespace: string; policy: string }[] {
+    return [...this.flagged.values()];
   }
 }

@@ -112,7 +112,7 @@ async function downloadChunks(env: Env, pool: (origin: string) => Pool, onTick?:
   let next = 0;
   let bytes = 0;
   const s = performance.now();
-  // snowflake-sdk downloads two chunks at a time (resultPrefetch 2, PROTOCOL.md §6.1).
+  // snowflake-sdk downloads two chunks at a time (resultPrefetch 2, docs/protocol.md §6.1).
   await Promise.all([0, 1].map(async () => {
     while (next < chunks.length) {
       const u = new URL(chunks[next++]!.url);

@@ -19,7 +19,7 @@ export class BodyMalformedError extends SnowtrailError {
   }
 }
 
-/** True when the bytes start with gzip's magic 1f 8b (the header is unreliable, PROTOCOL.md §1.3). */
+/** True when the bytes start with gzip's magic 1f 8b (the header is unreliable, docs/protocol.md §1.3). */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .description('Run a Snowflake REST emulator backed by DuckDB (for snowflake-sdk and other drivers; plain HTTP, loopback by default)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free port', '0')
-    .option('--account <account>', 'Snowflake account name the emulator answers as (key-pair JWT claims use it, PROTOCOL §10)', 'SNOWTRAIL')
+    .option('--account <account>', 'Snowflake account name the emulator answers as (key-pair JWT claims use it, docs/protocol.md §10)', 'SNOWTRAIL')
     .option('--user <name:password>', 'a user that logs in with a password (authenticator SNOWFLAKE); repeatable', collect, [])
     .option('--user-public-key <name=pemfile>', 'RSA public key (PEM file) of a user for key-pair login (SNOWFLAKE_JWT); repeatable', collect, [])
     .option('--oauth-token <name=token>', 'an OAuth access token accepted for a user (authenticator OAUTH); repeatable', collect, [])

@@ -47,6 +47,7 @@ const CASES: [string[], number, RegExp][] = [
   [['emulator', '--port', 'abc'], 2, /--port expects a non-negative integer/],
   [['emulator', '--log-level', 'loud'], 2, /--log-level must be one of/],
   [['emulator', '--rows-per-chunk', '0'], 2, /--rows-per-chunk must be at least 1/],
+  [['emulator', '--init', '/nonexistent/init.sql'], 2, /cannot read --init file.*SNOWTRAIL_ERR_CLI_USAGE/],
   [['demo', '--rows', 'abc'], 2, /--rows.*positive whole number/],
   [['completion', 'powershell'], 2, /'powershell' is invalid.*bash, zsh, fish/],
   [['completion'], 2, /missing required argument 'shell'/],

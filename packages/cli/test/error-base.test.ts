@@ -7,7 +7,7 @@ import { ConfigError, CONFIG_ERRORS } from '@snowtrail/config';
 import { EmulatorError, EMULATOR_ERROR_CODES, FlagError } from '@snowtrail/emulator';
 import { OperatorError, OPERATOR_ERRORS } from '@snowtrail/operator';
 import { PolicyError, POLICY_ERRORS } from '@snowtrail/policy';
-import { EXIT_CODES, SnowtrailError } from '@snowtrail/protocol';
+import { EXIT_CODES, SnowtrailError, exitCodeOf } from '@snowtrail/protocol';
 import { RecordingError, RECORDING_ERRORS } from '@snowtrail/recording';
 import { SidecarError, SIDECAR_ERRORS } from '@snowtrail/sidecar';
 
@@ -25,7 +25,9 @@ describe('one error base class', () => {
   it.each(cases)('%s errors are SnowtrailErrors with their code and a failure exit code', (_area, err, code) => {
     expect(err instanceof SnowtrailError).toBe(true);
     expect(err.code).toBe(code);
-    expect((err as SnowtrailError).exitCode).toBe(EXIT_CODES.failure);
+    // No exit code of their own: the command maps the code (sessions does), else a failure.
+    expect((err as SnowtrailError).exitCode).toBeUndefined();
+    expect(exitCodeOf(err)).toBe(EXIT_CODES.failure);
     if (err.cause !== undefined) expect(err.cause).toBe(cause);
   });
 

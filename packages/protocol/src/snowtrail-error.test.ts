@@ -12,10 +12,10 @@ class OtherCopyError extends Error {
 }
 
 describe('SnowtrailError', () => {
-  it('carries code, message, cause and a failure exit code by default', () => {
+  it('carries code, message, cause; without an exit code of its own it ends a command as a failure', () => {
     const cause = new Error('root');
     const err = new SnowtrailError('SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED', 'bad body', { cause });
-    expect([err.code, err.message, err.cause, err.exitCode]).toEqual(['SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED', 'bad body', cause, EXIT_CODES.failure]);
+    expect([err.code, err.message, err.cause, err.exitCode, exitCodeOf(err)]).toEqual(['SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED', 'bad body', cause, undefined, EXIT_CODES.failure]);
     expect(err).toBeInstanceOf(Error);
     expect('cause' in new SnowtrailError('SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED', 'no cause')).toBe(false);
   });

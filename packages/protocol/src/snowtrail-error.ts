@@ -23,20 +23,23 @@ const kSnowtrailError = Symbol.for('snowtrail.error');
 /** What a {@link SnowtrailError} takes besides its code and message. */
 export interface SnowtrailErrorOptions {
   cause?: unknown;
-  /** Exit code of a command that ends with this error (default {@link EXIT_CODES.failure}). */
+  /**
+   * Exit code of a command that ends with this error. Absent, the command decides (a command may map
+   * codes to its own documented exit codes, as `sessions` does) and {@link exitCodeOf} says failure.
+   */
   exitCode?: number;
 }
 
-/** Base of every snowtrail error: a stable `code`, a message, an exit code and an optional cause. */
+/** Base of every snowtrail error: a stable `code`, a message, an optional exit code and cause. */
 export class SnowtrailError extends Error {
   readonly code: string;
-  readonly exitCode: number;
+  readonly exitCode?: number;
 
   constructor(code: string, message: string, options: SnowtrailErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SnowtrailError';
     this.code = code;
-    this.exitCode = options.exitCode ?? EXIT_CODES.failure;
+    if (options.exitCode !== undefined) this.exitCode = options.exitCode;
   }
 
   /** The brand that makes `instanceof SnowtrailError` work across copies of the package. */
@@ -55,7 +58,7 @@ export function isSnowtrailError(value: unknown): value is SnowtrailError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kSnowtrailError] === true;
 }
 
-/** The exit code a command ends with for `err`: its own for a snowtrail error, else a failure. */
+/** The exit code a command ends with for `err`: the one it carries, else a failure. */
 export function exitCodeOf(err: unknown): number {
-  return isSnowtrailError(err) ? err.exitCode : EXIT_CODES.failure;
+  return (isSnowtrailError(err) ? err.exitCode : undefined) ?? EXIT_CODES.failure;
 }

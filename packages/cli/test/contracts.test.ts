@@ -78,6 +78,23 @@ function walkRepo(dir: string, keep: (path: string) => boolean): string[] {
   });
 }
 
+/** GitHub's anchor of a Markdown heading: lower-case, punctuation and backticks dropped, spaces to dashes. */
+function headingAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+/** The anchors of a Markdown file's headings (outside code blocks). */
+function anchorsOf(file: string): Set<string> {
+  const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
+  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => headingAnchor(m[1]!)));
+}
+
+/** `[text](file.md#anchor)` links into the repository's Markdown files, as [file, anchor]. */
+function anchoredLinks(markdown: string): [string, string][] {
+  const withoutCode = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+  return [...withoutCode.matchAll(/\]\(([^)\s#]*)#([^)\s]+)\)/g)].filter((m) => !/^[a-z][a-z0-9+.-]*:/i.test(m[1]!)).map((m) => [m[1]!, m[2]!]);
+}
+
 /** Markdown link targets `[text](target)` that point into the repository (not URLs, not bare anchors). */
 function relativeLinkTargets(markdown: string): string[] {
   const withoutCode = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
@@ -101,6 +118,17 @@ describe('links', () => {
       relativeLinkTargets(readFileSync(file, 'utf8'))
         .filter((target) => !existsSync(resolve(dirname(file), target)))
         .map((target) => `${relative(root, file)} -> ${target}`),
+    );
+    expect(dead).toEqual([]);
+  });
+
+  it('finds the heading every #anchor of a Markdown link points to', () => {
+    const dead = markdown.flatMap((file) =>
+      anchoredLinks(readFileSync(file, 'utf8'))
+        .map(([path, anchor]) => ({ target: path ? resolve(dirname(file), path) : file, path, anchor }))
+        .filter(({ target }) => target.endsWith('.md') && existsSync(target))
+        .filter(({ target, anchor }) => !anchorsOf(target).has(anchor))
+        .map(({ path, anchor }) => `${relative(root, file)} -> ${path}#${anchor}`),
     );
     expect(dead).toEqual([]);
   });
@@ -133,5 +161,7 @@ describe('links', () => {
 
   it('detects a dead link (the checker itself)', () => {
     expect(relativeLinkTargets('see [a](docs/nope.md#x), [b](https://x.dev/y.md), [c](#top) and `[d](ignored.md)`')).toEqual(['docs/nope.md']);
+    expect(anchoredLinks('[a](runbook.md#snowtrailnoleader) [b](#local) [c](https://x.dev/y.md#z)')).toEqual([['runbook.md', 'snowtrailnoleader'], ['', 'local']]);
+    expect(headingAnchor('`admin` — probes and metrics')).toBe('admin--probes-and-metrics');
   });
 });

@@ -1,6 +1,6 @@
 /**
- * `snowtrail completion`: the bash script is loaded into a real bash and asked what Tab offers; the
- * zsh and fish scripts (no zsh or fish on the build machine) are checked for every command and flag.
+ * `snowtrail completion`: each script is loaded into the real shell (bash, zsh, fish; the bootstrap
+ * installs zsh and fish) and asked what Tab offers after some typed words.
  */
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,40 @@ describe('bash completion', () => {
     [['inject', '--fi'], ['--file']],
   ])('after %j offers %j', (typed, expected) => {
     expect(bashComplete(...typed).sort()).toEqual([...expected].sort());
+  });
+});
+
+/** What zsh offers: the function run with `words`/`CURRENT` set and compadd recording its candidates. */
+function zshComplete(...typed: string[]): string[] {
+  const script = completionScript('zsh', nodes).replace(/^compdef .*$/m, '');
+  const words = ['snowtrail', ...typed].map((w) => `'${w}'`).join(' ');
+  const prefix = typed.at(-1) ?? '';
+  const probe = `${script}\ncompadd() { [[ "$1" == -- ]] && shift; print -l -- "$@"; }\nwords=(${words}); CURRENT=${typed.length + 1}; _snowtrail`;
+  const run = spawnSync('zsh', ['-f', '-c', probe], { encoding: 'utf8' });
+  expect({ error: run.error?.message, stderr: run.stderr }).toEqual({ error: undefined, stderr: '' });
+  // compadd itself filters by the typed prefix; the stub does not, so filter here.
+  return run.stdout.split('\n').filter((w) => w && w.startsWith(prefix));
+}
+
+/** What fish offers (its own `complete -C`), candidate words only. */
+function fishComplete(...typed: string[]): string[] {
+  const script = completionScript('fish', nodes);
+  const run = spawnSync('fish', ['--no-config', '-c', `${script}\ncomplete -C ${JSON.stringify(['snowtrail', ...typed].join(' '))}`], { encoding: 'utf8' });
+  expect({ error: run.error?.message, stderr: run.stderr }).toEqual({ error: undefined, stderr: '' });
+  return run.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+}
+
+describe.each([
+  ['zsh', zshComplete],
+  ['fish', fishComplete],
+] as const)('%s completion', (_shell, complete) => {
+  it.each([
+    [['s'], ['sessions', 'sidecar']],
+    [['sessions', 've'], ['verify']],
+    [['sessions', 'list', '--st'], ['--store']],
+    [['completion', ''], ['bash', 'zsh', 'fish']],
+  ])('after %j offers %j', (typed, expected) => {
+    expect(complete(...typed).filter((w) => !w.startsWith('-') || typed.at(-1)!.startsWith('-')).sort()).toEqual([...expected].sort());
   });
 });
 

@@ -112,7 +112,7 @@ async function downloadChunks(env: Env, pool: (origin: string) => Pool, onTick?:
   let next = 0;
   let bytes = 0;
   const s = performance.now();
-  // snowflake-sdk downloads two chunks at a time (resultPrefetch 2, PROTOCOL.md §6.1).
+  // snowflake-sdk downloads two chunks at a time (resultPrefetch 2, docs/protocol.md §6.1).
   await Promise.all([0, 1].map(async () => {
     while (next < chunks.length) {
       const u = new URL(chunks[next++]!.url);
@@ -162,10 +162,10 @@ async function spawnSidecar(configPath: string, mode: 'real' | 'null'): Promise<
   return { proc, ...info, wallMs };
 }
 
-/** Bucket upper bound holding quantile q of the sidecar's own added-latency histogram for query requests. */
+/** Bucket upper bound holding quantile q of the sidecar's own added-latency histogram (one for all endpoints; this load is almost all query requests). */
 async function sidecarOwnLatency(adminUrl: string, q: number, metric = 'snowtrail_sidecar_proxy_added_latency_seconds'): Promise<string> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  const buckets = [...text.matchAll(new RegExp(`${metric}_bucket\\{le="([^"]+)",endpoint="queryRequest"\\} (\\d+)`, 'g'))].map((m) => ({ le: m[1]!, n: Number(m[2]) }));
+  const buckets = [...text.matchAll(new RegExp(`${metric}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'g'))].map((m) => ({ le: m[1]!, n: Number(m[2]) }));
   const total = buckets.at(-1)?.n ?? 0;
   const hit = buckets.find((b) => b.n >= q * total);
   return hit ? (hit.le === '+Inf' ? '> 0.5 s' : `≤ ${Number(hit.le) * 1000} ms`) : 'n/a';
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
     await closedLoop(side, concurrency, 200);
     const c = await compare(direct, side, (t) => closedLoop(t, concurrency, perRound), rounds);
     report.push(`- select 1, concurrency ${concurrency}, ${c.direct.length} requests each: direct p50 ${fmt(percentile(c.direct, 50))} ms / p99 ${fmt(percentile(c.direct, 99))} ms; sidecar p50 ${fmt(percentile(c.sidecar, 50))} ms / p99 ${fmt(percentile(c.sidecar, 99))} ms; **added p50 ${fmt(percentile(c.sidecar, 50) - percentile(c.direct, 50))} ms, p99 ${fmt(percentile(c.sidecar, 99) - percentile(c.direct, 99))} ms**`);
-    report.push(`- the sidecar's own histogram (snowtrail_sidecar_proxy_added_latency_seconds, time in the sidecar minus the upstream wait, query requests): p50 ${await sidecarOwnLatency(sc.adminUrl, 0.5)}, p99 ${await sidecarOwnLatency(sc.adminUrl, 0.99)}`);
+    report.push(`- the sidecar's own histogram (snowtrail_sidecar_proxy_added_latency_seconds, time in the sidecar minus the upstream wait, all requests of the run): p50 ${await sidecarOwnLatency(sc.adminUrl, 0.5)}, p99 ${await sidecarOwnLatency(sc.adminUrl, 0.99)}`);
     // Open loop in 1-second rounds, alternating direct and sidecar, so both share the machine's noise.
     const od = { lat: [] as number[], achieved: 0 };
     const os = { lat: [] as number[], achieved: 0 };

@@ -14,9 +14,9 @@ const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
-/** The subcommands main.ts registers, read from its registry so a new command is checked too. */
+/** The subcommands program.ts registers, read from its registry so a new command is checked too. */
 function registeredCommands(): string[] {
-  const main = readFileSync(join(root, 'packages/cli/src/main.ts'), 'utf8');
+  const main = readFileSync(join(root, 'packages/cli/src/program.ts'), 'utf8');
   const registry = /const COMMANDS[^{]*\{([\s\S]*?)\n\};/.exec(main)?.[1] ?? '';
   return [...registry.matchAll(/^\s*([a-z-]+):\s*\(\)\s*=>\s*import\(/gm)].map((m) => m[1]!);
 }

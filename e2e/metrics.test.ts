@@ -43,8 +43,8 @@ const rules = read('charts/snowtrail/templates/prometheusrule.yaml');
 const dashboard = read('charts/snowtrail/files/dashboards/snowtrail.json');
 const doc = read('docs/metrics.md');
 const documented = [...doc.matchAll(/^\| `(snowtrail_[a-z0-9_]+)` \|/gm)].map((m) => m[1]!);
-// Labels Prometheus attaches from the scrape target, not the code.
-const TARGET_LABELS = new Set(['namespace', 'pod', 'job', 'instance', 'container', 'le']);
+// Labels Prometheus attaches from the scrape target, not the code (`policy`: the PodMonitor's relabeling).
+const TARGET_LABELS = new Set(['namespace', 'pod', 'job', 'instance', 'container', 'le', 'policy']);
 
 /** `metric{label="v", other=~"x"}` selectors in PromQL text: metric → label names used. */
 function selectorLabels(text: string): [string, string][] {

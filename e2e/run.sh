@@ -26,6 +26,7 @@ OPERATOR_NS=snowtrail-system
 INFRA_NS=snowtrail-e2e-infra
 APP_NS=pipelines
 CHART=charts/snowtrail
+CRD_CHART=charts/snowtrail-crds
 KIND_VALUES=e2e/chart-fixtures/good-values/e2e-kind.yaml
 
 log() { printf '[e2e] %s\n' "$*"; }
@@ -126,6 +127,9 @@ helm_checks() {
     fi
   done
   pass "helm rejects every bad-values file"
+  helm lint "$CRD_CHART" --strict
+  contains "$(helm template snowtrail-crds "$CRD_CHART")" 'helm.sh/resource-policy: keep'
+  pass "the CRD chart renders the CRDs as templates, kept on uninstall"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -205,8 +209,9 @@ cluster_suite() {
   contains "$(k -n "$INFRA_NS" logs job/minio-setup)" OBJECT_LOCK_ENFORCED
   pass "bucket snowtrail-recordings has Object Lock; a locked object cannot be deleted"
 
-  step "install the chart"
-  helm upgrade --install "$RELEASE" "$CHART" --kube-context "kind-$CLUSTER" --namespace "$OPERATOR_NS" --create-namespace \
+  step "install the charts (CRDs first, as docs/quickstart.md does)"
+  helm upgrade --install snowtrail-crds "$CRD_CHART" --kube-context "kind-$CLUSTER" --namespace "$OPERATOR_NS" --create-namespace --wait
+  helm upgrade --install "$RELEASE" "$CHART" --kube-context "kind-$CLUSTER" --namespace "$OPERATOR_NS" --create-namespace --skip-crds \
     -f "$KIND_VALUES" --wait --timeout "${TIMEOUT}s"
   k -n "$OPERATOR_NS" rollout status deploy/"$RELEASE" --timeout="${TIMEOUT}s"
   wait_for "the webhook caBundle" sh -c "${KUBECTL[*]} get mutatingwebhookconfiguration $RELEASE -o jsonpath='{.webhooks[0].clientConfig.caBundle}' | grep -q ."

@@ -60,5 +60,16 @@ if [ "$with_ceph" = true ] && ! command -v radosgw >/dev/null 2>&1; then
   fi
 fi
 
+# The completion tests run the generated scripts in real zsh and fish.
+if [ "$with_ceph" = true ] && { ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing zsh and fish for the shell completion tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends zsh fish >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends zsh fish >/dev/null; }
+  else
+    log "zsh or fish is missing and apt-get as root is not available: the completion tests will say so and fail"
+  fi
+fi
+
 log "installing workspace packages"
 pnpm install --frozen-lockfile --reporter=silent

@@ -83,7 +83,7 @@ export function dependencyClosure(name: string, fromDir: string): Map<string, st
 }
 
 /** Replaces development-only packages by a module that throws a clear error when used. */
-function notShippedPlugin(names: readonly string[]): Plugin {
+function notShippedPlugin(names: readonly string[], where: string): Plugin {
   const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(/.*)?$`);
   return {
     name: 'snowtrail-not-shipped',
@@ -92,7 +92,7 @@ function notShippedPlugin(names: readonly string[]): Plugin {
       b.onLoad({ filter: /.*/, namespace: 'snowtrail-not-shipped' }, (args) => ({
         loader: 'js',
         contents: `
-          const fail = () => { throw Object.assign(new Error(${JSON.stringify(`${args.path} is not included in the snowtrail image (development-only dependency)`)}), { code: 'SNOWTRAIL_ERR_CLI_UNAVAILABLE' }); };
+          const fail = () => { throw Object.assign(new Error(${JSON.stringify(`${args.path} is not included in ${where}`)}), { code: 'SNOWTRAIL_ERR_CLI_UNAVAILABLE' }); };
           module.exports = new Proxy(function () {}, {
             get(_t, key) { return key === '__esModule' || typeof key === 'symbol' ? undefined : fail(); },
             apply: fail, construct: fail,
@@ -108,7 +108,7 @@ function notShippedPlugin(names: readonly string[]): Plugin {
  * load DuckDB's native library it never uses. Routing the import through a tiny CommonJS module
  * (`module.exports = require(name)`) lets esbuild wrap it lazily: it is required on first use only.
  */
-function lazyNativePlugin(names: readonly string[]): Plugin {
+function lazyNativePlugin(names: readonly string[], missing?: string): Plugin {
   const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
   return {
     name: 'snowtrail-lazy-native',
@@ -116,21 +116,39 @@ function lazyNativePlugin(names: readonly string[]): Plugin {
       b.onResolve({ filter }, (args) =>
         args.namespace === 'snowtrail-lazy-native' ? { path: args.path, external: true } : { path: args.path, namespace: 'snowtrail-lazy-native' },
       );
-      b.onLoad({ filter: /.*/, namespace: 'snowtrail-lazy-native' }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(args.path)});` }));
+      b.onLoad({ filter: /.*/, namespace: 'snowtrail-lazy-native' }, (args) => ({
+        loader: 'js',
+        contents: missing
+          ? `try { module.exports = require(${JSON.stringify(args.path)}); } catch (err) {
+               if (err && err.code !== 'MODULE_NOT_FOUND') throw err;
+               throw Object.assign(new Error(${JSON.stringify(`${args.path} is not installed: ${missing}`)}), { code: 'SNOWTRAIL_ERR_CLI_UNAVAILABLE', cause: err });
+             }`
+          : `module.exports = require(${JSON.stringify(args.path)});`,
+      }));
     },
   };
 }
 
-/** Bundles the CLI into `<outdir>/snowtrail.mjs` and copies the native externals beside it. */
-export async function buildImageBundle(options: BundleOptions): Promise<BundleResult> {
-  const outdir = resolve(options.outdir);
-  const entry = options.entry ?? join(repoRoot, 'packages/cli/src/main.ts');
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
-  const bundle = join(outdir, 'snowtrail.mjs');
+/** What {@link bundleCli} takes. */
+export interface BundleCliOptions {
+  outfile: string;
+  version?: string;
+  entry?: string;
+  /** Packages kept out of the bundle and loaded on first use from a node_modules beside it. */
+  lazyNative: readonly string[];
+  /** When set, a lazy package that is not installed fails with SNOWTRAIL_ERR_CLI_UNAVAILABLE and this hint. */
+  lazyNativeMissing?: string;
+  /** Packages replaced by a module that fails with SNOWTRAIL_ERR_CLI_UNAVAILABLE when used. */
+  notShipped: readonly string[];
+  /** Where the bundle runs, for that error's message ("the snowtrail image"). */
+  shippedIn: string;
+}
+
+/** Bundles the `snowtrail` CLI into one ESM file (shared by the image and the npm package). */
+export async function bundleCli(options: BundleCliOptions): Promise<void> {
   await build({
-    entryPoints: [entry],
-    outfile: bundle,
+    entryPoints: [options.entry ?? join(repoRoot, 'packages/cli/src/main.ts')],
+    outfile: options.outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -138,13 +156,29 @@ export async function buildImageBundle(options: BundleOptions): Promise<BundleRe
     // Workspace packages export TypeScript sources; conditions keep ESM builds of dual packages.
     conditions: ['node', 'import'],
     mainFields: ['module', 'main'],
-    plugins: [lazyNativePlugin(NATIVE_EXTERNALS), notShippedPlugin(NOT_SHIPPED)],
+    plugins: [lazyNativePlugin(options.lazyNative, options.lazyNativeMissing), notShippedPlugin(options.notShipped, options.shippedIn)],
     banner: { js: BANNER },
     define: options.version ? { 'process.env.SNOWTRAIL_VERSION': JSON.stringify(options.version) } : {},
     legalComments: 'linked',
     logLevel: 'warning',
     sourcemap: false,
     minify: false,
+  });
+}
+
+/** Bundles the CLI into `<outdir>/snowtrail.mjs` and copies the native externals beside it. */
+export async function buildImageBundle(options: BundleOptions): Promise<BundleResult> {
+  const outdir = resolve(options.outdir);
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const bundle = join(outdir, 'snowtrail.mjs');
+  await bundleCli({
+    outfile: bundle,
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.entry ? { entry: options.entry } : {}),
+    lazyNative: NATIVE_EXTERNALS,
+    notShipped: NOT_SHIPPED,
+    shippedIn: 'the snowtrail image (development-only dependency)',
   });
 
   // Resolve natives from the packages that depend on them (pnpm keeps them out of the root).

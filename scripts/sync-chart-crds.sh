@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Copies crds/*.yaml (the source of truth, owned by the operator) into charts/snowtrail/crds/, which
-# Helm installs before the templates. e2e/chart.test.ts fails while the two differ.
+# Helm installs before the templates (first install only), and into charts/snowtrail-crds/files/crds/,
+# which that chart renders as templates so that upgrades apply. e2e/chart.test.ts fails while they differ.
 # --check: only report differences (exit 1), change nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=crds
-dst=charts/snowtrail/crds
 mode=${1:-sync}
 status=0
+for dst in charts/snowtrail/crds charts/snowtrail-crds/files/crds; do
 mkdir -p "$dst"
 for f in "$src"/*.yaml; do
   [ -e "$f" ] || { echo "sync-chart-crds: no CRDs in $src/" >&2; exit 1; }
@@ -22,5 +23,6 @@ for f in "$dst"/*.yaml; do
   if [ ! -e "$src/$name" ]; then
     if [ "$mode" = --check ]; then echo "stale: $f"; status=1; else rm "$f"; echo "removed stale: $f"; fi
   fi
+done
 done
 exit $status

@@ -1,36 +1,11 @@
 #!/usr/bin/env node
-/**
- * The `snowtrail` command. Thin: each subcommand lives in src/commands/<name>.ts and is loaded only
- * when used, so `snowtrail sessions` does not pay for DuckDB and `snowtrail sidecar` starts fast.
- */
+/** The `snowtrail` command: builds the command tree (src/program.ts), runs it, maps errors to exit codes. */
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
-
-type Registrar = (program: Command) => void;
+import { CommanderError } from 'commander';
+import { exitCodeOf } from '@snowtrail/protocol';
+import { buildProgram } from './program.js';
 
 process.env.SNOWTRAIL_CLI_ENTRY ??= fileURLToPath(import.meta.url);
-
-const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
-  emulator: () => import('./commands/emulator.js'),
-  sidecar: () => import('./commands/sidecar.js'),
-  sessions: () => import('./commands/sessions.js'),
-  operator: () => import('./commands/operator.js'),
-  inject: () => import('./commands/inject.js'),
-  demo: () => import('./commands/demo.js'),
-};
-
-/** Builds the program with only the named subcommand loaded (all of them for help). */
-export async function buildProgram(argv: readonly string[]): Promise<Command> {
-  const program = new Command('snowtrail')
-    .description('Identity-aware, recording Snowflake proxy for Kubernetes pipelines')
-    .version(process.env.SNOWTRAIL_VERSION ?? '0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
-  const requested = argv.find((a) => !a.startsWith('-'));
-  const names = requested && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
-  for (const name of names) (await COMMANDS[name]!()).register(program);
-  return program;
-}
 
 /** Runs the CLI; exit code 2 for usage errors, 1 for failures. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -44,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     const e = err as Error & { code?: string };
     process.stderr.write(`snowtrail: ${e.message}${e.code ? ` (${e.code})` : ''}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(err);
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * Public contracts that live in two places — code and docs — and must not drift (fastify keeps its
  * error codes this way): every error code raised is documented, every documented code exists, and
- * every page the README links to is there.
+ * every page the README links to is there, and no Markdown file, chart value or source comment names a
+ * page or ADR the repository does not have.
  */
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -62,5 +63,105 @@ describe('README', () => {
     expect(readme).toContain('bash scripts/demo.sh');
     expect(readme).toContain('bash scripts/test.sh');
     expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).toContain('scripts/test.sh');
+  });
+});
+
+const SKIP = new Set(['node_modules', '.git', '.tools', 'testdata']);
+
+/** Every file under `dir` that `keep` accepts, outside dependencies and fixtures. */
+function walkRepo(dir: string, keep: (path: string) => boolean): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (SKIP.has(name)) return [];
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return walkRepo(path, keep);
+    return keep(path) ? [path] : [];
+  });
+}
+
+/** GitHub's anchor of a Markdown heading: lower-case, punctuation and backticks dropped, spaces to dashes. */
+function headingAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+/** The anchors of a Markdown file's headings (outside code blocks). */
+function anchorsOf(file: string): Set<string> {
+  const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
+  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => headingAnchor(m[1]!)));
+}
+
+/** `[text](file.md#anchor)` links into the repository's Markdown files, as [file, anchor]. */
+function anchoredLinks(markdown: string): [string, string][] {
+  const withoutCode = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+  return [...withoutCode.matchAll(/\]\(([^)\s#]*)#([^)\s]+)\)/g)].filter((m) => !/^[a-z][a-z0-9+.-]*:/i.test(m[1]!)).map((m) => [m[1]!, m[2]!]);
+}
+
+/** Markdown link targets `[text](target)` that point into the repository (not URLs, not bare anchors). */
+function relativeLinkTargets(markdown: string): string[] {
+  const withoutCode = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+  return [...withoutCode.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .map((m) => m[1]!)
+    .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith('#'))
+    .map((t) => decodeURIComponent(t.split('#')[0]!));
+}
+
+const markdown = walkRepo(root, (p) => p.endsWith('.md'));
+const ADR_DIR = join(root, 'docs', 'adr');
+const adrNumbers = new Set(readdirSync(ADR_DIR).map((f) => /^(\d{4})-/.exec(f)?.[1]).filter((n): n is string => n !== undefined));
+
+describe('links', () => {
+  it('finds the Markdown files', () => {
+    expect(markdown.length).toBeGreaterThan(30);
+  });
+
+  it('resolves every relative link in every Markdown file', () => {
+    const dead = markdown.flatMap((file) =>
+      relativeLinkTargets(readFileSync(file, 'utf8'))
+        .filter((target) => !existsSync(resolve(dirname(file), target)))
+        .map((target) => `${relative(root, file)} -> ${target}`),
+    );
+    expect(dead).toEqual([]);
+  });
+
+  it('finds the heading every #anchor of a Markdown link points to', () => {
+    const dead = markdown.flatMap((file) =>
+      anchoredLinks(readFileSync(file, 'utf8'))
+        .map(([path, anchor]) => ({ target: path ? resolve(dirname(file), path) : file, path, anchor }))
+        .filter(({ target }) => target.endsWith('.md') && existsSync(target))
+        .filter(({ target, anchor }) => !anchorsOf(target).has(anchor))
+        .map(({ path, anchor }) => `${relative(root, file)} -> ${path}#${anchor}`),
+    );
+    expect(dead).toEqual([]);
+  });
+
+  it('resolves every docs/ path named in the chart, the sources and the scripts', () => {
+    const files = [
+      ...walkRepo(join(root, 'charts'), (p) => /\.(ya?ml|tpl|txt|json)$/.test(p)),
+      // Test files are left out: they name missing pages on purpose.
+      ...walkRepo(join(root, 'packages'), (p) => p.endsWith('.ts') && !p.endsWith('.test.ts')),
+      ...walkRepo(join(root, 'scripts'), (p) => /\.(ts|sh)$/.test(p)),
+      ...walkRepo(join(root, 'e2e'), (p) => /\.(sh|ya?ml)$/.test(p) || (p.endsWith('.ts') && !p.endsWith('.test.ts'))),
+      join(root, 'Dockerfile'),
+    ];
+    const dead = files.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/(?<![\w/.-])(docs\/[\w./-]+\.md)/g)]
+        .map((m) => m[1]!)
+        .filter((path) => !existsSync(join(root, path)))
+        .map((path) => `${relative(root, file)} -> ${path}`),
+    );
+    expect(dead).toEqual([]);
+  });
+
+  it('names only ADRs that exist ("ADR 0043")', () => {
+    const texts = [...markdown, ...walkRepo(join(root, 'charts'), (p) => /\.(ya?ml|tpl|txt)$/.test(p)), ...walkRepo(join(root, 'packages'), (p) => p.endsWith('.ts'))];
+    const missing = texts.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\bADRs? (\d{4})\b/g)].map((m) => m[1]!).filter((n) => !adrNumbers.has(n)).map((n) => `${relative(root, file)} -> ADR ${n}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('detects a dead link (the checker itself)', () => {
+    expect(relativeLinkTargets('see [a](docs/nope.md#x), [b](https://x.dev/y.md), [c](#top) and `[d](ignored.md)`')).toEqual(['docs/nope.md']);
+    expect(anchoredLinks('[a](runbook.md#snowtrailnoleader) [b](#local) [c](https://x.dev/y.md#z)')).toEqual([['runbook.md', 'snowtrailnoleader'], ['', 'local']]);
+    expect(headingAnchor('`admin` — probes and metrics')).toBe('admin--probes-and-metrics');
   });
 });

@@ -1,3 +1,5 @@
+import { SnowtrailError } from '@snowtrail/protocol';
+
 /** Error codes of @snowtrail/config; see docs/errors.md. */
 export const CONFIG_ERRORS = {
   invalid: 'SNOWTRAIL_ERR_CONFIG_INVALID',
@@ -5,13 +7,11 @@ export const CONFIG_ERRORS = {
 } as const;
 
 /** A configuration that cannot be used; `issues` name each offending key. */
-export class ConfigError extends Error {
-  readonly code: string;
+export class ConfigError extends SnowtrailError {
   readonly issues: readonly string[];
   constructor(code: string, message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'ConfigError';
-    this.code = code;
     this.issues = issues;
   }
 }

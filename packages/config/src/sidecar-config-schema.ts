@@ -23,6 +23,7 @@ const listenSchema = z.strictObject({
 const adminSchema = z.strictObject({
   host: host.default('0.0.0.0').describe('Address of the admin listener (probes and Prometheus scrape it).'),
   port: port.default(9090).describe('Port serving /healthz, /readyz and /metrics; 0 picks a free port.'),
+  processMetrics: z.boolean().default(false).describe('Also export Node.js process metrics (process_*, nodejs_*) on /metrics.'),
 });
 
 /** How the caller's projected service-account token is verified. */
@@ -108,7 +109,7 @@ const recordingSchema = z.strictObject({
 /** The sidecar configuration file, version 1. A public contract: see docs/sidecar-config.md. */
 export const sidecarConfigSchema = z.strictObject({
   listen: listenSchema.default({ host: '127.0.0.1', port: 8089, maxRequestBytes: 64 * 1024 * 1024 }),
-  admin: adminSchema.default({ host: '0.0.0.0', port: 9090 }),
+  admin: adminSchema.default({ host: '0.0.0.0', port: 9090, processMetrics: false }),
   identity: identitySchema,
   upstream: upstreamSchema,
   policy: statementPolicySchema.default({ name: 'default', generation: 0, defaultAction: 'allow', statements: [], limits: {} }),

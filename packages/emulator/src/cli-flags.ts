@@ -2,12 +2,16 @@
  * Pure parsing of the `snowtrail emulator` flags into EmulatorOptions pieces, with messages that
  * name the flag and the expected form. File reading stays in the CLI command.
  */
+import { EXIT_CODES, SnowtrailError } from '@snowtrail/protocol';
 import { parseFaultSettings, type FaultSettings, type FaultTarget } from './faults.js';
 import type { EmulatorUser } from './session/auth.js';
 
 /** Thrown for a malformed flag value; the CLI prints the message and exits non-zero. */
-export class FlagError extends Error {
-  readonly code = 'SNOWTRAIL_ERR_EMULATOR_INVALID_OPTIONS';
+export class FlagError extends SnowtrailError {
+  constructor(message: string) {
+    super('SNOWTRAIL_ERR_EMULATOR_INVALID_OPTIONS', message, { exitCode: EXIT_CODES.usage });
+    this.name = 'FlagError';
+  }
 }
 
 /** Splits `NAME<sep>VALUE` at the first separator, requiring both parts. */

@@ -1,4 +1,5 @@
 /** Errors the emulator raises to its host (never to a driver: drivers get Snowflake envelopes). */
+import { SnowtrailError } from '@snowtrail/protocol';
 
 /** Stable error codes of the emulator, documented in docs/errors/emulator.md. */
 export const EMULATOR_ERROR_CODES = {
@@ -10,13 +11,10 @@ export const EMULATOR_ERROR_CODES = {
 } as const;
 
 /** An emulator error with a stable `code` (branch on the code, never on the message). */
-export class EmulatorError extends Error {
-  constructor(
-    readonly code: (typeof EMULATOR_ERROR_CODES)[keyof typeof EMULATOR_ERROR_CODES],
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class EmulatorError extends SnowtrailError {
+  declare readonly code: (typeof EMULATOR_ERROR_CODES)[keyof typeof EMULATOR_ERROR_CODES];
+  constructor(code: (typeof EMULATOR_ERROR_CODES)[keyof typeof EMULATOR_ERROR_CODES], message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'EmulatorError';
   }
 }

@@ -12,7 +12,7 @@ export interface EmulatorOptions {
   host?: string;
   /** Listen port (default 0: a free port). */
   port?: number;
-  /** The account, e.g. 'SNOWTRAIL' (normalised per PROTOCOL §10 for JWT claims). */
+  /** The account, e.g. 'SNOWTRAIL' (normalised per docs/protocol.md §10 for JWT claims). */
   account: string;
   /** Users and their credentials. */
   users: EmulatorUser[];

@@ -4,7 +4,7 @@ import { startEmulator, type EmulatorHandle } from '../src/index.js';
 import { baseOptions, connect, destroy, execute, type Connection } from './driver.js';
 import { rawLogin, rawQuery } from './raw.js';
 
-describe('large results as chunks (PROTOCOL.md §6)', () => {
+describe('large results as chunks (docs/protocol.md §6)', () => {
   let emu: EmulatorHandle;
   let conn: Connection;
 

@@ -5,7 +5,7 @@ import { post, rawLogin, rawQuery } from './raw.js';
 
 const UNKNOWN_ID = '01c2f5c5-0814-a22c-0001-dd6a7fc3c4c3';
 
-describe('wire details (PROTOCOL.md §1, §4, §5)', () => {
+describe('wire details (docs/protocol.md §1, §4, §5)', () => {
   let emu: EmulatorHandle;
   let token: string;
 

@@ -84,13 +84,12 @@ describe('snowtrail operator (CLI) with a kubeconfig', () => {
     expect((api.get('leases', 'snowtrail-system', 'snowtrail-operator')!.spec as { holderIdentity?: string }).holderIdentity).toBeUndefined();
   });
 
-  it('rejects bad flags with exit code 1 and a coded message', async () => {
+  it('rejects bad flags with the usage exit code 2 and a message naming the flag', async () => {
     const bad = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'operator', '--kubeconfig', join(dir, 'config'), '--cert-mode', 'vault'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     bad.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => bad.once('exit', resolve));
-    expect(code).toBe(1);
-    expect(err).toContain('--cert-mode must be self or cert-manager');
-    expect(err).toContain('SNOWTRAIL_ERR_OPERATOR_OPTIONS_INVALID');
+    expect(code).toBe(2);
+    expect(err).toContain("option '--cert-mode <mode>' argument 'vault' is invalid. Allowed choices are self, cert-manager.");
   });
 });

@@ -1,3 +1,5 @@
+import { SnowtrailError } from '@snowtrail/protocol';
+
 /** Error codes of @snowtrail/operator; documented in docs/errors/operator.md (a test keeps them in sync). */
 export const OPERATOR_ERRORS = {
   manifestInvalid: 'SNOWTRAIL_ERR_OPERATOR_MANIFEST_INVALID',
@@ -10,12 +12,10 @@ export const OPERATOR_ERRORS = {
 } as const;
 
 /** An operator failure with a stable `code`. */
-export class OperatorError extends Error {
-  readonly code: string;
+export class OperatorError extends SnowtrailError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'OperatorError';
-    this.code = code;
   }
 }
 

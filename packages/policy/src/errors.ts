@@ -1,3 +1,4 @@
+import { SnowtrailError } from '@snowtrail/protocol';
 import { checkObjectPattern } from './object-pattern.js';
 import type { StatementPolicy } from './rules-schema.js';
 
@@ -7,13 +8,11 @@ export const POLICY_ERRORS = {
 } as const;
 
 /** A policy that cannot be enforced as written; `issues` name each offending key. */
-export class PolicyError extends Error {
-  readonly code: string;
+export class PolicyError extends SnowtrailError {
   readonly issues: readonly string[];
   constructor(code: string, message: string, issues: readonly string[] = []) {
-    super(message);
+    super(code, message);
     this.name = 'PolicyError';
-    this.code = code;
     this.issues = issues;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Account normalisation for key-pair JWT claims (PROTOCOL.md §10.2): what precedes the first `.`;
+ * Account normalisation for key-pair JWT claims (docs/protocol.md §10.2): what precedes the first `.`;
  * for `.global` accounts what precedes the first `-` (the Python connector's rule); upper case.
  */
 export function normalizeAccountForJwt(account: string): string {

@@ -1,24 +1,25 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { SnowtrailError } from './snowtrail-error.js';
 
 /** Thrown when a body is larger than allowed, before or after decompression. */
-export class BodyTooLargeError extends Error {
-  readonly code = 'SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE';
+export class BodyTooLargeError extends SnowtrailError {
+  declare readonly code: 'SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE';
   constructor(readonly limit: number) {
-    super(`request body exceeds ${limit} bytes after decompression`);
+    super('SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE', `request body exceeds ${limit} bytes after decompression`);
     this.name = 'BodyTooLargeError';
   }
 }
 
 /** Thrown when a body is not the JSON (or gzip of JSON) it must be. */
-export class BodyMalformedError extends Error {
-  readonly code = 'SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED';
+export class BodyMalformedError extends SnowtrailError {
+  declare readonly code: 'SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('SNOWTRAIL_ERR_PROTOCOL_BODY_MALFORMED', message, options);
     this.name = 'BodyMalformedError';
   }
 }
 
-/** True when the bytes start with gzip's magic 1f 8b (the header is unreliable, PROTOCOL.md §1.3). */
+/** True when the bytes start with gzip's magic 1f 8b (the header is unreliable, docs/protocol.md §1.3). */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

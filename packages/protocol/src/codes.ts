@@ -1,6 +1,6 @@
 /**
  * Snowflake response codes (always strings on the wire: the driver compares with ===).
- * Sources: snowflake-sdk lib/constants/gs_errors.js, gosnowflake errors.go, PROTOCOL.md §3.4, §4.5, §12.
+ * Sources: snowflake-sdk lib/constants/gs_errors.js, gosnowflake errors.go, docs/protocol.md §3.4, §4.5, §12.
  */
 export const SF_CODES = {
   queryInProgress: '333333',

@@ -1,6 +1,6 @@
 /**
  * The one builder of Snowflake-shaped error answers. Always HTTP 200: a non-200 loses the message
- * in every driver, and a 5xx is retried up to 1000 times by snowflake-sdk (PROTOCOL.md §1.5, §12).
+ * in every driver, and a 5xx is retried up to 1000 times by snowflake-sdk (docs/protocol.md §1.5, §12).
  */
 
 /** A Snowflake JSON envelope. */

@@ -1,4 +1,5 @@
 /** Public API of @snowtrail/protocol: pure Snowflake wire protocol knowledge. */
+export * from './snowtrail-error.js';
 export * from './endpoints.js';
 export * from './codes.js';
 export * from './error-envelope.js';

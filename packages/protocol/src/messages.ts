@@ -1,6 +1,6 @@
 /**
  * Request and response bodies of the Snowflake REST protocol, as snowflake-sdk 3.3.0, the Python
- * connector and gosnowflake send and expect them (PROTOCOL.md §3–§8). Unknown fields must be kept
+ * connector and gosnowflake send and expect them (docs/protocol.md §3–§8). Unknown fields must be kept
  * when a proxy rewrites a body, so every type is open (`[key: string]: unknown`).
  */
 

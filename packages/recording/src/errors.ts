@@ -1,3 +1,5 @@
+import { SnowtrailError } from '@snowtrail/protocol';
+
 /** Error codes of @snowtrail/recording; documented in docs/errors/recording.md. */
 export const RECORDING_ERRORS = {
   unavailable: 'SNOWTRAIL_ERR_RECORDING_UNAVAILABLE',
@@ -11,14 +13,12 @@ export const RECORDING_ERRORS = {
 } as const;
 
 /** Any error raised by the recording package; branch on `code`. */
-export class RecordingError extends Error {
-  readonly code: string;
+export class RecordingError extends SnowtrailError {
   /** Stable snake_case reason (metric label), when the error is a refusal. */
   readonly reason?: string;
   constructor(code: string, message: string, options?: { cause?: unknown; reason?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options?.cause });
     this.name = 'RecordingError';
-    this.code = code;
     if (options?.reason !== undefined) this.reason = options.reason;
   }
 }

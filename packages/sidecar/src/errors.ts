@@ -1,3 +1,5 @@
+import { SnowtrailError } from '@snowtrail/protocol';
+
 /**
  * Error codes of @snowtrail/sidecar (docs/errors/sidecar.md) and the Snowflake-envelope codes the
  * sidecar answers with itself. Internal errors carry `SNOWTRAIL_ERR_SIDECAR_*`; what the driver sees
@@ -14,12 +16,10 @@ export const SIDECAR_ERRORS = {
 } as const;
 
 /** A sidecar failure with a stable code. */
-export class SidecarError extends Error {
-  readonly code: string;
+export class SidecarError extends SnowtrailError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'SidecarError';
-    this.code = code;
   }
 }
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { AUTH_FAILURE_REASONS } from './auth-reasons.js';
 import { createSidecarLogger } from './logger.js';
-import { createSidecarMetrics } from './metrics.js';
+import { createSidecarMetrics, knownCounterLabels } from './metrics.js';
 
 /** The contract names (shared with the chart's alerts and dashboard). */
 const CONTRACT = [
@@ -25,8 +27,20 @@ describe('metrics', () => {
       if (m.name.endsWith('_total')) expect(String(m.type)).toBe('counter');
       expect(m.help.length).toBeGreaterThan(10);
     }
-    // Process metrics from collectDefaultMetrics, on the injected registry (never the global one).
-    expect(metrics.some((m) => m.name === 'process_resident_memory_bytes')).toBe(true);
+    // Process metrics only when asked for (admin.processMetrics), and on the injected registry.
+    expect(metrics.some((m) => m.name === 'process_resident_memory_bytes')).toBe(false);
+    const withProcess = new Registry();
+    createSidecarMetrics(withProcess, '0.1.0', { processMetrics: true });
+    expect((await withProcess.getMetricsAsJSON()).some((m) => m.name === 'process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('pre-sets every login reason the login handler counts', () => {
+    const source = readFileSync(new URL('./handle-login.ts', import.meta.url), 'utf8');
+    const counted = [...source.matchAll(/reason: '([a-z_]+)'/g)].map((m) => m[1]!);
+    const refusals = [...source.matchAll(/refuse\('([a-z_]+)'/g)].map((m) => m[1]!);
+    const known = new Set(knownCounterLabels().logins.map((l) => l.reason));
+    expect(counted.length).toBeGreaterThan(3);
+    expect([...counted, ...refusals, ...Object.keys(AUTH_FAILURE_REASONS)].filter((r) => !known.has(r))).toEqual([]);
   });
 });
 

@@ -66,7 +66,7 @@ export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, re
     route(ctx, req, res)
       .then(({ endpoint, upstreamSeconds }) => {
         const total = (performance.now() - started) / 1000;
-        if (endpoint !== 'chunk') ctx.metrics.addedLatency.observe({ endpoint }, Math.max(0, total - upstreamSeconds));
+        if (endpoint !== 'chunk') ctx.metrics.addedLatency.observe(Math.max(0, total - upstreamSeconds));
       })
       .catch((err: unknown) => {
         const e = err as { code?: string; message?: string };

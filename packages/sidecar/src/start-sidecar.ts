@@ -13,7 +13,7 @@ import { SIDECAR_ERRORS, SidecarError } from './errors.js';
 import { createIdentityVerifier } from './identity.js';
 import { createFileJwksSource, createRemoteJwksSource } from './jwks-source.js';
 import { createSidecarLogger } from './logger.js';
-import { createSidecarMetrics } from './metrics.js';
+import { createSidecarMetrics, zeroRecordingCounters } from './metrics.js';
 import { KnownQueries, type ProxyContext } from './proxy-context.js';
 import { createProxyHandler, endSession } from './proxy-server.js';
 import { SessionTable } from './session-table.js';
@@ -79,7 +79,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
   const version = env.SNOWTRAIL_VERSION ?? '0.1.0';
   const logger = options.logger ?? createSidecarLogger(config.logLevel);
   const registry = options.registry ?? new Registry();
-  const metrics = createSidecarMetrics(registry, version);
+  const metrics = createSidecarMetrics(registry, version, { processMetrics: config.admin.processMetrics });
   const now = options.now ?? Date.now;
   const podUid = env.SNOWTRAIL_POD_UID || config.identity.podUid;
   if (!podUid) throw new SidecarError(SIDECAR_ERRORS.podUidMissing, 'the pod uid is unknown: set SNOWTRAIL_POD_UID (the injector does, from the downward API) or identity.podUid');
@@ -100,6 +100,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     }),
   });
   const recorder = options.recorder ?? (await defaultRecorder(config, registry, logger));
+  zeroRecordingCounters(registry);
   const upstream = new UpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeoutSeconds * 1000, maxAnswerBytes: MAX_ANSWER_BYTES });
   const ctx: ProxyContext = {
     config: () => config,

@@ -1,4 +1,4 @@
-/** Pure rewrites of the renewal exchange (`/session/token-request`, PROTOCOL.md §8.2). */
+/** Pure rewrites of the renewal exchange (`/session/token-request`, docs/protocol.md §8.2). */
 import type { SnowflakeEnvelope, TokenRequest, TokenResponseData } from '@snowtrail/protocol';
 
 /** Swaps the `oldSessionToken` handle for the real token, keeping every other field. */

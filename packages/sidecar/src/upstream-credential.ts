@@ -32,7 +32,7 @@ export function publicKeyFingerprint(key: KeyObject): string {
   return createHash('sha256').update(der).digest('base64');
 }
 
-/** Signs a Snowflake key-pair login JWT (RS256, iss/sub per PROTOCOL.md §10, times in seconds). */
+/** Signs a Snowflake key-pair login JWT (RS256, iss/sub per docs/protocol.md §10, times in seconds). */
 export async function signSnowflakeJwt(key: KeyObject, account: string, user: string, nowSeconds: number): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })

@@ -75,7 +75,7 @@ describe('Arrow results pass through byte for byte', () => {
             chunks: [{ url: `http://127.0.0.1:${(fixture.address() as AddressInfo).port}/stage/moved?sig=1`, rowCount: 10 }], qrmk: 'S2V5', parameters: [] },
         });
       }
-      // Storage may redirect (drivers follow, PROTOCOL.md §6.1); so does the sidecar.
+      // Storage may redirect (drivers follow, docs/protocol.md §6.1); so does the sidecar.
       if (url.pathname === '/stage/moved') return res.writeHead(302, { location: '/stage/c0?sig=1' }).end();
       if (url.pathname === '/stage/c0') {
         if (req.headers['x-amz-server-side-encryption-customer-key'] !== 'S2V5') return res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error/>');
@@ -97,7 +97,7 @@ describe('Arrow results pass through byte for byte', () => {
   it('keeps rowsetBase64 and the Arrow chunk bytes unchanged (through a storage redirect) and records them as arrow', async () => {
     const handle = await rawLogin(stack.sidecar.url, await stack.mint());
     expect(handle).not.toContain('REAL');
-    // Underscore headers reach Snowflake (nginx would drop them by default, PROTOCOL.md §1.2).
+    // Underscore headers reach Snowflake (nginx would drop them by default, docs/protocol.md §1.2).
     expect(loginHeaders[0]).toMatchObject({ client_app_id: 'JavaScript', client_app_version: '3.3.0' });
     const env = await rawQuery(stack.sidecar.url, handle, 'select x from t');
     expect(env.data.rowsetBase64).toBe(rowsetBase64);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 /** Registers `snowtrail demo`: the whole product on loopback, end to end. */
 export function register(program: Command): void {
@@ -6,9 +6,8 @@ export function register(program: Command): void {
     .command('demo')
     .description('Run the local demo: emulator, S3 store, token issuer, sidecar, a sample pipeline, then the recorded session')
     .option('--rows <n>', 'rows in the large, chunked table', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--rows must be a positive integer, got ${v}`);
-      return n;
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a positive whole number.');
+      return Number(v);
     }, 200_000)
     .option('--keep', 'keep the scratch folder (config, keys, spool)')
     .action(async (opts: { rows: number; keep?: boolean }) => {

@@ -4,7 +4,9 @@
  * logs go to stderr; SIGTERM/SIGINT stop it cleanly.
  */
 import { readFile } from 'node:fs/promises';
-import { CommanderError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { EXIT_CODES, SnowtrailError } from '@snowtrail/protocol';
+import { UsageError } from '../errors.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
 import type { EmulatorOptions, FaultFlags } from '@snowtrail/emulator';
 
@@ -30,12 +32,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** Exit code for bad flags and unreadable files (as commander's usage errors). */
-const EXIT_USAGE = 2;
-
+/** Bad flags and unreadable files are usage errors (exit 2), like commander's own. */
 function usage(message: string): never {
-  process.stderr.write(`snowtrail emulator: ${message}\n`);
-  throw new CommanderError(EXIT_USAGE, 'snowtrail.emulator.usage', message);
+  throw new UsageError(`emulator: ${message}`);
 }
 
 async function readFlagFile(flag: string, path: string): Promise<string> {
@@ -53,7 +52,7 @@ export function register(program: Command): void {
     .description('Run a Snowflake REST emulator backed by DuckDB (for snowflake-sdk and other drivers; plain HTTP, loopback by default)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free port', '0')
-    .option('--account <account>', 'Snowflake account name the emulator answers as (key-pair JWT claims use it, PROTOCOL §10)', 'SNOWTRAIL')
+    .option('--account <account>', 'Snowflake account name the emulator answers as (key-pair JWT claims use it, docs/protocol.md §10)', 'SNOWTRAIL')
     .option('--user <name:password>', 'a user that logs in with a password (authenticator SNOWFLAKE); repeatable', collect, [])
     .option('--user-public-key <name=pemfile>', 'RSA public key (PEM file) of a user for key-pair login (SNOWFLAKE_JWT); repeatable', collect, [])
     .option('--oauth-token <name=token>', 'an OAuth access token accepted for a user (authenticator OAUTH); repeatable', collect, [])
@@ -128,7 +127,8 @@ Docs: docs/emulator.md`,
           ...(faults ? { faults } : {}),
         };
       } catch (err) {
-        if (err instanceof CommanderError) throw err;
+        // Flag errors are usage errors already (exit 2, their own code).
+        if (err instanceof SnowtrailError && err.exitCode === EXIT_CODES.usage) throw err;
         const e = err as Error & { code?: string };
         return usage(`${e.message}${e.code ? ` (${e.code})` : ''}`);
       }

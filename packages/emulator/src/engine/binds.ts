@@ -1,4 +1,4 @@
-/** Snowflake bindings (PROTOCOL.md §4.2) → DuckDB values and types. Pure. */
+/** Snowflake bindings (docs/protocol.md §4.2) → DuckDB values and types. Pure. */
 import { BIGINT, BOOLEAN, DOUBLE, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { BindValue } from '@snowtrail/protocol';
 

@@ -1,5 +1,5 @@
 /**
- * Serves result chunks like cloud storage (PROTOCOL.md §6): unguessable capability URLs, SSE-C
+ * Serves result chunks like cloud storage (docs/protocol.md §6): unguessable capability URLs, SSE-C
  * headers required (403 with an S3 XML error otherwise), gzip bodies with `Content-Encoding: gzip`
  * and `Content-Type: binary/octet-stream`, plus the chunk faults (corrupt, withhold, throttle).
  */

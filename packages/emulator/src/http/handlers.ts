@@ -1,5 +1,5 @@
 /**
- * The Snowflake REST endpoints (PROTOCOL.md §2, §15.2): login, token renewal, heartbeat, session
+ * The Snowflake REST endpoints (docs/protocol.md §2, §2): login, token renewal, heartbeat, session
  * delete, telemetry, query-request, result polls, monitoring and abort. Every answer is HTTP 200
  * JSON with Snowflake's envelope; failures use the one error builder.
  */

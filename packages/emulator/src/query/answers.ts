@@ -1,5 +1,5 @@
 /**
- * Builds the JSON answers of statements (PROTOCOL.md §4.3, §5, §7): finished results with every
+ * Builds the JSON answers of statements (docs/protocol.md §4.3, §5, §7): finished results with every
  * field snowflake-sdk needs, in-progress answers, and statement errors. Pure.
  */
 import {

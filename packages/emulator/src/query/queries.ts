@@ -1,6 +1,6 @@
 /**
  * The query registry: every statement's status, result or error, kept for fetch-by-id, result
- * polls, monitoring and abort (PROTOCOL.md §5, §7, §8.1), and the chunk capabilities of results.
+ * polls, monitoring and abort (docs/protocol.md §5, §7, §8.1), and the chunk capabilities of results.
  */
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import type { QueryStatus, RowType } from '@snowtrail/protocol';

@@ -1,5 +1,5 @@
 /**
- * Accumulates encoded rows into the first inline rows plus gzip-compressed chunks (PROTOCOL.md §6),
+ * Accumulates encoded rows into the first inline rows plus gzip-compressed chunks (docs/protocol.md §6),
  * so a large result is held compressed, never as a JS array of every row.
  */
 import { gzip } from 'node:zlib';

@@ -1,5 +1,5 @@
 /**
- * Login verification for the four authenticators the emulator supports (PROTOCOL.md §3, §10):
+ * Login verification for the four authenticators the emulator supports (docs/protocol.md §3, §10):
  * SNOWFLAKE (password), SNOWFLAKE_JWT (RS256 key pair), OAUTH and PROGRAMMATIC_ACCESS_TOKEN.
  * Failures carry Snowflake's real codes so drivers react as they do against Snowflake.
  */

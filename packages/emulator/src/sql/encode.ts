@@ -1,6 +1,6 @@
 /**
  * DuckDB result types → Snowflake `rowtype` entries, and DuckDB values → the JSON-result cell
- * strings of PROTOCOL.md §4.4 (every cell a string or null).
+ * strings of docs/protocol.md §4.4 (every cell a string or null).
  */
 import type { DuckDBDateValue, DuckDBTimeValue, DuckDBTimeNSValue } from '@duckdb/node-api';
 import {

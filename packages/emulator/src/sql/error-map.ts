@@ -1,5 +1,5 @@
 /**
- * Maps DuckDB error messages to Snowflake codes, SQL states and messages (PROTOCOL.md §4.5).
+ * Maps DuckDB error messages to Snowflake codes, SQL states and messages (docs/protocol.md §4.5).
  * DuckDB errors carry no code, only a typed message prefix such as "Parser Error: ...".
  */
 import { SF_CODES, SQL_STATES } from '@snowtrail/protocol';

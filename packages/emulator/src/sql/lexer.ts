@@ -106,7 +106,7 @@ export function isSignificant(t: Token): boolean {
 
 /**
  * Splits a multi-statement text on top-level semicolons, dropping empty statements. Unlike the
- * driver's naive `split(';')` (PROTOCOL.md §7) this respects strings and comments.
+ * driver's naive `split(';')` (docs/protocol.md §7) this respects strings and comments.
  */
 export function splitStatements(sql: string): string[] {
   const out: string[] = [];

@@ -82,7 +82,7 @@ describe('translation', () => {
   });
 });
 
-describe('cell encoding (PROTOCOL.md §4.4)', () => {
+describe('cell encoding (docs/protocol.md §4.4)', () => {
   it('formats decimals, times and timestamps', () => {
     expect(formatDecimal(12345n, 2)).toBe('123.45');
     expect(formatDecimal(-5n, 3)).toBe('-0.005');

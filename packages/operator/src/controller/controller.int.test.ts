@@ -79,7 +79,9 @@ describe('controller against the in-process API server', () => {
     expect(config.policy).toMatchObject({ name: 'etl', generation: 1, statements: [{ name: 'no-exports', action: 'deny' }] });
     expect(JSON.parse(data['jwks.json']!)).toEqual(jwksV1);
     await waitFor('Reconciled event', () => events('Reconciled').length === 1);
-    expect(await registry.metrics()).toMatch(/snowtrail_operator_policies\{condition="Ready",status="True"\} 1/);
+    const text = await registry.metrics();
+    expect(text).toContain(`snowtrail_operator_policies{namespace="${NS}",policy="etl",condition="Ready",status="True"} 1`);
+    expect(text).toContain(`snowtrail_operator_policies{namespace="${NS}",policy="etl",condition="Ready",status="False"} 0`);
   });
 
   it('re-renders a changed policy and tracks the new generation', async () => {
@@ -100,7 +102,8 @@ describe('controller against the in-process API server', () => {
     api.remove('snowflakeaccesspolicies', NS, 'etl');
     expect(api.get('configmaps', NS, 'snowtrail-etl')).toBeUndefined();
     await waitFor('policy gone from cache', () => controller.getPolicy(NS, 'etl') === undefined);
-    expect(await registry.metrics()).toMatch(/snowtrail_operator_policies\{condition="Ready",status="True"\} 0/);
+    // The deleted policy's series go with it: the gauge stays bounded by the policies that exist.
+    await waitFor('policy series gone', async () => !(await registry.metrics()).includes('policy="etl"'));
   });
 
   it('reports a missing Secret as not Ready with its reason, then recovers when it appears', async () => {
@@ -158,9 +161,9 @@ describe('controller against the in-process API server', () => {
     api.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'opted-out', namespace: NS, annotations: { 'snowtrail.dev/policy': 'etl', 'snowtrail.dev/inject': 'false' } }, spec: { containers: [{ name: 'etl', image: 'x' }] }, status: { phase: 'Running' } });
     const ev = await waitFor('uninjected event', () => events('uninjected_pod')[0]);
     expect(ev).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod', name: 'etl-old' } });
-    expect(await registry.metrics()).toMatch(/snowtrail_operator_uninjected_pods 1/);
+    expect(await registry.metrics()).toContain(`snowtrail_operator_uninjected_pods{namespace="${NS}",policy="etl"} 1`);
     api.remove('pods', NS, 'etl-old');
-    await waitFor('gauge back to 0', async () => /snowtrail_operator_uninjected_pods 0/.test(await registry.metrics()));
+    await waitFor('series gone with the pod', async () => !/snowtrail_operator_uninjected_pods\{/.test(await registry.metrics()));
   });
 
   it('flags a pod that only claims the injection (sidecar name and status annotation), not a genuinely injected one', async () => {
@@ -178,10 +181,10 @@ describe('controller against the in-process API server', () => {
     });
     const ev = await waitFor('uninjected event', () => events('uninjected_pod').find((e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name === 'etl-fake'));
     expect(ev).toMatchObject({ type: 'Warning' });
-    expect(await registry.metrics()).toMatch(/snowtrail_operator_uninjected_pods 1/);
+    expect(await registry.metrics()).toContain(`snowtrail_operator_uninjected_pods{namespace="${NS}",policy="etl"} 1`);
     expect(events('uninjected_pod').map((e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name)).toEqual(['etl-fake']);
     api.remove('pods', NS, 'etl-fake');
-    await waitFor('gauge back to 0', async () => /snowtrail_operator_uninjected_pods 0/.test(await registry.metrics()));
+    await waitFor('series gone with the pod', async () => !/snowtrail_operator_uninjected_pods\{/.test(await registry.metrics()));
   });
 
   it('writes nothing while not leading', async () => {
@@ -189,7 +192,7 @@ describe('controller against the in-process API server', () => {
     api.create('snowflakeaccesspolicies', policy('quiet'));
     api.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'early', namespace: NS, annotations: { 'snowtrail.dev/policy': 'quiet' } }, spec: { containers: [{ name: 'etl', image: 'x' }] }, status: { phase: 'Pending' } });
     await waitFor('cached', () => controller.getPolicy(NS, 'quiet'));
-    await waitFor('pod flagged', async () => /snowtrail_operator_uninjected_pods 1/.test(await registry.metrics()));
+    await waitFor('pod flagged', async () => /snowtrail_operator_uninjected_pods\{namespace="pipelines",policy="quiet"\} 1/.test(await registry.metrics()));
     await controller.idle();
     expect(api.get('snowflakeaccesspolicies', NS, 'quiet')!.status).toBeUndefined();
     expect(api.get('configmaps', NS, 'snowtrail-quiet')).toBeUndefined();

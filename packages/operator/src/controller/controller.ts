@@ -4,7 +4,7 @@ import { ANNOTATION_POLICY, API_GROUP, API_VERSION, POLICY_PLURAL } from '../con
 import type { SnowflakeAccessPolicy } from '../crd/policy-schema.js';
 import { requireOption } from '../errors.js';
 import type { KubeClients } from '../kube/kube-clients.js';
-import type { OperatorMetrics } from '../metrics.js';
+import { setPolicyGauge, setUninjectedGauge, type OperatorMetrics } from '../metrics.js';
 import { validatePolicySpec } from '../crd/policy-schema.js';
 import { requiredSecrets } from './check-secrets.js';
 import { createEventRecorder, type EventRecorder } from './event-recorder.js';
@@ -79,14 +79,10 @@ export function startController(options: ControllerOptions): Controller {
   };
 
   const updatePolicyGauge = () => {
-    const counts = new Map<string, number>();
-    for (const p of policies.list()) {
-      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
-      const status = ready?.status ?? 'Unknown';
-      counts.set(status, (counts.get(status) ?? 0) + 1);
-    }
-    metrics.policies.reset();
-    for (const s of ['True', 'False', 'Unknown']) metrics.policies.set({ condition: 'Ready', status: s }, counts.get(s) ?? 0);
+    setPolicyGauge(
+      metrics.policies,
+      policies.list().map((p) => ({ namespace: p.metadata.namespace ?? '', policy: p.metadata.name ?? '', ready: p.status?.conditions?.find((c) => c.type === 'Ready')?.status })),
+    );
   };
 
   const queue: WorkQueue = createWorkQueue({
@@ -198,7 +194,7 @@ export function startController(options: ControllerOptions): Controller {
   };
   const onPod = (pod: V1Pod) => {
     const fresh = tracker.observe(pod);
-    metrics.uninjectedPods.set(tracker.count);
+    setUninjectedGauge(metrics.uninjectedPods, tracker.pods());
     if (fresh) {
       logger.warn({ namespace: pod.metadata?.namespace, pod: pod.metadata?.name, policy: pod.metadata?.annotations?.[ANNOTATION_POLICY] }, 'pod runs without the snowtrail sidecar');
       reportUninjected(pod);
@@ -215,7 +211,7 @@ export function startController(options: ControllerOptions): Controller {
     onDelete: (pod) => {
       tracker.forget(pod);
       if (pod.metadata?.uid) reported.delete(pod.metadata.uid);
-      metrics.uninjectedPods.set(tracker.count);
+      setUninjectedGauge(metrics.uninjectedPods, tracker.pods());
     },
   });
 

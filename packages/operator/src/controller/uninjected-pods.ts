@@ -28,7 +28,7 @@ export function isUninjected(pod: V1Pod, lookup: PodPolicyLookup, options: Pick<
 
 /** Tracks uninjected pods by uid; tells the caller when a pod is newly flagged. */
 export class UninjectedPodTracker {
-  private readonly flagged = new Set<string>();
+  private readonly flagged = new Map<string, { namespace: string; policy: string }>();
 
   /** `isUninjected` decides; the tracker only remembers. */
   constructor(private readonly isUninjected: (pod: V1Pod) => boolean) {}
@@ -39,7 +39,7 @@ export class UninjectedPodTracker {
     if (!uid) return false;
     if (this.isUninjected(pod)) {
       if (this.flagged.has(uid)) return false;
-      this.flagged.add(uid);
+      this.flagged.set(uid, { namespace: pod.metadata?.namespace ?? '', policy: pod.metadata?.annotations?.[ANNOTATION_POLICY] ?? '' });
       return true;
     }
     this.flagged.delete(uid);
@@ -54,5 +54,10 @@ export class UninjectedPodTracker {
   /** How many pods are flagged now. */
   get count(): number {
     return this.flagged.size;
+  }
+
+  /** The namespace and policy of each flagged pod (the metric's labels). */
+  pods(): { namespace: string; policy: string }[] {
+    return [...this.flagged.values()];
   }
 }

@@ -81,6 +81,12 @@ export interface ResultWriter {
   abort(reason: string): Promise<void>;
 }
 
+/**
+ * Kinds of `note` events. `access.refused`: the session tried to reach a query of another session;
+ * `result.repeat`: a chunk served again, recorded by reference (sha256, length) to its first serving.
+ */
+export type NoteKind = 'token.renewed' | 'query.abort' | 'limit.exceeded' | 'upstream.error' | 'access.refused' | 'result.repeat';
+
 /** One client login's recording. */
 export interface SessionRecording {
   readonly sessionId: string;
@@ -92,7 +98,7 @@ export interface SessionRecording {
   /** Starts a streamed payload (a chunk). */
   openResult(info: ResultPartInfo): ResultWriter;
   /** Other notable protocol events (renewal, abort, heartbeat failure) kept for the timeline. */
-  note(kind: 'token.renewed' | 'query.abort' | 'limit.exceeded' | 'upstream.error', details: Record<string, unknown>): Promise<void>;
+  note(kind: NoteKind, details: Record<string, unknown>): Promise<void>;
   end(reason: 'client_logout' | 'expired' | 'shutdown'): Promise<void>;
 }
 

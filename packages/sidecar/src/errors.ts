@@ -41,6 +41,8 @@ export const SIDECAR_SF_CODES = {
   upstreamUnavailable: '399503',
   endpointNotSupported: '399504',
   requestInvalid: '399505',
+  queryNotOwned: '399506',
+  sidecarBusy: '399507',
 } as const;
 
 /** SQL states paired with the sidecar's own envelope codes. */
@@ -50,6 +52,8 @@ export const SIDECAR_SQL_STATES = {
   upstreamUnavailable: '08001',
   endpointNotSupported: '0A000',
   requestInvalid: '22000',
+  requestTooLarge: '54000',
+  sidecarBusy: '53000',
   accessControl: '42501',
   connection: '08001',
 } as const;

@@ -40,6 +40,10 @@ export interface StatementState {
   statementClass: string;
   /** The single USE statement's text, to track the session context. */
   useText?: string | undefined;
+  /** The latest delivery of its result: a re-fetch replaces it (and its chunk capabilities). */
+  delivery?: DeliveryState | undefined;
+  /** Chunks already recorded in full, by index: a second serving is recorded by reference. */
+  servedChunks?: Map<number, { sha256: string; bytes: number }>;
 }
 
 /** A bounded map of query ids seen in answers to their statement (oldest forgotten first). */

@@ -106,7 +106,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     logger,
     metrics,
     sessions: new SessionTable(),
-    chunks: new ChunkRegistry(),
+    chunks: new ChunkRegistry(undefined, (n) => metrics.chunkCapabilities.set(n)),
     recorder,
     upstream,
     credential,

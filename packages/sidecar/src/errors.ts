@@ -11,6 +11,7 @@ export const SIDECAR_ERRORS = {
   upstreamUnreachable: 'SNOWTRAIL_ERR_SIDECAR_UPSTREAM_UNREACHABLE',
   upstreamBadAnswer: 'SNOWTRAIL_ERR_SIDECAR_UPSTREAM_BAD_ANSWER',
   answerTooLarge: 'SNOWTRAIL_ERR_SIDECAR_ANSWER_TOO_LARGE',
+  busy: 'SNOWTRAIL_ERR_SIDECAR_BUSY',
 } as const;
 
 /** A sidecar failure with a stable code. */

@@ -1,21 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatSnowflakeToken, SF_CODES, type EndpointName } from '@snowtrail/protocol';
+import { encodeJsonBody, formatSnowflakeToken, SF_CODES, type EndpointName } from '@snowtrail/protocol';
 import { SIDECAR_SQL_STATES } from './errors.js';
 import { ownerOfQuery, ownerOfRequest, refuseForeign, refuseUnknownQuery } from './query-ownership.js';
 import type { ProxyContext } from './proxy-context.js';
+import type { ParsedBody } from './request-body.js';
 import type { SessionEntry } from './session-table.js';
 import { forwardableHeaders } from './upstream-client.js';
 import { answerUpstreamFailure } from './upstream-failure.js';
 import { sendSnowflakeError } from './http-io.js';
 
 /** The `requestId` an abort-by-request body names (`{ sqlText, requestId }`, snowflake-sdk statement.js cancel). */
-function abortRequestId(raw: Buffer): string | undefined {
-  try {
-    const body = JSON.parse(raw.toString('utf8')) as { requestId?: unknown };
-    return typeof body.requestId === 'string' ? body.requestId : undefined;
-  } catch {
-    return undefined;
-  }
+function abortRequestId(value: unknown): string | undefined {
+  const id = typeof value === 'object' && value !== null ? (value as { requestId?: unknown }).requestId : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /**
@@ -28,7 +25,7 @@ export async function handlePassthrough(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  raw: Buffer,
+  body: ParsedBody,
   entry: SessionEntry,
   endpoint: EndpointName,
   queryId: string | undefined,
@@ -45,7 +42,7 @@ export async function handlePassthrough(
     }
   }
   if (endpoint === 'abortByRequestId') {
-    const requestId = abortRequestId(raw);
+    const requestId = abortRequestId(body.value);
     const owner = requestId === undefined ? 'unknown' : ownerOfRequest(ctx, entry, requestId);
     if (owner === 'other') {
       await refuseForeign(ctx, res, entry, endpoint, { requestId: requestId! });
@@ -56,10 +53,12 @@ export async function handlePassthrough(
       return 0;
     }
   }
-  const headers = { ...forwardableHeaders(req.headers), authorization: formatSnowflakeToken(entry.realSessionToken) };
+  const headers: Record<string, string> = { ...forwardableHeaders(req.headers), authorization: formatSnowflakeToken(entry.realSessionToken) };
+  // The body as parsed, re-serialised (plain: it was inflated on the way in).
+  delete headers['content-encoding'];
   let answer;
   try {
-    answer = await ctx.upstream.stream({ method: req.method === 'GET' ? 'GET' : 'POST', path: url.pathname + url.search, headers, body: raw.length > 0 ? raw : undefined });
+    answer = await ctx.upstream.stream({ method: req.method === 'GET' ? 'GET' : 'POST', path: url.pathname + url.search, headers, body: body.value !== undefined ? encodeJsonBody(body.value, false) : undefined });
   } catch (err) {
     answerUpstreamFailure(ctx, res, err, endpoint);
     return 0;

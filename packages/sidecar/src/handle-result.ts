@@ -4,8 +4,7 @@ import { deliverAnswer } from './deliver-answer.js';
 import { ownerOfQuery, refuseForeign, refuseUnknownQuery } from './query-ownership.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { SessionEntry } from './session-table.js';
-import { forwardableHeaders } from './upstream-client.js';
-import { answerUpstreamFailure } from './upstream-failure.js';
+import { forwardBuffered } from './forward-buffered.js';
 
 /**
  * `GET /queries/<id>/result`: polls after 333333, multi-statement children, async results and the
@@ -23,16 +22,8 @@ export async function handleResult(ctx: ProxyContext, req: IncomingMessage, res:
     refuseUnknownQuery(ctx, res, queryId);
     return 0;
   }
-  const headers: Record<string, string> = { ...forwardableHeaders(req.headers), authorization: formatSnowflakeToken(entry.realSessionToken) };
-  delete headers['accept-encoding'];
-  let answer;
-  try {
-    answer = await ctx.upstream.buffered({ method: 'GET', path: url.pathname + url.search, headers });
-  } catch (err) {
-    answerUpstreamFailure(ctx, res, err, 'queryResult');
-    return 0;
-  }
-  ctx.metrics.upstreamDuration.observe({ endpoint: 'queryResult' }, answer.elapsed);
+  const answer = await forwardBuffered(ctx, req, res, { endpoint: 'queryResult', method: 'GET', path: url.pathname + url.search, authorization: formatSnowflakeToken(entry.realSessionToken) });
+  if (!answer) return 0;
   await deliverAnswer(ctx, req, res, answer, entry, known.state);
   return answer.elapsed;
 }

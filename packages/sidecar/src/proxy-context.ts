@@ -4,6 +4,7 @@ import type { ResultLimiter } from '@snowtrail/policy';
 import type { Recorder, SessionRecording } from '@snowtrail/recording';
 import type { ChunkRegistry } from './chunk-registry.js';
 import type { IdentityResult } from './identity.js';
+import type { InFlightBudget } from './in-flight-budget.js';
 import type { SidecarMetrics } from './metrics.js';
 import type { SessionEntry, SessionTable } from './session-table.js';
 import type { UpstreamClient } from './upstream-client.js';
@@ -23,6 +24,8 @@ export interface ProxyContext {
   verifyIdentity(token: string): Promise<IdentityResult>;
   /** Query ids this sidecar has seen in answers: only those may be polled, fetched, monitored or aborted. */
   knownQueries: KnownQueries;
+  /** The process-wide budget of request body bytes held at once. */
+  budget: InFlightBudget;
   now(): number;
 }
 

@@ -7,11 +7,14 @@ import { Registry } from 'prom-client';
 import type { SidecarConfig } from '@snowtrail/config';
 import type { Recorder } from '@snowtrail/recording';
 import { createAdminServer } from './admin-server.js';
+import { DEFAULT_REQUEST_BUDGET_BYTES } from './body-limits.js';
 import { ChunkRegistry } from './chunk-registry.js';
+import { InFlightBudget } from './in-flight-budget.js';
 import { watchConfigFile, type ConfigWatcher } from './config-reload.js';
 import { SIDECAR_ERRORS, SidecarError } from './errors.js';
 import { createIdentityVerifier } from './identity.js';
 import { createFileJwksSource, createRemoteJwksSource } from './jwks-source.js';
+import { answerClientError } from './http-io.js';
 import { createSidecarLogger } from './logger.js';
 import { createSidecarMetrics } from './metrics.js';
 import { KnownQueries, type ProxyContext } from './proxy-context.js';
@@ -34,6 +37,8 @@ export interface SidecarOptions {
   now?: () => number;
   /** How often expired sessions and capabilities are swept (default 30 s). */
   sweepIntervalMs?: number;
+  /** Request body bytes held at once across all requests before new ones get a retryable 429 (default 32 MiB, ADR 0025). */
+  requestBudgetBytes?: number;
 }
 
 /** A running sidecar. */
@@ -112,6 +117,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     credential,
     verifyIdentity,
     knownQueries: new KnownQueries(),
+    budget: new InFlightBudget(options.requestBudgetBytes ?? DEFAULT_REQUEST_BUDGET_BYTES, (n) => metrics.inFlightBytes.set(n)),
     now,
   };
 
@@ -119,7 +125,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
   const tls = config.listen.tls;
   const server: Server = tls ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler) : createHttpServer(handler);
   server.keepAliveTimeout = 65_000;
-  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('clientError', answerClientError);
   let ready = false;
   const admin = createAdminServer({ registry, ready: () => ready });
   let address: AddressInfo;

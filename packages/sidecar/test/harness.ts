@@ -15,7 +15,7 @@ import { connect, type Connection } from '@snowtrail/devkit';
 export { connect, destroy, execute, type Connection, type Executed, type Statement } from '@snowtrail/devkit';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '@snowtrail/emulator';
 import type { Recorder } from '@snowtrail/recording';
-import { createSidecarLogger, startSidecar, type SidecarHandle } from '../src/index.js';
+import { createSidecarLogger, startSidecar, type SidecarHandle, type SidecarOptions } from '../src/index.js';
 import { createMemoryRecorder, type MemoryRecorder } from './memory-recorder.js';
 import { startUpstreamTap, type UpstreamTap } from './upstream-tap.js';
 
@@ -42,6 +42,8 @@ export interface StackOptions {
   sweepIntervalMs?: number;
   /** Runs after the temp dir exists and before the sidecar starts (write credential files). */
   beforeStart?: (dir: string) => Promise<void>;
+  /** Extra startSidecar options (e.g. the in-flight request budget). */
+  sidecar?: Partial<SidecarOptions>;
   /** Put a recording relay between the sidecar and the emulator (`stack.tap`). */
   tap?: boolean;
 }
@@ -109,6 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     env: {},
     ...(options.now ? { now: options.now } : {}),
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    ...options.sidecar,
   });
   return {
     dir,

@@ -102,12 +102,24 @@ export interface SessionRecording {
   end(reason: 'client_logout' | 'expired' | 'shutdown'): Promise<void>;
 }
 
+/** Facts for an `auth.failure` event (claims and client facts are untrusted: the sidecar bounds them). */
+export interface AuthFailureInfo {
+  reason: string;
+  message: string;
+  client: SessionStartInfo['client'];
+  claims?: Record<string, unknown>;
+  /** Set on a summary of refusals aggregated over a window: how many were not recorded one by one. */
+  repeated?: number;
+  windowStart?: string;
+  windowEnd?: string;
+}
+
 /** The process-wide recorder. */
 export interface Recorder {
   readonly mode: 'required' | 'best-effort';
   startSession(info: SessionStartInfo): Promise<SessionRecording>;
   /** A refused login: recorded in a session of its own so auditors see attempts. */
-  authFailure(details: { reason: string; message: string; client: SessionStartInfo['client']; claims?: Record<string, unknown> }): Promise<void>;
+  authFailure(details: AuthFailureInfo): Promise<void>;
   /** Flushes and uploads everything; closes open sessions as interrupted if `interrupt`. */
   close(options?: { interrupt?: boolean }): Promise<void>;
 }

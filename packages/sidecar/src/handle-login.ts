@@ -28,7 +28,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
     ctx.metrics.logins.inc({ outcome: 'failure', reason });
     log.info({ reason, client: { app: client.app, address: client.address } }, 'login refused');
     try {
-      await ctx.recorder.authFailure(claims ? { reason, message, client, claims } : { reason, message, client });
+      await ctx.refusals.refuse(claims ? { reason, message, client, claims } : { reason, message, client });
     } catch (err) {
       log.warn({ err, reason }, 'auth failure could not be recorded');
     }
@@ -77,7 +77,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
     ctx.metrics.logins.inc({ outcome: 'failure', reason: 'upstream_rejected' });
     log.warn({ status: answer.status, code: env?.code }, 'upstream login refused');
     try {
-      await ctx.recorder.authFailure({ reason: 'upstream_rejected', message: env?.message ?? `HTTP ${answer.status}`, client, claims: verified.claims });
+      await ctx.refusals.refuse({ reason: 'upstream_rejected', message: env?.message ?? `HTTP ${answer.status}`, client, claims: verified.claims });
     } catch (err) {
       log.warn({ err }, 'auth failure could not be recorded');
     }

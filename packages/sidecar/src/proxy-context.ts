@@ -5,6 +5,7 @@ import type { Recorder, SessionRecording } from '@snowtrail/recording';
 import type { ChunkRegistry } from './chunk-registry.js';
 import type { IdentityResult } from './identity.js';
 import type { InFlightBudget } from './in-flight-budget.js';
+import type { RefusalLog } from './refusal-log.js';
 import type { SidecarMetrics } from './metrics.js';
 import type { SessionEntry, SessionTable } from './session-table.js';
 import type { UpstreamClient } from './upstream-client.js';
@@ -26,6 +27,8 @@ export interface ProxyContext {
   knownQueries: KnownQueries;
   /** The process-wide budget of request body bytes held at once. */
   budget: InFlightBudget;
+  /** Refused logins, bounded and aggregated per source before they reach the recording. */
+  refusals: RefusalLog;
   now(): number;
 }
 

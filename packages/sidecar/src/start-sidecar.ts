@@ -10,6 +10,7 @@ import { createAdminServer } from './admin-server.js';
 import { DEFAULT_REQUEST_BUDGET_BYTES } from './body-limits.js';
 import { ChunkRegistry } from './chunk-registry.js';
 import { InFlightBudget } from './in-flight-budget.js';
+import { RefusalLog } from './refusal-log.js';
 import { watchConfigFile, type ConfigWatcher } from './config-reload.js';
 import { SIDECAR_ERRORS, SidecarError } from './errors.js';
 import { createIdentityVerifier } from './identity.js';
@@ -39,6 +40,8 @@ export interface SidecarOptions {
   sweepIntervalMs?: number;
   /** Request body bytes held at once across all requests before new ones get a retryable 429 (default 32 MiB, ADR 0025). */
   requestBudgetBytes?: number;
+  /** Window over which refused logins from one source are aggregated into one record (default 60 s). */
+  refusalWindowMs?: number;
 }
 
 /** A running sidecar. */
@@ -117,6 +120,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     credential,
     verifyIdentity,
     knownQueries: new KnownQueries(),
+    refusals: new RefusalLog({ record: (info) => recorder.authFailure(info), now, ...(options.refusalWindowMs ? { windowMs: options.refusalWindowMs } : {}) }),
     budget: new InFlightBudget(options.requestBudgetBytes ?? DEFAULT_REQUEST_BUDGET_BYTES, (n) => metrics.inFlightBytes.set(n)),
     now,
   };
@@ -157,6 +161,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     const t = now();
     for (const entry of ctx.sessions.sweep(t)) void endSession(ctx, entry, 'expired');
     ctx.chunks.sweep(t);
+    ctx.refusals.flush(t).catch((err: unknown) => logger.warn({ err }, 'login refusal summary not recorded'));
   }, options.sweepIntervalMs ?? 30_000);
   sweeper.unref();
   ready = true;
@@ -182,6 +187,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
         const timer = setTimeout(() => server.closeAllConnections(), 2_000);
         await closed;
         clearTimeout(timer);
+        await ctx.refusals.flush(now(), true).catch((err: unknown) => logger.warn({ err }, 'login refusal summary not recorded'));
         await recorder.close().catch((err: unknown) => logger.error({ err }, 'recorder close failed'));
         await upstream.close();
         await new Promise<void>((resolve) => {

@@ -27,6 +27,8 @@ export interface SessionStartInfo {
   client: { app?: string; version?: string; address?: string; userAgent?: string };
   /** Upstream Snowflake session id, when the login answer gave one. */
   upstreamSessionId?: string;
+  /** The client's login `SESSION_PARAMETERS` the policy accepted (and that were forwarded). */
+  sessionParameters?: Record<string, unknown>;
 }
 
 /** Facts for a `query` event, written before the statement is forwarded. */

@@ -8,6 +8,8 @@ import { buildUpstreamLoginQuery, describeContextConflict, extractLoginTokens, r
 import type { ProxyContext } from './proxy-context.js';
 import { forwardBuffered } from './forward-buffered.js';
 import type { ParsedBody } from './request-body.js';
+import { denialMessage } from './handle-query.js';
+import { judgeSessionParameters } from './session-parameters.js';
 
 /** Login refusals answer like Snowflake refusing an OAuth token (§3.4), so the driver stops at once. */
 const LOGIN_REFUSAL_DATA = { nextAction: 'RETRY_LOGIN', authnMethod: 'OAUTH', signInOptions: {} };
@@ -24,7 +26,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
   const data = (body && typeof body.data === 'object' && body.data !== null ? body.data : undefined) as Record<string, unknown> | undefined;
   const client = clientInfoFrom(req, data);
 
-  const refuse = async (reason: AuthFailureReason | 'login_parameter_conflict', message: string, code: string, claims?: Record<string, unknown>): Promise<number> => {
+  const refuse = async (reason: AuthFailureReason | 'login_parameter_conflict' | 'session_parameter_denied', message: string, code: string, claims?: Record<string, unknown>): Promise<number> => {
     ctx.metrics.logins.inc({ outcome: 'failure', reason });
     log.info({ reason, client: { app: client.app, address: client.address } }, 'login refused');
     try {
@@ -48,10 +50,13 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
   const up = cfg.upstream;
   const resolved = resolveLoginContext(url.searchParams, { role: up.role, warehouse: up.warehouse, database: up.database, schema: up.schema });
   if (!resolved.ok) return refuse('login_parameter_conflict', describeContextConflict(resolved), SIDECAR_SF_CODES.loginParameterConflict, verified.claims);
+  // Session parameters set at login are judged like the ALTER SESSION SET they amount to (ADR 0028).
+  const parameters = judgeSessionParameters(data.SESSION_PARAMETERS, cfg.policy);
+  if (!parameters.ok) return refuse('session_parameter_denied', denialMessage(parameters.decision), SIDECAR_SF_CODES.statementDenied, verified.claims);
 
   let upstreamBody: LoginRequest;
   try {
-    upstreamBody = rewriteLoginRequestBody(body, await ctx.credential(), up.account, up.user);
+    upstreamBody = rewriteLoginRequestBody({ ...body, data: { ...data, SESSION_PARAMETERS: parameters.accepted } }, await ctx.credential(), up.account, up.user);
   } catch (err) {
     log.error({ err }, 'upstream credential unusable');
     ctx.metrics.logins.inc({ outcome: 'failure', reason: 'credential_unusable' });
@@ -109,6 +114,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
       },
       client,
       ...(tokens.sessionId ? { upstreamSessionId: tokens.sessionId } : {}),
+      sessionParameters: parameters.accepted,
     });
   } catch (err) {
     log.error({ err }, 'session start could not be recorded; login refused');

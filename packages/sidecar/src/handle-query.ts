@@ -11,6 +11,7 @@ import { checkPinnedSwitch } from './session-context.js';
 import type { SessionEntry } from './session-table.js';
 import { forwardBuffered } from './forward-buffered.js';
 import type { ParsedBody } from './request-body.js';
+import { judgeSessionParameters } from './session-parameters.js';
 
 /** The `class` label of a statement request: its class, or MULTI_STATEMENT for several. */
 export function statementLabel(statements: readonly ClassifiedStatement[], decision?: Decision): string {
@@ -37,7 +38,7 @@ export function decideStatements(ctx: ProxyContext, sqlText: string, entry: Sess
 }
 
 /** A denial's message, as Snowflake words access-control errors (§12.2). */
-function denialMessage(d: Decision): string {
+export function denialMessage(d: Decision): string {
   return `SQL access control error: ${d.reason}${d.rule ? ` (rule ${d.rule})` : ''}`;
 }
 
@@ -46,13 +47,22 @@ function denialMessage(d: Decision): string {
  * record the statement (durably, in required mode) before forwarding, then deliver the answer.
  */
 export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL, parsed: ParsedBody, entry: SessionEntry): Promise<number> {
+  const cfg = ctx.config();
   const body = parsed.value as QueryRequest | undefined;
   if (!body || typeof body !== 'object' || typeof body.sqlText !== 'string') {
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.requestInvalid, message: 'snowtrail: query-request without sqlText', sqlState: SIDECAR_SQL_STATES.requestInvalid }, ctx.metrics);
     return 0;
   }
   const requestId = url.searchParams.get('requestId') ?? randomUUID();
-  const { statements, decision } = decideStatements(ctx, body.sqlText, entry);
+  const judged = decideStatements(ctx, body.sqlText, entry);
+  const { statements } = judged;
+  let decision = judged.decision;
+  // Statement-level session parameters are judged like ALTER SESSION SET (ADR 0028).
+  if (decision.action === 'allow' && body.parameters !== undefined) {
+    const parameters = judgeSessionParameters(body.parameters, cfg.policy);
+    if (parameters.ok) body.parameters = parameters.accepted;
+    else decision = parameters.decision;
+  }
   const label = statementLabel(statements, decision);
   const info: QueryStartInfo = {
     requestId,

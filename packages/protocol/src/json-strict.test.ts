@@ -43,6 +43,11 @@ describe('readBody', () => {
     expect(await readBody(pieces(plain), { maxBytes: 100_000 })).toEqual({ bytes: plain, wasGzip: false });
     expect(await readBody(pieces(gzipSync(plain), 7), { maxBytes: 100_000 })).toEqual({ bytes: plain, wasGzip: true });
     expect(await readBody(pieces(Buffer.from('{')), { maxBytes: 10 })).toEqual({ bytes: Buffer.from('{'), wasGzip: false });
+    // A declared length read into one buffer; a lying one (shorter or longer) still yields what came.
+    expect(await readBody(pieces(plain), { maxBytes: 100_000, expectedBytes: plain.length })).toEqual({ bytes: plain, wasGzip: false });
+    expect(await readBody(pieces(plain), { maxBytes: 100_000, expectedBytes: 10 })).toEqual({ bytes: plain, wasGzip: false });
+    expect(await readBody(pieces(plain), { maxBytes: 100_000, expectedBytes: plain.length + 5 })).toEqual({ bytes: plain, wasGzip: false });
+    expect(await readBody(pieces(gzipSync(plain), 7), { maxBytes: 100_000, expectedBytes: 20 })).toEqual({ bytes: plain, wasGzip: true });
   });
 
   it('stops a gzip bomb at the cap without inflating it and charges only what it holds', async () => {

@@ -12,6 +12,11 @@ export interface ReadBodyOptions {
   maxBytes: number;
   /** Called with each increment of bytes held in memory; may throw to stop reading (a budget). */
   charge?: (bytes: number) => void;
+  /**
+   * The declared length (Content-Length): a plain body is then read into one buffer of that size
+   * instead of pieces joined at the end, so its bytes are held once, not twice.
+   */
+  expectedBytes?: number;
 }
 
 /** A body as read: plain bytes and whether the client had gzipped them. */
@@ -28,11 +33,18 @@ export async function readBody(source: AsyncIterable<Uint8Array>, options: ReadB
   let read = 0;
   let head: Buffer | undefined;
   let inflater: Inflater | undefined;
+  const expected = options.expectedBytes;
+  let whole = expected !== undefined && expected > 0 && expected <= maxBytes ? Buffer.allocUnsafe(expected) : undefined;
   const keep = (piece: Buffer): void => {
-    held += piece.length;
-    if (held > maxBytes) throw new BodyTooLargeError(maxBytes);
+    if (held + piece.length > maxBytes) throw new BodyTooLargeError(maxBytes);
     charge?.(piece.length);
-    parts.push(piece);
+    if (whole && !inflater && held + piece.length <= whole.length) piece.copy(whole, held);
+    else {
+      if (whole) parts.push(whole.subarray(0, held));
+      whole = undefined;
+      parts.push(piece);
+    }
+    held += piece.length;
   };
   for await (const chunk of source) {
     const piece = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -55,7 +67,8 @@ export async function readBody(source: AsyncIterable<Uint8Array>, options: ReadB
   }
   if (inflater) await inflater.end();
   else if (head) keep(head);
-  return { bytes: Buffer.concat(parts, held), wasGzip: inflater !== undefined };
+  const bytes = whole ? whole.subarray(0, held) : Buffer.concat(parts, held);
+  return { bytes, wasGzip: inflater !== undefined };
 }
 
 interface Inflater {

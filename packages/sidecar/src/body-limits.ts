@@ -20,11 +20,34 @@ export const BODY_CAPS: Partial<Record<EndpointName, number>> = {
   telemetry: 1024 * 1024,
 };
 
-/** The cap of an endpoint's body; the query request's comes from the config. */
-export function bodyCap(endpoint: EndpointName, maxRequestBytes: number): number {
-  if (endpoint === 'queryRequest') return maxRequestBytes;
-  return BODY_CAPS[endpoint] ?? 0;
+/**
+ * How many bytes of memory handling a body costs per byte of body: the bytes read, their text, the
+ * parsed value, the serialisation forwarded and its buffer live at once (5 copies), plus garbage the
+ * collector has not reclaimed yet (benchmarks/sidecar-hostile.ts). The budget is charged in these
+ * weighted bytes.
+ */
+export const BODY_MEMORY_FACTOR = 6;
+
+/** The default process-wide budget, in weighted bytes (ADR 0025): sized for the injected 256 MiB limit. */
+export const DEFAULT_REQUEST_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The part of the budget only small requests (at most 256 KiB weighted: every login, renewal,
+ * heartbeat and ordinary statement) may use, so large bodies in flight never starve them.
+ */
+export function smallRequestReserve(budget: number): number {
+  return Math.floor(budget / 8);
 }
 
-/** The default process-wide budget of request body bytes held at once (see ADR 0025). */
-export const DEFAULT_REQUEST_BUDGET_BYTES = 32 * 1024 * 1024;
+/** Requests charging at most this (weighted) count as small. */
+export const SMALL_REQUEST_BYTES = 256 * 1024;
+
+/**
+ * The cap of an endpoint's body. The query request's comes from the config, but never more than a
+ * request alone can hold within the budget's share for large requests: a body the sidecar cannot
+ * hold without passing its memory limit is refused rather than buffered.
+ */
+export function bodyCap(endpoint: EndpointName, maxRequestBytes: number, budget: number): number {
+  if (endpoint === 'queryRequest') return Math.min(maxRequestBytes, Math.floor((budget - smallRequestReserve(budget)) / BODY_MEMORY_FACTOR));
+  return BODY_CAPS[endpoint] ?? 0;
+}

@@ -19,6 +19,18 @@ describe('InFlightBudget', () => {
     expect(seen).toEqual([70, 100, 30, 90, 0]);
   });
 
+  it('keeps a share for small requests that large ones cannot take', () => {
+    const budget = new InFlightBudget(100, undefined, 20, 5);
+    const large = budget.reserve();
+    large.charge(60);
+    const other = budget.reserve();
+    expect(() => other.charge(30)).toThrow(expect.objectContaining({ code: 'SNOWTRAIL_ERR_SIDECAR_BUSY' }));
+    const small = budget.reserve();
+    small.charge(5);
+    expect(() => large.charge(20)).toThrow(expect.objectContaining({ code: 'SNOWTRAIL_ERR_SIDECAR_BUSY' }));
+    expect(budget.inUse).toBe(65);
+  });
+
   it('lets a request alone pass the limit, so one large request is never starved', () => {
     const budget = new InFlightBudget(100);
     const alone = budget.reserve();

@@ -1,8 +1,9 @@
 /**
- * The process-wide budget of request body bytes held in memory. Each request takes a reservation and
- * charges what it buffers; a charge that would pass the limit while other requests hold bytes fails
- * with a busy error (the driver gets a retryable 429). A request alone may always use its endpoint's
- * full cap, so one legitimate large request is never starved.
+ * The process-wide budget of request body memory. Each request takes a reservation and charges what
+ * it holds; a charge that would pass the limit while other requests hold bytes fails with a busy
+ * error (the driver gets a retryable 429). Large requests (past `smallBytes`) may use the budget only
+ * up to `limit - reserve`, so small ones (logins, ordinary statements) keep being served while large
+ * bodies are in flight. A request alone always fits: endpoint caps are sized to the large share.
  */
 
 import { SIDECAR_ERRORS } from './errors.js';
@@ -32,6 +33,8 @@ export class InFlightBudget {
   constructor(
     readonly limit: number,
     private readonly onChange: (used: number) => void = () => undefined,
+    private readonly smallReserve = 0,
+    private readonly smallBytes = Infinity,
   ) {}
 
   /** Bytes held by all requests now. */
@@ -46,7 +49,8 @@ export class InFlightBudget {
     const take = (bytes: number): void => {
       if (released) throw new SidecarBusyError(this.limit);
       const others = this.used - mine;
-      if (others > 0 && this.used + bytes > this.limit) throw new SidecarBusyError(this.limit);
+      const ceiling = mine + bytes > this.smallBytes ? this.limit - this.smallReserve : this.limit;
+      if (others > 0 && this.used + bytes > ceiling) throw new SidecarBusyError(this.limit);
       mine += bytes;
       this.used += bytes;
       this.onChange(this.used);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildErrorEnvelope, parseJsonStrict, readBody, type EndpointName } from '@snowtrail/protocol';
-import { bodyCap } from './body-limits.js';
+import { BODY_MEMORY_FACTOR, bodyCap } from './body-limits.js';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendBytes } from './http-io.js';
 import type { BudgetReservation } from './in-flight-budget.js';
@@ -46,19 +46,21 @@ async function* counted(req: IncomingMessage, ctx: ProxyContext): AsyncIterable<
  * stopped as soon as it passes either. The reservation holds the body's bytes until `release`.
  */
 export async function readEndpointBody(ctx: ProxyContext, req: IncomingMessage, endpoint: EndpointName, reservation: BudgetReservation): Promise<BodyOutcome> {
-  const cap = bodyCap(endpoint, ctx.config().listen.maxRequestBytes);
+  const cap = bodyCap(endpoint, ctx.config().listen.maxRequestBytes, ctx.budget.limit);
   const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
   if (declared !== undefined && declared > cap) return tooLarge(endpoint, cap);
   let text: string;
   let wasGzip: boolean;
   try {
-    if (declared !== undefined && declared > 0) reservation.charge(declared);
+    // The budget is charged in weighted bytes: what handling a body of that size holds at once.
+    if (declared !== undefined && declared > 0) reservation.charge(declared * BODY_MEMORY_FACTOR);
     let held = 0;
     const read = await readBody(counted(req, ctx), {
       maxBytes: cap,
+      ...(declared !== undefined ? { expectedBytes: declared } : {}),
       // What was declared is already charged; charge only what goes beyond it (gzip inflation, chunked bodies).
       charge: (n) => {
-        held += n;
+        held += n * BODY_MEMORY_FACTOR;
         if (held > reservation.bytes) reservation.charge(held - reservation.bytes);
       },
     });

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import type { SidecarConfig } from '@snowtrail/config';
 import type { Recorder } from '@snowtrail/recording';
 import { createAdminServer } from './admin-server.js';
-import { DEFAULT_REQUEST_BUDGET_BYTES } from './body-limits.js';
+import { DEFAULT_REQUEST_BUDGET_BYTES, SMALL_REQUEST_BYTES, smallRequestReserve } from './body-limits.js';
 import { ChunkRegistry } from './chunk-registry.js';
 import { InFlightBudget } from './in-flight-budget.js';
 import { RefusalLog } from './refusal-log.js';
@@ -38,7 +38,7 @@ export interface SidecarOptions {
   now?: () => number;
   /** How often expired sessions and capabilities are swept (default 30 s). */
   sweepIntervalMs?: number;
-  /** Request body bytes held at once across all requests before new ones get a retryable 429 (default 32 MiB, ADR 0025). */
+  /** Request body memory (weighted bytes) held at once before new requests get a retryable 429 (default 64 MiB, ADR 0025). */
   requestBudgetBytes?: number;
   /** Window over which refused logins from one source are aggregated into one record (default 60 s). */
   refusalWindowMs?: number;
@@ -109,6 +109,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
   });
   const recorder = options.recorder ?? (await defaultRecorder(config, registry, logger));
   const upstream = new UpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeoutSeconds * 1000, maxAnswerBytes: MAX_ANSWER_BYTES });
+  const budgetBytes = options.requestBudgetBytes ?? DEFAULT_REQUEST_BUDGET_BYTES;
   const ctx: ProxyContext = {
     config: () => config,
     logger,
@@ -121,7 +122,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     verifyIdentity,
     knownQueries: new KnownQueries(),
     refusals: new RefusalLog({ record: (info) => recorder.authFailure(info), now, ...(options.refusalWindowMs ? { windowMs: options.refusalWindowMs } : {}) }),
-    budget: new InFlightBudget(options.requestBudgetBytes ?? DEFAULT_REQUEST_BUDGET_BYTES, (n) => metrics.inFlightBytes.set(n)),
+    budget: new InFlightBudget(budgetBytes, (n) => metrics.inFlightBytes.set(n), smallRequestReserve(budgetBytes), SMALL_REQUEST_BYTES),
     now,
   };
 

@@ -7,7 +7,8 @@ import { sendRaw } from './raw-socket.js';
 
 const LOGIN_CAP = 64 * 1024;
 const SMALL_CAP = 16 * 1024;
-const BUDGET = 4 * 1024 * 1024;
+/** 14 MiB of it for large requests: query bodies up to 14/6 MiB (6 × weighted). */
+const BUDGET = 16 * 1024 * 1024;
 
 describe('attack: hostile request bodies (bounded memory, forward what was decided)', () => {
   let stack: Stack;
@@ -69,6 +70,11 @@ describe('attack: hostile request bodies (bounded memory, forward what was decid
     expect(tapped(path)).toBe(0);
   });
 
+  it('caps a query request at what the budget can hold, below listen.maxRequestBytes', async () => {
+    const a = await sendRaw(stack.sidecar.url, { head: `POST /queries/v1/query-request HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Snowflake Token="${handle}"\r\nContent-Type: application/json\r\nContent-Length: ${4 * 1024 * 1024}`, bodyBytes: 4 * 1024 * 1024 });
+    expect(envelope(a.body).message).toBe(`snowtrail: the request body exceeds the ${Math.floor((14 * 1024 * 1024) / 6)}-byte limit of this endpoint (queryRequest)`);
+  });
+
   it('stops a gzip bomb in a query request at the cap; nothing is forwarded or recorded', async () => {
     const events = stack.memory!.events.length;
     const bomb = gzipSync(Buffer.concat([Buffer.from('{"sqlText":"select 1","x":"'), Buffer.alloc(64 * 1024 * 1024, 'a'), Buffer.from('"}')]));
@@ -79,15 +85,19 @@ describe('attack: hostile request bodies (bounded memory, forward what was decid
   });
 
   it('answers a retryable 429 when the in-flight budget is spent, and serves again once it is free', async () => {
-    // Hold 3 MiB of a 4 MiB budget in a slow upload, then ask for 2 MiB more.
+    // Hold 2 MiB (12 MiB weighted) of the budget in a slow upload, then ask for 1 MiB (6 MiB weighted) more.
     const u = new URL(stack.sidecar.url);
     const holder = connect(Number(u.port), u.hostname);
     holder.on('error', () => undefined);
-    holder.write(`POST /queries/v1/query-request HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Snowflake Token="${handle}"\r\nContent-Type: application/json\r\nContent-Length: ${3 * 1024 * 1024 + 10}\r\n\r\n`);
-    holder.write(Buffer.alloc(3 * 1024 * 1024, ' '));
+    holder.write(`POST /queries/v1/query-request HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Snowflake Token="${handle}"\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024 + 10}\r\n\r\n`);
+    holder.write(Buffer.alloc(2 * 1024 * 1024, ' '));
     await new Promise((r) => setTimeout(r, 300));
-    expect(await metricValue(stack.registry, 'snowtrail_sidecar_request_inflight_bytes')).toBeGreaterThanOrEqual(3 * 1024 * 1024);
-    const body = Buffer.from(JSON.stringify({ sqlText: 'select 1', pad: 'p'.repeat(2 * 1024 * 1024) }));
+    expect(await metricValue(stack.registry, 'snowtrail_sidecar_request_inflight_bytes')).toBeGreaterThanOrEqual(12 * 1024 * 1024);
+    // A small statement still gets through while the large upload holds its share.
+    const small = Buffer.from(JSON.stringify({ sqlText: 'select 3 as three' }));
+    const served = await sendRaw(stack.sidecar.url, { head: `POST /queries/v1/query-request?requestId=${crypto.randomUUID()} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Snowflake Token="${handle}"\r\nContent-Type: application/json\r\nContent-Length: ${small.length}`, body: small });
+    expect(envelope(served.body).success).toBe(true);
+    const body = Buffer.from(JSON.stringify({ sqlText: 'select 1', pad: 'p'.repeat(1024 * 1024) }));
     const busy = await sendRaw(stack.sidecar.url, { head: `POST /queries/v1/query-request?requestId=${crypto.randomUUID()} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Snowflake Token="${handle}"\r\nContent-Type: application/json\r\nContent-Length: ${body.length}`, body });
     expect(busy.status).toBe(429);
     expect(busy.headers['retry-after']).toBe('1');

@@ -2,7 +2,7 @@
  * Hostile request bodies against the sidecar: does its memory stay bounded, and are legitimate
  * queries still served?
  *
- *   node --import tsx benchmarks/sidecar-hostile.ts [--quick] [--max-request-bytes N]
+ *   node --import tsx benchmarks/sidecar-hostile.ts [--quick] [--max-request-bytes N] [--budget-bytes N]
  *
  * The emulator and the sidecar (bundled like the image, production recorder in required mode) run
  * as their own processes; this process is the pod's hostile container plus one legitimate client.
@@ -35,6 +35,9 @@ const HOSTILE = 16;
 const PHASE_SECONDS = QUICK ? 5 : 15;
 const argMax = process.argv.indexOf('--max-request-bytes');
 const MAX_REQUEST_BYTES = argMax > 0 ? Number(process.argv[argMax + 1]) : 64 * 1024 * 1024;
+const argBudget = process.argv.indexOf('--budget-bytes');
+/** The sidecar's in-flight budget (weighted bytes); 64 MiB is its default. */
+const BUDGET_BYTES = argBudget > 0 ? Number(process.argv[argBudget + 1]) : 64 * 1024 * 1024;
 
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -57,7 +60,7 @@ async function bundleChild(outdir: string): Promise<string> {
 async function spawnSidecar(entry: string, configPath: string): Promise<{ proc: ChildProcess; url: string }> {
   // SNOWTRAIL_BENCH_CHILD_ARGS='--max-old-space-size=96' runs the sidecar with Node flags.
   const extra = (process.env.SNOWTRAIL_BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...extra, entry, configPath, 'real'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...extra, entry, configPath, 'real'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SNOWTRAIL_BENCH_BUDGET_BYTES: String(BUDGET_BYTES) } });
   const line = await new Promise<string>((res, rej) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -139,6 +142,11 @@ async function runPhase(name: string, pid: number, sidecarUrl: string, handle: s
   return { name, peakMiB: peak / 1024, hostileAnswers: answers, legit: { ok, failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99) } };
 }
 
+/** The largest query body the sidecar accepts with these settings. */
+function effectiveCapOf(): number {
+  return Math.min(MAX_REQUEST_BYTES, Math.floor((BUDGET_BYTES * 7) / 8 / 6));
+}
+
 /** A hostile query request: a maximal valid body, with Content-Length or chunked. */
 function query(url: URL, handle: string, body: Buffer, chunked: boolean): () => Promise<number> {
   return () =>
@@ -166,8 +174,8 @@ async function main(): Promise<void> {
   }));
   const mib = (n: number): string => (n / 1048576).toFixed(1);
   // The largest query body the sidecar accepts: listen.maxRequestBytes, bounded by what the default
-  // budget lets one request hold (64 MiB weighted, 1/8 kept for small requests, 6 × per body byte).
-  const effectiveCap = Math.min(MAX_REQUEST_BYTES, Math.floor((64 * 1024 * 1024 * 7) / 8 / 6));
+  // budget lets one request hold (1/8 of the budget kept for small requests, 6 × per body byte).
+  const effectiveCap = effectiveCapOf();
   const bodyOf = (size: number): Buffer => Buffer.concat([Buffer.from('{"sqlText":"select 1","pad":"'), Buffer.alloc(size - 64, 'a'), Buffer.from('"}')]);
   const big = bodyOf(MAX_REQUEST_BYTES);
   const maximal = bodyOf(effectiveCap);
@@ -205,7 +213,7 @@ async function main(): Promise<void> {
   const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const lines = [
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, ${fmt(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; ${new Date().toISOString()}; 1-min load average ${fmt(loadAtStart)} at start, ${fmt(loadavg()[0]!)} at end`,
-    `listen.maxRequestBytes ${MAX_REQUEST_BYTES} (${MAX_REQUEST_BYTES / 1048576} MiB), in-flight budget 64 MiB weighted, 6 × a body byte (default: query bodies up to 9.3 MiB), ${PHASE_SECONDS} s a phase; sidecar idle RSS after one login ${fmt(idle)} MiB (highest of the phases' fresh sidecars)`,
+    `listen.maxRequestBytes ${MAX_REQUEST_BYTES} (${MAX_REQUEST_BYTES / 1048576} MiB), in-flight budget ${BUDGET_BYTES / 1048576} MiB weighted, 6 × a body byte (query bodies up to ${(effectiveCapOf() / 1048576).toFixed(1)} MiB), ${PHASE_SECONDS} s a phase; sidecar idle RSS after one login ${fmt(idle)} MiB (highest of the phases' fresh sidecars)`,
     '',
     '| phase | sidecar peak RSS | hostile answers (HTTP status: count) | legitimate `select 1` during the phase |',
     '| --- | --- | --- | --- |',

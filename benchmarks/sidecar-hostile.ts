@@ -107,7 +107,7 @@ function hostileOnce(url: URL, head: string, body: Buffer, chunked: boolean): Pr
 
 interface PhaseResult { name: string; peakMiB: number; hostileAnswers: Record<string, number>; legit: { ok: number; failed: number; p50: number; p99: number } }
 
-async function runPhase(name: string, pid: number, sidecarUrl: string, handle: string, legit: Pool, hostile: () => Promise<number>): Promise<PhaseResult> {
+async function runPhase(name: string, pid: number, handle: string, legit: Pool, hostile: () => Promise<number>): Promise<PhaseResult> {
   let peak = rssKb(pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssKb(pid))), 10);
   const until = performance.now() + PHASE_SECONDS * 1000;
@@ -137,7 +137,6 @@ async function runPhase(name: string, pid: number, sidecarUrl: string, handle: s
   })();
   await Promise.all([...workers, legitLoop]);
   clearInterval(sampler);
-  void sidecarUrl;
   const sorted = lat.sort((a, b) => a - b);
   return { name, peakMiB: peak / 1024, hostileAnswers: answers, legit: { ok, failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99) } };
 }
@@ -201,7 +200,7 @@ async function main(): Promise<void> {
     const handle = login.data.token;
     await new Promise((r) => setTimeout(r, 1000));
     idle = Math.max(idle, rssKb(pid) / 1024);
-    results.push(await runPhase(phase.name, pid, sc.url, handle, legit, phase.attack(url, handle)));
+    results.push(await runPhase(phase.name, pid, handle, legit, phase.attack(url, handle)));
     await legit.close();
     const exited = new Promise((r) => sc.proc.once('exit', r));
     sc.proc.kill('SIGTERM');

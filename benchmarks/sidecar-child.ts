@@ -24,7 +24,9 @@ function nullRecorder(): Recorder {
   return { mode: 'best-effort', startSession: async () => session, authFailure: ok, close: ok };
 }
 
-const handle = await startSidecar({ config, logger: createSidecarLogger('warn'), ...(mode === 'null' ? { recorder: nullRecorder() } : {}) });
+// SNOWTRAIL_BENCH_BUDGET_BYTES: the in-flight request budget (benchmarks/sidecar-hostile.ts compares sizes).
+const budget = process.env.SNOWTRAIL_BENCH_BUDGET_BYTES ? { requestBudgetBytes: Number(process.env.SNOWTRAIL_BENCH_BUDGET_BYTES) } : {};
+const handle = await startSidecar({ config, logger: createSidecarLogger('warn'), ...budget, ...(mode === 'null' ? { recorder: nullRecorder() } : {}) });
 process.stdout.write(`${JSON.stringify({ url: handle.url, adminUrl: handle.adminUrl, startToReadyMs: performance.now() - started, sinceProcessStartMs: performance.now() })}\n`);
 process.on('SIGTERM', () => {
   void handle.close().then(() => process.exit(0));

@@ -7,3 +7,5 @@ export * from './body-codec.js';
 export * from './authorization.js';
 export * from './messages.js';
 export * from './account.js';
+export * from './json-strict.js';
+export * from './read-body.js';

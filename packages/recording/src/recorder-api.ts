@@ -27,6 +27,8 @@ export interface SessionStartInfo {
   client: { app?: string; version?: string; address?: string; userAgent?: string };
   /** Upstream Snowflake session id, when the login answer gave one. */
   upstreamSessionId?: string;
+  /** The client's login `SESSION_PARAMETERS` the policy accepted (and that were forwarded). */
+  sessionParameters?: Record<string, unknown>;
 }
 
 /** Facts for a `query` event, written before the statement is forwarded. */
@@ -81,6 +83,12 @@ export interface ResultWriter {
   abort(reason: string): Promise<void>;
 }
 
+/**
+ * Kinds of `note` events. `access.refused`: the session tried to reach a query of another session;
+ * `result.repeat`: a chunk served again, recorded by reference (sha256, length) to its first serving.
+ */
+export type NoteKind = 'token.renewed' | 'query.abort' | 'limit.exceeded' | 'upstream.error' | 'access.refused' | 'result.repeat';
+
 /** One client login's recording. */
 export interface SessionRecording {
   readonly sessionId: string;
@@ -92,8 +100,20 @@ export interface SessionRecording {
   /** Starts a streamed payload (a chunk). */
   openResult(info: ResultPartInfo): ResultWriter;
   /** Other notable protocol events (renewal, abort, heartbeat failure) kept for the timeline. */
-  note(kind: 'token.renewed' | 'query.abort' | 'limit.exceeded' | 'upstream.error', details: Record<string, unknown>): Promise<void>;
+  note(kind: NoteKind, details: Record<string, unknown>): Promise<void>;
   end(reason: 'client_logout' | 'expired' | 'shutdown'): Promise<void>;
+}
+
+/** Facts for an `auth.failure` event (claims and client facts are untrusted: the sidecar bounds them). */
+export interface AuthFailureInfo {
+  reason: string;
+  message: string;
+  client: SessionStartInfo['client'];
+  claims?: Record<string, unknown>;
+  /** Set on a summary of refusals aggregated over a window: how many were not recorded one by one. */
+  repeated?: number;
+  windowStart?: string;
+  windowEnd?: string;
 }
 
 /** The process-wide recorder. */
@@ -101,7 +121,7 @@ export interface Recorder {
   readonly mode: 'required' | 'best-effort';
   startSession(info: SessionStartInfo): Promise<SessionRecording>;
   /** A refused login: recorded in a session of its own so auditors see attempts. */
-  authFailure(details: { reason: string; message: string; client: SessionStartInfo['client']; claims?: Record<string, unknown> }): Promise<void>;
+  authFailure(details: AuthFailureInfo): Promise<void>;
   /** Flushes and uploads everything; closes open sessions as interrupted if `interrupt`. */
   close(options?: { interrupt?: boolean }): Promise<void>;
 }

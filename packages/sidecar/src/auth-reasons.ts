@@ -17,6 +17,7 @@ export const AUTH_FAILURE_REASONS = {
   token_claims_missing: 'the token lacks a required claim',
   jwks_unavailable: 'the issuer\'s signing keys could not be loaded',
   authenticator_not_supported: 'only authenticator OAUTH with a projected service-account token is accepted',
+  request_malformed: 'the login request body is not a well-formed Snowflake login request (JSON without repeated keys, nested at most 64 levels)',
 } as const;
 
 /** One refusal reason key. */

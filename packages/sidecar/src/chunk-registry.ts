@@ -15,16 +15,25 @@ export const CHUNK_PATH_PREFIX = '/__snowtrail/chunks/';
 
 /**
  * Capabilities live as long as their session, capped at `ttlMs` (presigned URLs expire too; after
- * that the driver's 403-refresh re-fetches the result and gets fresh capabilities).
+ * that the driver's 403-refresh re-fetches the result and gets fresh capabilities). Each delivery
+ * keeps the ids it was issued, so dropping one delivery (a re-fetch replaces it) costs its own size.
  */
 export class ChunkRegistry {
   private readonly caps = new Map<string, ChunkCapability>();
-  constructor(private readonly ttlMs = 6 * 3600_000) {}
+  private readonly byDelivery = new Map<DeliveryState, Set<string>>();
+  constructor(
+    private readonly ttlMs = 6 * 3600_000,
+    private readonly onSize: (size: number) => void = () => undefined,
+  ) {}
 
   /** Issues a capability for a chunk and returns its id. */
   issue(plan: ChunkPlan, delivery: DeliveryState, now: number): string {
     const id = newHandle('chunk');
     this.caps.set(id, { plan, delivery, expiresAt: now + this.ttlMs });
+    let ids = this.byDelivery.get(delivery);
+    if (!ids) this.byDelivery.set(delivery, (ids = new Set()));
+    ids.add(id);
+    this.onSize(this.caps.size);
     return id;
   }
 
@@ -33,7 +42,7 @@ export class ChunkRegistry {
     const c = this.caps.get(id);
     if (!c) return undefined;
     if (c.expiresAt <= now || c.delivery.entry.expiresAt <= now) {
-      this.caps.delete(id);
+      this.delete(id, c);
       return undefined;
     }
     return c;
@@ -41,21 +50,33 @@ export class ChunkRegistry {
 
   /** Drops every capability of a session (logout, expiry). */
   dropSession(entry: SessionEntry): void {
-    for (const [id, c] of this.caps) if (c.delivery.entry === entry) this.caps.delete(id);
+    for (const d of [...this.byDelivery.keys()]) if (d.entry === entry) this.dropDelivery(d);
   }
 
-  /** Drops the capabilities of one result delivery (its answer was not released). */
+  /** Drops the capabilities of one result delivery (not released, or replaced by a re-fetch). */
   dropDelivery(delivery: DeliveryState): void {
-    for (const [id, c] of this.caps) if (c.delivery === delivery) this.caps.delete(id);
+    const ids = this.byDelivery.get(delivery);
+    if (!ids) return;
+    for (const id of ids) this.caps.delete(id);
+    this.byDelivery.delete(delivery);
+    this.onSize(this.caps.size);
   }
 
   /** Drops expired capabilities. */
   sweep(now: number): void {
-    for (const [id, c] of this.caps) if (c.expiresAt <= now || c.delivery.entry.expiresAt <= now) this.caps.delete(id);
+    for (const [id, c] of this.caps) if (c.expiresAt <= now || c.delivery.entry.expiresAt <= now) this.delete(id, c);
   }
 
   /** Number of live capabilities. */
   get size(): number {
     return this.caps.size;
+  }
+
+  private delete(id: string, c: ChunkCapability): void {
+    this.caps.delete(id);
+    const ids = this.byDelivery.get(c.delivery);
+    ids?.delete(id);
+    if (ids && ids.size === 0) this.byDelivery.delete(c.delivery);
+    this.onSize(this.caps.size);
   }
 }

@@ -90,6 +90,9 @@ export async function deliverAnswer(
   const limiter = createResultLimiter(limits);
   limiter.addRows(s.totalRows);
   const delivery: DeliveryState = { statement: state, limiter, format: s.format, entry };
+  // A re-fetch (the driver's 403 refresh) replaces the statement's capabilities: live ones stay bounded.
+  if (state.delivery) ctx.chunks.dropDelivery(state.delivery);
+  state.delivery = delivery;
   const base = clientBaseUrl(req, cfg.listen.tls !== undefined);
   const now = ctx.now();
   const { envelope } = limiter.breach ? { envelope: env } : rewriteChunkUrls(env, (plan) => `${base}${CHUNK_PATH_PREFIX}${ctx.chunks.issue(plan, delivery, now)}`);

@@ -13,6 +13,7 @@ export const SIDECAR_ERRORS = {
   upstreamUnreachable: 'SNOWTRAIL_ERR_SIDECAR_UPSTREAM_UNREACHABLE',
   upstreamBadAnswer: 'SNOWTRAIL_ERR_SIDECAR_UPSTREAM_BAD_ANSWER',
   answerTooLarge: 'SNOWTRAIL_ERR_SIDECAR_ANSWER_TOO_LARGE',
+  busy: 'SNOWTRAIL_ERR_SIDECAR_BUSY',
 } as const;
 
 /** A sidecar failure with a stable code. */
@@ -41,6 +42,8 @@ export const SIDECAR_SF_CODES = {
   upstreamUnavailable: '399503',
   endpointNotSupported: '399504',
   requestInvalid: '399505',
+  queryNotOwned: '399506',
+  sidecarBusy: '399507',
 } as const;
 
 /** SQL states paired with the sidecar's own envelope codes. */
@@ -50,6 +53,8 @@ export const SIDECAR_SQL_STATES = {
   upstreamUnavailable: '08001',
   endpointNotSupported: '0A000',
   requestInvalid: '22000',
+  requestTooLarge: '54000',
+  sidecarBusy: '53000',
   accessControl: '42501',
   connection: '08001',
 } as const;

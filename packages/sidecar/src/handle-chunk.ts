@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isGzip } from '@snowtrail/protocol';
 import type { ResultWriter } from '@snowtrail/recording';
@@ -65,6 +66,22 @@ export async function handleChunk(ctx: ProxyContext, req: IncomingMessage, res: 
   return up.elapsed;
 }
 
+/**
+ * Records a second serving of a chunk as a `result.repeat` note naming the first (sha256, length).
+ * Bytes that differ from the first serving are not released: the stream fails and the record of
+ * the first serving is forgotten, so the driver's retry records the chunk in full.
+ */
+async function recordRepeat(ctx: ProxyContext, statement: ChunkCapability['delivery']['statement'], part: `chunk:${number}`, prior: { sha256: string; bytes: number }, seen: { hash: Hash; bytes: number }): Promise<void> {
+  const sha256 = seen.hash.digest('hex');
+  if (sha256 !== prior.sha256 || seen.bytes !== prior.bytes) {
+    statement.servedChunks?.delete(Number(part.slice('chunk:'.length)));
+    throw new Error('the chunk origin served different bytes than the first time');
+  }
+  const p = statement.recording?.note('result.repeat', { ...(statement.queryId ? { queryId: statement.queryId } : {}), part, sha256, bytes: prior.bytes });
+  if (ctx.recorder.mode === 'required') await p;
+  else p?.catch(() => undefined);
+}
+
 async function streamChunk(ctx: ProxyContext, res: ServerResponse, cap: ChunkCapability, up: Awaited<ReturnType<ProxyContext['upstream']['chunk']>>, length: number | undefined): Promise<void> {
   const { delivery, plan } = cap;
   const required = ctx.recorder.mode === 'required';
@@ -75,17 +92,25 @@ async function streamChunk(ctx: ProxyContext, res: ServerResponse, cap: ChunkCap
   let writer: ResultWriter | undefined;
   let recordFailed: unknown;
   const pending = new Set<Promise<void>>();
+  const part = `chunk:${plan.index}` as const;
+  // A chunk recorded in full before is recorded again only by reference; its bytes are hashed to prove it.
+  const prior = delivery.statement.servedChunks?.get(plan.index);
+  const repeat = prior ? { hash: createHash('sha256'), bytes: 0 } : undefined;
   const openWriter = (first: Buffer): ResultWriter | undefined =>
-    delivery.statement.recording?.openResult({
+    repeat ? undefined : delivery.statement.recording?.openResult({
       requestId: delivery.statement.requestId,
       ...(delivery.statement.queryId ? { queryId: delivery.statement.queryId } : {}),
-      part: `chunk:${plan.index}`,
+      part,
       format: delivery.format,
       compression: encoding?.includes('gzip') || isGzip(first) ? 'gzip' : 'none',
       contentType: out['content-type']!,
       rowCount: plan.rowCount,
     });
   const record = (piece: Buffer): void => {
+    if (repeat) {
+      repeat.hash.update(piece);
+      repeat.bytes += piece.length;
+    }
     if (!writer) return;
     const p = writer.write(piece).catch((err: unknown) => {
       recordFailed ??= err;
@@ -148,7 +173,12 @@ async function streamChunk(ctx: ProxyContext, res: ServerResponse, cap: ChunkCap
     });
     await Promise.all(pending);
     if (recordFailed && required) throw recordFailed;
-    if (writer) await writer.end();
+    if (writer) {
+      const done = await writer.end();
+      delivery.statement.servedChunks ??= new Map();
+      delivery.statement.servedChunks.set(plan.index, done);
+    }
+    if (repeat && prior) await recordRepeat(ctx, delivery.statement, part, prior, repeat);
     if (held) {
       sent += held.length;
       res.write(held);

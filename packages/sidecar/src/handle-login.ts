@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeJsonBody, encodeJsonBody, type LoginRequest, type LoginResponseData, type SnowflakeEnvelope } from '@snowtrail/protocol';
+import { type LoginRequest, type LoginResponseData, type SnowflakeEnvelope } from '@snowtrail/protocol';
 import { describeAuthFailure, type AuthFailureReason } from './auth-reasons.js';
 import { clientInfoFrom } from './client-info.js';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendBytes, sendJson, sendSnowflakeError } from './http-io.js';
 import { buildUpstreamLoginQuery, describeContextConflict, extractLoginTokens, resolveLoginContext, rewriteLoginRequestBody, rewriteLoginResponse } from './login-rewrite.js';
 import type { ProxyContext } from './proxy-context.js';
-import { forwardableHeaders } from './upstream-client.js';
-import { answerUpstreamFailure } from './upstream-failure.js';
+import { forwardBuffered } from './forward-buffered.js';
+import type { ParsedBody } from './request-body.js';
+import { denialMessage } from './handle-query.js';
+import { judgeSessionParameters } from './session-parameters.js';
 
 /** Login refusals answer like Snowflake refusing an OAuth token (§3.4), so the driver stops at once. */
 const LOGIN_REFUSAL_DATA = { nextAction: 'RETRY_LOGIN', authnMethod: 'OAUTH', signInOptions: {} };
@@ -16,26 +18,19 @@ const LOGIN_REFUSAL_DATA = { nextAction: 'RETRY_LOGIN', authnMethod: 'OAUTH', si
  * `POST /session/v1/login-request`: verify the pod's projected token, log in upstream with the
  * sidecar's own credential, answer with opaque handles. Upstream refusals pass through unchanged.
  */
-export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): Promise<number> {
+export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL, input: { body: ParsedBody } | { malformed: string }): Promise<number> {
   const cfg = ctx.config();
   const log = ctx.logger.child({ endpoint: 'login' });
-  let body: LoginRequest | undefined;
-  let wasGzip = false;
-  try {
-    const d = decodeJsonBody<LoginRequest>(raw, cfg.listen.maxRequestBytes);
-    body = d.value;
-    wasGzip = d.wasGzip;
-  } catch {
-    body = undefined;
-  }
+  const body = 'body' in input ? (input.body.value as LoginRequest | undefined) : undefined;
+  const wasGzip = 'body' in input && input.body.wasGzip;
   const data = (body && typeof body.data === 'object' && body.data !== null ? body.data : undefined) as Record<string, unknown> | undefined;
   const client = clientInfoFrom(req, data);
 
-  const refuse = async (reason: AuthFailureReason | 'login_parameter_conflict', message: string, code: string, claims?: Record<string, unknown>): Promise<number> => {
+  const refuse = async (reason: AuthFailureReason | 'login_parameter_conflict' | 'session_parameter_denied', message: string, code: string, claims?: Record<string, unknown>): Promise<number> => {
     ctx.metrics.logins.inc({ outcome: 'failure', reason });
     log.info({ reason, client: { app: client.app, address: client.address } }, 'login refused');
     try {
-      await ctx.recorder.authFailure(claims ? { reason, message, client, claims } : { reason, message, client });
+      await ctx.refusals.refuse(claims ? { reason, message, client, claims } : { reason, message, client });
     } catch (err) {
       log.warn({ err, reason }, 'auth failure could not be recorded');
     }
@@ -43,7 +38,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
     return 0;
   };
 
-  if (!body || !data) return refuse('token_malformed', describeAuthFailure('token_missing', 'the login body is not a Snowflake login request'), SIDECAR_SF_CODES.authFailed);
+  if (!body || !data) return refuse('request_malformed', describeAuthFailure('request_malformed', 'malformed' in input ? input.malformed.replace(/^snowtrail: /, '') : undefined), SIDECAR_SF_CODES.authFailed);
   const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
   if (authenticator !== 'OAUTH') return refuse('authenticator_not_supported', describeAuthFailure('authenticator_not_supported', `got ${authenticator}`), SIDECAR_SF_CODES.authFailed);
   const token = typeof data.TOKEN === 'string' ? data.TOKEN.trim() : '';
@@ -55,30 +50,25 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
   const up = cfg.upstream;
   const resolved = resolveLoginContext(url.searchParams, { role: up.role, warehouse: up.warehouse, database: up.database, schema: up.schema });
   if (!resolved.ok) return refuse('login_parameter_conflict', describeContextConflict(resolved), SIDECAR_SF_CODES.loginParameterConflict, verified.claims);
+  // Session parameters set at login are judged like the ALTER SESSION SET they amount to (ADR 0028).
+  const parameters = judgeSessionParameters(data.SESSION_PARAMETERS, cfg.policy);
+  if (!parameters.ok) return refuse('session_parameter_denied', denialMessage(parameters.decision), SIDECAR_SF_CODES.statementDenied, verified.claims);
 
-  let upstreamBody: Buffer;
+  let upstreamBody: LoginRequest;
   try {
-    upstreamBody = encodeJsonBody(rewriteLoginRequestBody(body, await ctx.credential(), up.account, up.user), wasGzip);
+    upstreamBody = rewriteLoginRequestBody({ ...body, data: { ...data, SESSION_PARAMETERS: parameters.accepted } }, await ctx.credential(), up.account, up.user);
   } catch (err) {
     log.error({ err }, 'upstream credential unusable');
     ctx.metrics.logins.inc({ outcome: 'failure', reason: 'credential_unusable' });
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.upstreamUnavailable, message: `snowtrail: the sidecar's Snowflake credential cannot be used (${(err as Error).message}); see the sidecar's log`, sqlState: SIDECAR_SQL_STATES.upstreamUnavailable }, ctx.metrics);
     return 0;
   }
-  const headers: Record<string, string> = { ...forwardableHeaders(req.headers), 'content-type': 'application/json' };
-  if (wasGzip) headers['content-encoding'] = 'gzip';
-  else delete headers['content-encoding'];
-  delete headers['accept-encoding'];
-
-  let answer;
-  try {
-    answer = await ctx.upstream.buffered({ method: 'POST', path: `${url.pathname}?${buildUpstreamLoginQuery(url.searchParams, resolved.context)}`, headers, body: upstreamBody });
-  } catch (err) {
+  const path = `${url.pathname}?${buildUpstreamLoginQuery(url.searchParams, resolved.context)}`;
+  const answer = await forwardBuffered(ctx, req, res, { endpoint: 'login', method: 'POST', path, body: upstreamBody, gzip: wasGzip });
+  if (!answer) {
     ctx.metrics.logins.inc({ outcome: 'failure', reason: 'upstream_unavailable' });
-    answerUpstreamFailure(ctx, res, err, 'login');
     return 0;
   }
-  ctx.metrics.upstreamDuration.observe({ endpoint: 'login' }, answer.elapsed);
 
   let env: SnowflakeEnvelope<LoginResponseData | null> | undefined;
   try {
@@ -92,7 +82,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
     ctx.metrics.logins.inc({ outcome: 'failure', reason: 'upstream_rejected' });
     log.warn({ status: answer.status, code: env?.code }, 'upstream login refused');
     try {
-      await ctx.recorder.authFailure({ reason: 'upstream_rejected', message: env?.message ?? `HTTP ${answer.status}`, client, claims: verified.claims });
+      await ctx.refusals.refuse({ reason: 'upstream_rejected', message: env?.message ?? `HTTP ${answer.status}`, client, claims: verified.claims });
     } catch (err) {
       log.warn({ err }, 'auth failure could not be recorded');
     }
@@ -124,6 +114,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
       },
       client,
       ...(tokens.sessionId ? { upstreamSessionId: tokens.sessionId } : {}),
+      sessionParameters: parameters.accepted,
     });
   } catch (err) {
     log.error({ err }, 'session start could not be recorded; login refused');

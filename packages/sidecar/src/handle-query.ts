@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { classifySql, decide, type ClassifiedStatement, type Decision } from '@snowtrail/policy';
-import { decodeJsonBody, formatSnowflakeToken, type QueryRequest } from '@snowtrail/protocol';
+import { formatSnowflakeToken, type QueryRequest } from '@snowtrail/protocol';
 import type { QueryStartInfo } from '@snowtrail/recording';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendSnowflakeError } from './http-io.js';
@@ -9,8 +9,9 @@ import type { ProxyContext, StatementState } from './proxy-context.js';
 import { deliverAnswer } from './deliver-answer.js';
 import { checkPinnedSwitch } from './session-context.js';
 import type { SessionEntry } from './session-table.js';
-import { forwardableHeaders } from './upstream-client.js';
-import { answerUpstreamFailure } from './upstream-failure.js';
+import { forwardBuffered } from './forward-buffered.js';
+import type { ParsedBody } from './request-body.js';
+import { judgeSessionParameters } from './session-parameters.js';
 
 /** The `class` label of a statement request: its class, or MULTI_STATEMENT for several. */
 export function statementLabel(statements: readonly ClassifiedStatement[], decision?: Decision): string {
@@ -37,7 +38,7 @@ export function decideStatements(ctx: ProxyContext, sqlText: string, entry: Sess
 }
 
 /** A denial's message, as Snowflake words access-control errors (§12.2). */
-function denialMessage(d: Decision): string {
+export function denialMessage(d: Decision): string {
   return `SQL access control error: ${d.reason}${d.rule ? ` (rule ${d.rule})` : ''}`;
 }
 
@@ -45,24 +46,23 @@ function denialMessage(d: Decision): string {
  * `POST /queries/v1/query-request`: classify and decide; deny → 003001 never forwarded; otherwise
  * record the statement (durably, in required mode) before forwarding, then deliver the answer.
  */
-export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer, entry: SessionEntry): Promise<number> {
+export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL, parsed: ParsedBody, entry: SessionEntry): Promise<number> {
   const cfg = ctx.config();
-  let body: QueryRequest | undefined;
-  let wasGzip: boolean;
-  try {
-    const d = decodeJsonBody<QueryRequest>(raw, cfg.listen.maxRequestBytes);
-    body = d.value;
-    wasGzip = d.wasGzip;
-  } catch (err) {
-    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.requestInvalid, message: `snowtrail: ${(err as Error).message}`, sqlState: SIDECAR_SQL_STATES.requestInvalid }, ctx.metrics);
-    return 0;
-  }
-  if (!body || typeof body.sqlText !== 'string') {
+  const body = parsed.value as QueryRequest | undefined;
+  if (!body || typeof body !== 'object' || typeof body.sqlText !== 'string') {
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.requestInvalid, message: 'snowtrail: query-request without sqlText', sqlState: SIDECAR_SQL_STATES.requestInvalid }, ctx.metrics);
     return 0;
   }
   const requestId = url.searchParams.get('requestId') ?? randomUUID();
-  const { statements, decision } = decideStatements(ctx, body.sqlText, entry);
+  const judged = decideStatements(ctx, body.sqlText, entry);
+  const { statements } = judged;
+  let decision = judged.decision;
+  // Statement-level session parameters are judged like ALTER SESSION SET (ADR 0028).
+  if (decision.action === 'allow' && body.parameters !== undefined) {
+    const parameters = judgeSessionParameters(body.parameters, cfg.policy);
+    if (parameters.ok) body.parameters = parameters.accepted;
+    else decision = parameters.decision;
+  }
   const label = statementLabel(statements, decision);
   const info: QueryStartInfo = {
     requestId,
@@ -106,22 +106,15 @@ export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage
     entry.queries.set(requestId, state);
   }
 
-  const headers: Record<string, string> = { ...forwardableHeaders(req.headers), authorization: formatSnowflakeToken(entry.realSessionToken), 'content-type': 'application/json' };
-  delete headers['accept-encoding'];
-  if (wasGzip) headers['content-encoding'] = 'gzip';
-  else delete headers['content-encoding'];
-  let answer;
-  try {
-    answer = await ctx.upstream.buffered({ method: 'POST', path: url.pathname + url.search, headers, body: raw });
-  } catch (err) {
+  // What reaches Snowflake is the canonical serialisation of the body that was judged (ADR 0026).
+  const answer = await forwardBuffered(ctx, req, res, { endpoint: 'queryRequest', method: 'POST', path: url.pathname + url.search, authorization: formatSnowflakeToken(entry.realSessionToken), body, gzip: parsed.wasGzip });
+  if (!answer) {
     if (!state.counted) ctx.metrics.statements.inc({ outcome: 'failed', class: label });
     entry.queries.delete(requestId);
     state.ended = true;
     entry.recording?.queryEnded({ requestId, status: 'failed', errorCode: SIDECAR_SF_CODES.upstreamUnavailable }).catch(() => undefined);
-    answerUpstreamFailure(ctx, res, err, 'queryRequest');
     return 0;
   }
-  ctx.metrics.upstreamDuration.observe({ endpoint: 'queryRequest' }, answer.elapsed);
   await deliverAnswer(ctx, req, res, answer, entry, state);
   return answer.elapsed;
 }

@@ -1,18 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildErrorResponse, BodyTooLargeError, type ErrorSpec } from '@snowtrail/protocol';
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { buildErrorResponse, type ErrorSpec } from '@snowtrail/protocol';
 import type { SidecarMetrics } from './metrics.js';
-
-/** Reads a request body under a byte cap (before decompression; the codec caps again after). */
-export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const part of req) {
-    n += (part as Buffer).length;
-    if (n > maxBytes) throw new BodyTooLargeError(maxBytes);
-    parts.push(part as Buffer);
-  }
-  return Buffer.concat(parts, n);
-}
 
 /** Writes a complete answer, fixing Content-Length and counting the bytes sent. */
 export function sendBytes(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer | string, metrics: SidecarMetrics): void {
@@ -41,4 +30,23 @@ export function sendSnowflakeError(res: ServerResponse, spec: ErrorSpec, metrics
 export function sendStorageError(res: ServerResponse, status: 400 | 403, code: string, message: string, metrics: SidecarMetrics): void {
   const esc = message.replace(/[<>&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;'));
   sendBytes(res, status, { 'content-type': 'application/xml' }, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${esc}</Message></Error>`, metrics);
+}
+
+/** Status lines for requests Node's parser refused. */
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * Answers a request Node's HTTP parser refused (malformed request line, conflicting lengths, headers
+ * over the limit) with 400/431/408 and closes, instead of resetting: the client learns why.
+ */
+export function answerClientError(err: Error, socket: Duplex): void {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(`HTTP/1.1 ${CLIENT_ERROR_STATUS[code] ?? '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

@@ -13,6 +13,10 @@ export interface SidecarMetrics {
   activeSessions: Gauge;
   limitBreaches: Counter<'limit'>;
   configReloads: Counter<'outcome'>;
+  chunkCapabilities: Gauge;
+  foreignAccess: Counter<'endpoint'>;
+  requestRefusals: Counter<'reason'>;
+  inFlightBytes: Gauge;
 }
 
 /** What the sidecar's metrics take besides the registry and version. */
@@ -69,6 +73,10 @@ export function createSidecarMetrics(registry: Registry, version: string, option
     activeSessions: new Gauge({ name: 'snowtrail_sidecar_active_sessions', help: 'Client sessions currently live.', registers: [registry] }),
     limitBreaches: new Counter({ name: 'snowtrail_sidecar_limit_breaches_total', help: 'Results cut by a policy limit, by limit.', labelNames: ['limit'], registers: [registry] }),
     configReloads: new Counter({ name: 'snowtrail_sidecar_config_reloads_total', help: 'Config file reloads by outcome.', labelNames: ['outcome'], registers: [registry] }),
+    chunkCapabilities: new Gauge({ name: 'snowtrail_sidecar_chunk_capabilities', help: 'Result-chunk capabilities currently live.', registers: [registry] }),
+    foreignAccess: new Counter({ name: 'snowtrail_sidecar_foreign_access_refused_total', help: 'Reaches into another session\'s query (result, monitoring, abort) refused, by endpoint.', labelNames: ['endpoint'], registers: [registry] }),
+    requestRefusals: new Counter({ name: 'snowtrail_sidecar_request_refusals_total', help: 'Requests refused before any handling, by reason (body_too_large, busy, body_malformed, duplicate_key, too_deep).', labelNames: ['reason'], registers: [registry] }),
+    inFlightBytes: new Gauge({ name: 'snowtrail_sidecar_request_inflight_bytes', help: 'Request body bytes currently buffered, counted against the process-wide budget.', registers: [registry] }),
   };
   const known = knownCounterLabels();
   for (const labels of known.logins) metrics.logins.inc(labels, 0);

@@ -4,6 +4,8 @@ import type { ResultLimiter } from '@snowtrail/policy';
 import type { Recorder, SessionRecording } from '@snowtrail/recording';
 import type { ChunkRegistry } from './chunk-registry.js';
 import type { IdentityResult } from './identity.js';
+import type { InFlightBudget } from './in-flight-budget.js';
+import type { RefusalLog } from './refusal-log.js';
 import type { SidecarMetrics } from './metrics.js';
 import type { SessionEntry, SessionTable } from './session-table.js';
 import type { UpstreamClient } from './upstream-client.js';
@@ -23,6 +25,10 @@ export interface ProxyContext {
   verifyIdentity(token: string): Promise<IdentityResult>;
   /** Query ids this sidecar has seen in answers: only those may be polled, fetched, monitored or aborted. */
   knownQueries: KnownQueries;
+  /** The process-wide budget of request body bytes held at once. */
+  budget: InFlightBudget;
+  /** Refused logins, bounded and aggregated per source before they reach the recording. */
+  refusals: RefusalLog;
   now(): number;
 }
 
@@ -40,6 +46,10 @@ export interface StatementState {
   statementClass: string;
   /** The single USE statement's text, to track the session context. */
   useText?: string | undefined;
+  /** The latest delivery of its result: a re-fetch replaces it (and its chunk capabilities). */
+  delivery?: DeliveryState | undefined;
+  /** Chunks already recorded in full, by index: a second serving is recorded by reference. */
+  servedChunks?: Map<number, { sha256: string; bytes: number }>;
 }
 
 /** A bounded map of query ids seen in answers to their statement (oldest forgotten first). */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchEndpoint, parseSnowflakeToken, type EndpointName } from '@snowtrail/protocol';
+import { matchEndpoint, parseSnowflakeToken, type EndpointName, type ErrorSpec } from '@snowtrail/protocol';
 import { CHUNK_PATH_PREFIX } from './chunk-registry.js';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { handleChunk } from './handle-chunk.js';
@@ -8,7 +8,8 @@ import { handlePassthrough } from './handle-passthrough.js';
 import { handleQueryRequest } from './handle-query.js';
 import { handleResult } from './handle-result.js';
 import { handleTokenRequest } from './handle-token.js';
-import { readRequestBody, sendSnowflakeError } from './http-io.js';
+import { sendSnowflakeError } from './http-io.js';
+import { answerBodyRefusal, readEndpointBody } from './request-body.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { SessionEntry } from './session-table.js';
 
@@ -29,31 +30,62 @@ export async function endSession(ctx: ProxyContext, entry: SessionEntry, reason:
 /** Endpoints that run under a session handle. */
 const SESSION_ENDPOINTS = new Set<EndpointName>(['queryRequest', 'queryResult', 'monitoring', 'abortByQueryId', 'abortByRequestId', 'heartbeat', 'session', 'telemetry']);
 
+/** Refuses before reading the body, closing the connection so unread bytes are never taken for a request. */
+function refuseUnread(ctx: ProxyContext, res: ServerResponse, spec: ErrorSpec): void {
+  res.setHeader('connection', 'close');
+  sendSnowflakeError(res, spec, ctx.metrics);
+}
+
+/**
+ * One request: match the endpoint, authenticate by handle, then read the body under the endpoint's
+ * cap and the process-wide budget (so an unauthenticated client never makes the sidecar buffer more
+ * than a login), then hand the parsed body to the endpoint's handler.
+ */
 async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<{ endpoint: EndpointName; upstreamSeconds: number }> {
   const url = new URL(req.url ?? '/', 'http://sidecar');
   if (req.method === 'GET' && url.pathname.startsWith(CHUNK_PATH_PREFIX)) {
     return { endpoint: 'chunk', upstreamSeconds: await handleChunk(ctx, req, res, url.pathname.slice(CHUNK_PATH_PREFIX.length)) };
   }
   const { name, queryId } = matchEndpoint(req.method ?? 'GET', url.pathname);
-  const raw = await readRequestBody(req, ctx.config().listen.maxRequestBytes);
-  ctx.metrics.clientBytes.inc({ direction: 'in' }, raw.length);
-  if (name === 'login') return { endpoint: name, upstreamSeconds: await handleLogin(ctx, req, res, url, raw) };
-  if (name === 'tokenRequest') return { endpoint: name, upstreamSeconds: await handleTokenRequest(ctx, req, res, url, raw) };
-  if (!SESSION_ENDPOINTS.has(name)) {
-    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.endpointNotSupported, message: `snowtrail: ${req.method} ${url.pathname} is not supported through the sidecar`, sqlState: SIDECAR_SQL_STATES.endpointNotSupported }, ctx.metrics);
+  if (name !== 'login' && name !== 'tokenRequest' && !SESSION_ENDPOINTS.has(name)) {
+    refuseUnread(ctx, res, { code: SIDECAR_SF_CODES.endpointNotSupported, message: `snowtrail: ${req.method} ${url.pathname} is not supported through the sidecar`, sqlState: SIDECAR_SQL_STATES.endpointNotSupported });
     return { endpoint: 'unknown', upstreamSeconds: 0 };
   }
-  const entry = ctx.sessions.bySessionHandle(parseSnowflakeToken(req.headers.authorization), ctx.now());
-  if (!entry) {
-    // What Snowflake answers for a token it does not know; real tokens are never accepted here.
-    sendSnowflakeError(res, { code: SIDECAR_SF_CODES.sessionTokenInvalid, message: 'Session token is invalid or expired; log in again.', sqlState: SIDECAR_SQL_STATES.connection }, ctx.metrics);
+  const now = ctx.now();
+  const auth = parseSnowflakeToken(req.headers.authorization);
+  const entry = SESSION_ENDPOINTS.has(name) ? ctx.sessions.bySessionHandle(auth, now) : name === 'tokenRequest' ? ctx.sessions.byMasterHandle(auth, now) : undefined;
+  if (name === 'tokenRequest' && (!entry || entry.realMasterToken === undefined)) {
+    refuseUnread(ctx, res, { code: SIDECAR_SF_CODES.masterTokenInvalid, message: 'Master token is invalid.', sqlState: SIDECAR_SQL_STATES.connection });
     return { endpoint: name, upstreamSeconds: 0 };
   }
-  if (name === 'queryRequest') return { endpoint: name, upstreamSeconds: await handleQueryRequest(ctx, req, res, url, raw, entry) };
-  if (name === 'queryResult') return { endpoint: name, upstreamSeconds: await handleResult(ctx, req, res, url, entry, queryId!) };
-  const upstreamSeconds = await handlePassthrough(ctx, req, res, url, raw, entry, name, queryId);
-  if (name === 'session' && url.searchParams.get('delete') === 'true') await endSession(ctx, entry, 'client_logout');
-  return { endpoint: name, upstreamSeconds };
+  if (name !== 'login' && !entry) {
+    // What Snowflake answers for a token it does not know; real tokens are never accepted here.
+    refuseUnread(ctx, res, { code: SIDECAR_SF_CODES.sessionTokenInvalid, message: 'Session token is invalid or expired; log in again.', sqlState: SIDECAR_SQL_STATES.connection });
+    return { endpoint: name, upstreamSeconds: 0 };
+  }
+  const reservation = ctx.budget.reserve();
+  try {
+    const read = await readEndpointBody(ctx, req, name, reservation);
+    if (!read.ok) {
+      // A login body that arrived whole but is not a login request is a refused login (recorded, aggregated).
+      if (name === 'login' && read.complete) {
+        ctx.metrics.requestRefusals.inc({ reason: read.reason });
+        return { endpoint: name, upstreamSeconds: await handleLogin(ctx, req, res, url, { malformed: read.message }) };
+      }
+      answerBodyRefusal(ctx, res, read);
+      return { endpoint: name, upstreamSeconds: 0 };
+    }
+    const body = read.body;
+    if (name === 'login') return { endpoint: name, upstreamSeconds: await handleLogin(ctx, req, res, url, { body }) };
+    if (name === 'tokenRequest') return { endpoint: name, upstreamSeconds: await handleTokenRequest(ctx, req, res, url, body, entry!) };
+    if (name === 'queryRequest') return { endpoint: name, upstreamSeconds: await handleQueryRequest(ctx, req, res, url, body, entry!) };
+    if (name === 'queryResult') return { endpoint: name, upstreamSeconds: await handleResult(ctx, req, res, url, entry!, queryId!) };
+    const upstreamSeconds = await handlePassthrough(ctx, req, res, url, body, entry!, name, queryId);
+    if (name === 'session' && url.searchParams.get('delete') === 'true') await endSession(ctx, entry!, 'client_logout');
+    return { endpoint: name, upstreamSeconds };
+  } finally {
+    reservation.release();
+  }
 }
 
 /**
@@ -77,14 +109,7 @@ export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, re
           res.destroy();
           return;
         }
-        const tooLarge = e.code === 'SNOWTRAIL_ERR_PROTOCOL_BODY_TOO_LARGE';
-        sendSnowflakeError(
-          res,
-          tooLarge
-            ? { code: SIDECAR_SF_CODES.requestInvalid, message: `snowtrail: ${e.message}`, sqlState: '54000' }
-            : { code: SIDECAR_SF_CODES.upstreamUnavailable, message: `snowtrail: internal error handling the request (${e.message ?? 'unknown'}); see the sidecar's log`, sqlState: 'XX000' },
-          ctx.metrics,
-        );
+        sendSnowflakeError(res, { code: SIDECAR_SF_CODES.upstreamUnavailable, message: `snowtrail: internal error handling the request (${e.message ?? 'unknown'}); see the sidecar's log`, sqlState: 'XX000' }, ctx.metrics);
       });
   };
 }

@@ -7,11 +7,15 @@ import { Registry } from 'prom-client';
 import type { SidecarConfig } from '@snowtrail/config';
 import type { Recorder } from '@snowtrail/recording';
 import { createAdminServer } from './admin-server.js';
+import { DEFAULT_REQUEST_BUDGET_BYTES, SMALL_REQUEST_BYTES, smallRequestReserve } from './body-limits.js';
 import { ChunkRegistry } from './chunk-registry.js';
+import { InFlightBudget } from './in-flight-budget.js';
+import { RefusalLog } from './refusal-log.js';
 import { watchConfigFile, type ConfigWatcher } from './config-reload.js';
 import { SIDECAR_ERRORS, SidecarError } from './errors.js';
 import { createIdentityVerifier } from './identity.js';
 import { createFileJwksSource, createRemoteJwksSource } from './jwks-source.js';
+import { answerClientError } from './http-io.js';
 import { createSidecarLogger } from './logger.js';
 import { createSidecarMetrics, zeroRecordingCounters } from './metrics.js';
 import { KnownQueries, type ProxyContext } from './proxy-context.js';
@@ -34,6 +38,10 @@ export interface SidecarOptions {
   now?: () => number;
   /** How often expired sessions and capabilities are swept (default 30 s). */
   sweepIntervalMs?: number;
+  /** Request body memory (weighted bytes) held at once before new requests get a retryable 429 (default 64 MiB, ADR 0025). */
+  requestBudgetBytes?: number;
+  /** Window over which refused logins from one source are aggregated into one record (default 60 s). */
+  refusalWindowMs?: number;
 }
 
 /** A running sidecar. */
@@ -102,17 +110,20 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
   const recorder = options.recorder ?? (await defaultRecorder(config, registry, logger));
   zeroRecordingCounters(registry);
   const upstream = new UpstreamClient({ url: config.upstream.url, timeoutMs: config.upstream.timeoutSeconds * 1000, maxAnswerBytes: MAX_ANSWER_BYTES });
+  const budgetBytes = options.requestBudgetBytes ?? DEFAULT_REQUEST_BUDGET_BYTES;
   const ctx: ProxyContext = {
     config: () => config,
     logger,
     metrics,
     sessions: new SessionTable(),
-    chunks: new ChunkRegistry(),
+    chunks: new ChunkRegistry(undefined, (n) => metrics.chunkCapabilities.set(n)),
     recorder,
     upstream,
     credential,
     verifyIdentity,
     knownQueries: new KnownQueries(),
+    refusals: new RefusalLog({ record: (info) => recorder.authFailure(info), now, ...(options.refusalWindowMs ? { windowMs: options.refusalWindowMs } : {}) }),
+    budget: new InFlightBudget(budgetBytes, (n) => metrics.inFlightBytes.set(n), smallRequestReserve(budgetBytes), SMALL_REQUEST_BYTES),
     now,
   };
 
@@ -120,7 +131,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
   const tls = config.listen.tls;
   const server: Server = tls ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler) : createHttpServer(handler);
   server.keepAliveTimeout = 65_000;
-  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('clientError', answerClientError);
   let ready = false;
   const admin = createAdminServer({ registry, ready: () => ready });
   let address: AddressInfo;
@@ -152,6 +163,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     const t = now();
     for (const entry of ctx.sessions.sweep(t)) void endSession(ctx, entry, 'expired');
     ctx.chunks.sweep(t);
+    ctx.refusals.flush(t).catch((err: unknown) => logger.warn({ err }, 'login refusal summary not recorded'));
   }, options.sweepIntervalMs ?? 30_000);
   sweeper.unref();
   ready = true;
@@ -177,6 +189,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
         const timer = setTimeout(() => server.closeAllConnections(), 2_000);
         await closed;
         clearTimeout(timer);
+        await ctx.refusals.flush(now(), true).catch((err: unknown) => logger.warn({ err }, 'login refusal summary not recorded'));
         await recorder.close().catch((err: unknown) => logger.error({ err }, 'recorder close failed'));
         await upstream.close();
         await new Promise<void>((resolve) => {

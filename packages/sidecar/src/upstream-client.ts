@@ -139,7 +139,9 @@ export class UpstreamClient {
 
   /**
    * Fetches a chunk from its (presigned) origin URL with the stored SSE-C headers, following up to
-   * 3 redirects as the drivers do (SSE-C headers only to the same host, §6.1).
+   * 3 redirects on the same host. A redirect to another host is refused: the origin comes from
+   * Snowflake's answer, and following it elsewhere would let whoever answers there steer the
+   * sidecar's requests (SSRF) and read its SSE-C keys.
    */
   async chunk(url: string, headers: Record<string, string>): Promise<UpstreamStreamAnswer> {
     const started = performance.now();
@@ -149,12 +151,15 @@ export class UpstreamClient {
     for (let attempt = 0, redirects = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await sleep(this.opts.retryDelayMs * 2 ** (attempt - 1));
       try {
-        const sendHeaders = target.host === origin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith('x-amz-server-side-encryption')));
-        const r = await this.chunkAgent.request({ origin: target.origin, path: target.pathname + target.search, method: 'GET', headers: sendHeaders });
+        const r = await this.chunkAgent.request({ origin: target.origin, path: target.pathname + target.search, method: 'GET', headers });
         const location = r.headers.location;
         if (r.statusCode >= 300 && r.statusCode < 400 && typeof location === 'string' && redirects < 3) {
           await r.body.dump();
-          target = new URL(location, target);
+          const next = new URL(location, target);
+          if (next.host !== origin || next.protocol !== target.protocol) {
+            throw new SidecarError(SIDECAR_ERRORS.upstreamBadAnswer, `the chunk origin ${origin} redirected to another host (${next.host}); not followed`);
+          }
+          target = next;
           redirects++;
           attempt--;
           continue;
@@ -165,6 +170,7 @@ export class UpstreamClient {
         }
         return { status: r.statusCode, headers: r.headers, body: r.body, elapsed: (performance.now() - started) / 1000 };
       } catch (err) {
+        if ((err as { code?: string }).code === SIDECAR_ERRORS.upstreamBadAnswer) throw err;
         lastError = err;
       }
     }

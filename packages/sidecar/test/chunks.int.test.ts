@@ -62,12 +62,14 @@ describe('large results: every chunk flows through the sidecar', () => {
     expect(guessed.status).toBe(403);
     expect(guessed.headers.get('content-type')).toBe('application/xml');
 
-    // The driver's 403 refresh: fetching the result by id again yields fresh, working capabilities.
+    // The driver's 403 refresh: fetching the result by id again yields fresh, working capabilities
+    // that replace the old ones.
+    const original = Buffer.from(await (await fetch(chunks[1]!.url)).arrayBuffer());
     const again = await rawResult(stack.sidecar.url, handle, env.data.queryId!);
     expect(again.data.chunks![0]!.url).not.toBe(chunks[0]!.url);
     const refreshed = Buffer.from(await (await fetch(again.data.chunks![1]!.url)).arrayBuffer());
-    const original = Buffer.from(await (await fetch(chunks[1]!.url)).arrayBuffer());
     expect(createHash('sha256').update(refreshed).digest('hex')).toBe(createHash('sha256').update(original).digest('hex'));
+    expect((await fetch(chunks[1]!.url)).status).toBe(403);
   });
 
   it('does not serve results of query ids the sidecar never saw', async () => {

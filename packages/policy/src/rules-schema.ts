@@ -4,13 +4,16 @@ import { STATEMENT_CLASSES, STATEMENT_GROUPS } from './statement-class.js';
 const classOrGroup = z.enum([...STATEMENT_CLASSES, ...(Object.keys(STATEMENT_GROUPS) as (keyof typeof STATEMENT_GROUPS)[])]);
 
 /**
- * One allow/deny rule. Rules are evaluated in order and the first match decides; a rule matches
- * when the statement's class is in `classes` (or a named group) and, if `objects` is given, the
- * object set chosen by `access` matches the glob patterns (`*` within a name part, `**` across
- * parts, case-insensitive, fully qualified `DB.SCHEMA.OBJECT`; `@stage` and `s3://…` for
- * locations): for an allow rule EVERY object must match a pattern, for a deny rule ANY object
- * (see docs/policy.md and docs/adr/0060-statement-policy-engine.md). Guarded statements
- * (exfiltration, dynamic SQL) are only allowed by a rule that names their class or group.
+ * One allow/deny rule. Every object a statement reads or writes is decided on its own by the first
+ * rule that speaks for it: the statement's class is in `classes` (or a named group; all classes when
+ * absent), `access` covers the object's side (`read`, `write`, or `any`), and, if `objects` is given,
+ * a glob pattern matches the object (`*` within a name part, `**` across parts; unquoted pattern parts
+ * fold to upper case and compare exactly with the object's name, deny patterns ignore case; `@stage`
+ * and `scheme://…` for stages and locations). A statement is allowed only when every object it writes
+ * is allowed for writing and every object it reads is allowed for reading, so a write rule cannot
+ * launder a read (see docs/policy.md and docs/adr/0061-fail-closed-objects.md). Guarded statements
+ * (exfiltration, dynamic SQL, name-resolution changes) are only allowed by rules naming their class;
+ * unresolved names and guarded functions only by a pattern naming them.
  * This schema is the one source for the sidecar config, the CRD and the TypeScript type.
  */
 export const statementRuleSchema = z.strictObject({

@@ -155,6 +155,55 @@ describe('decide', () => {
     expect(d('DELETE FROM finance.gl.e', p)).toMatchObject({ action: 'allow' });
   });
 
+  it('checks every read on every rule: a write rule cannot launder a read', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'read', action: 'allow', classes: ['SELECT', 'CREATE_TABLE', 'INSERT'], objects: ['RAW.PUBLIC.*'], access: 'read' },
+        { name: 'write', action: 'allow', classes: ['CREATE_TABLE', 'INSERT'], objects: ['ANALYTICS.PUBLIC.*'], access: 'write' },
+      ],
+    });
+    expect(d('CREATE TABLE analytics.public.x AS SELECT * FROM raw.public.orders', p)).toMatchObject({ action: 'allow', reasonKey: 'rule_allowed' });
+    const laundered = d('CREATE TABLE analytics.public.x AS SELECT * FROM secret.s.keys', p);
+    expect(laundered).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(laundered.reason).toBe('CREATE_TABLE statement reads SECRET.S.KEYS, which no rule allows for reading');
+    expect(d('INSERT INTO analytics.public.x SELECT * FROM secret.s.keys', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('INSERT INTO raw.public.orders SELECT * FROM raw.public.orders', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    // an allow rule without objects still speaks only for its side; a deny rule without objects denies every object
+    const sides = statementPolicySchema.parse({ defaultAction: 'deny', statements: [{ name: 'insert-writes', action: 'allow', classes: ['INSERT'], access: 'write' }] });
+    expect(d('INSERT INTO analytics.public.x SELECT * FROM secret.s.keys', sides)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('INSERT INTO analytics.public.x VALUES (1)', sides)).toMatchObject({ action: 'allow', rule: 'insert-writes' });
+    const noInsert = statementPolicySchema.parse({ defaultAction: 'allow', statements: [{ name: 'no-insert', action: 'deny', classes: ['INSERT'], access: 'read' }] });
+    expect(d('INSERT INTO analytics.public.x VALUES (1)', noInsert)).toMatchObject({ action: 'deny', rule: 'no-insert' });
+  });
+
+  it('allows an unresolved name or a guarded function only by a rule whose pattern names it', () => {
+    const broad = statementPolicySchema.parse({ defaultAction: 'allow', statements: [{ name: 'all-selects', action: 'allow', classes: ['SELECT'] }] });
+    expect(d('SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))', broad)).toMatchObject({ action: 'deny', reasonKey: 'unresolved_object_denied' });
+    expect(d("SELECT SYSTEM$SEND_EMAIL('i', 'a', 'b', 'c')", broad)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied' });
+    expect(d('SELECT SYSTEM$TYPEOF(1)', broad)).toMatchObject({ action: 'allow', rule: 'all-selects' });
+    const named = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [{ name: 'scan', action: 'allow', classes: ['SELECT'], objects: ['unresolved://result_scan', 'function://external_calling/SYSTEM$SEND_EMAIL'], access: 'read' }],
+    });
+    expect(d('SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))', named)).toMatchObject({ action: 'allow', rule: 'scan' });
+    expect(d("SELECT SYSTEM$SEND_EMAIL('i', 'a', 'b', 'c')", named)).toMatchObject({ action: 'allow', rule: 'scan' });
+    expect(d("SELECT * FROM TABLE('x')", named)).toMatchObject({ action: 'deny', reasonKey: 'unresolved_object_denied' });
+  });
+
+  it('compares allow patterns exactly and deny patterns ignoring case', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'no-secret', action: 'deny', objects: ['RAW.SECRET.*'] },
+        { name: 'raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**', '"raw".**'] },
+      ],
+    });
+    expect(d('SELECT * FROM "raw".public.t', p)).toMatchObject({ action: 'allow', rule: 'raw' });
+    expect(d('SELECT * FROM "raw"."secret".t', p)).toMatchObject({ action: 'deny', rule: 'no-secret' });
+    expect(d('SELECT * FROM "Raw".public.t', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+  });
+
   it('names where a denied inner statement sits', () => {
     const r = d("SELECT 1; EXECUTE IMMEDIATE $$ BEGIN SELECT 1; GET @s file:///tmp; END $$", allowAll);
     expect(r).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementIndex: 1, statementClass: 'GET' });

@@ -109,9 +109,10 @@ function ruleForObject(s: ClassifiedStatement, object: string, access: Access, r
   const named = needsNamingRule(object);
   for (const r of rules) {
     if (!classMatches(r, s)) continue;
-    const ruleAccess = r.rule.access ?? 'any';
-    if (ruleAccess !== 'any' && ruleAccess !== access) continue;
     const allow = r.rule.action === 'allow';
+    // `access` picks the side an allow rule speaks for; a deny rule without objects denies every object.
+    const ruleAccess = r.rule.access ?? 'any';
+    if (ruleAccess !== 'any' && ruleAccess !== access && (allow || r.patterns !== undefined)) continue;
     if (r.patterns !== undefined) {
       // Allow rules compare exactly; deny rules also catch names that differ only in case.
       const hit = allow ? r.patterns.some((p) => p.matches(object)) : r.patterns.some((p) => p.matchesIgnoringCase(object));

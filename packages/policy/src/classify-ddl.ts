@@ -99,10 +99,14 @@ const CREDENTIAL_WORDS = new Set(['RSA_PUBLIC_KEY', 'RSA_PUBLIC_KEY_2', 'PASSWOR
 /**
  * Mark the statement as opening a path out of the account (`egress`, guarded like exfiltration):
  * replication and failover groups, external volumes, connections, listings, network rules; a
- * database enabled for replication or failover; a credential set on or added to a user.
+ * database enabled for replication or failover; a credential set on or added to a user; code given
+ * external access integrations.
  */
 function markEgress(env: ClassifyEnv, kindName: string, from: number): void {
   const t = env.tokens;
+  // Code given EXTERNAL_ACCESS_INTEGRATIONS (a UDF, procedure, service, notebook …) can send
+  // whatever it reads to the hosts those integrations allow.
+  if (findWord(t, from, ['EXTERNAL_ACCESS_INTEGRATIONS']) >= 0) env.b.egress = 'EXTERNAL ACCESS';
   if (EGRESS_KINDS.has(kindName)) env.b.egress = kindName;
   else if (kindName === 'DATABASE' && findWord(t, from, ['REPLICATION', 'FAILOVER']) >= 0 && findWord(t, from, ['ENABLE']) >= 0) env.b.egress = 'DATABASE REPLICATION';
   else if (kindName === 'USER') {

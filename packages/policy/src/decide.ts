@@ -81,13 +81,15 @@ type Guard = 'exfiltration_denied' | 'dynamic_sql_denied' | 'search_path_denied'
 
 /**
  * Statements denied even under `defaultAction: allow` unless rules naming their class allow them:
- * the EXFILTRATION group, EXECUTE TASK, any statement writing an external location (`scheme://…`,
+ * the EXFILTRATION group, EXECUTE TASK (and EXECUTE NOTEBOOK, ALERT …), any statement writing an external location (`scheme://…`,
  * e.g. an external function's endpoint) or opening another path out (`egress`), calling a guarded
  * function; CALL and EXECUTE IMMEDIATE of text that is not a lone literal; SEARCH_PATH and
  * QUOTED_IDENTIFIERS_IGNORE_CASE changes.
  */
 function guardOf(s: ClassifiedStatement): Guard | undefined {
   if (EXFILTRATION.has(s.class) || s.class === 'EXECUTE_TASK' || s.egress !== undefined) return 'exfiltration_denied';
+  // EXECUTE NOTEBOOK / ALERT / DBT PROJECT …: like EXECUTE TASK, runs code and actions not visible here
+  if (s.class === 'OTHER' && s.dynamic === true) return 'exfiltration_denied';
   if (s.writes.some(isExternalLocation) || s.reads.some(isGuardedFunctionObject)) return 'exfiltration_denied';
   if ((s.class === 'EXECUTE_IMMEDIATE' || s.class === 'CALL') && s.dynamic === true) return 'dynamic_sql_denied';
   if (s.changesSearchPath === true) return 'search_path_denied';

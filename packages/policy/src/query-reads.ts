@@ -30,7 +30,7 @@ const CLAUSE_END = new Set([
 
 /** Built-in table functions that read no object of their own (their arguments are scanned as usual). */
 const BUILTIN_TABLE_FUNCTIONS = new Set([
-  'FLATTEN', 'GENERATOR', 'SPLIT_TO_TABLE', 'STRTOK_SPLIT_TO_TABLE', 'INFER_SCHEMA', 'VALIDATE', 'VALIDATE_PIPE_LOAD', 'IDENTIFIER', 'DIRECTORY',
+  'FLATTEN', 'GENERATOR', 'SPLIT_TO_TABLE', 'STRTOK_SPLIT_TO_TABLE', 'INFER_SCHEMA', 'VALIDATE_PIPE_LOAD', 'IDENTIFIER', 'DIRECTORY',
 ]);
 
 /** Words after which `a.b (…)` is a target with a column list, not a function call. */
@@ -80,9 +80,12 @@ function isCte(ctes: CteIndex, name: string, at: number): boolean {
   return ctes.get(name)?.some((c) => at >= c.from && at <= c.to) ?? false;
 }
 
+/** True when a query starts at `i`, behind any number of `(`: `((SELECT …))` is, `((db.s.t))` is not. */
 function isSubqueryStart(tokens: readonly Token[], i: number): boolean {
-  const w = wordAt(tokens, i);
-  return w === 'SELECT' || w === 'WITH' || isOp(tokens, i, '(');
+  let j = i;
+  while (isOp(tokens, j, '(')) j++;
+  const w = wordAt(tokens, j);
+  return w === 'SELECT' || w === 'WITH' || w === 'VALUES';
 }
 
 /** Add the table reference starting at `j` (after FROM, JOIN, USING or a FROM-list comma). */
@@ -146,6 +149,12 @@ function addTableLiteral(tokens: readonly Token[], at: number, ctx: SessionConte
 function addTableFunction(tokens: readonly Token[], at: number, parts: readonly { value: string; quoted: boolean }[], ctx: SessionContext, reads: Set<string>): void {
   if (parts.length === 1 && !parts[0]!.quoted) {
     const fn = parts[0]!.value;
+    if (fn === 'VALIDATE') {
+      // VALIDATE(t, JOB_ID => …) returns rows a load into t rejected: it reads t.
+      const table = parseName(tokens, at + 2);
+      if (table !== undefined) reads.add(qualify(table.parts, 'schema_object', ctx));
+      return;
+    }
     if (BUILTIN_TABLE_FUNCTIONS.has(fn) || fn === 'RESULT_SCAN' || fn === 'SEMANTIC_VIEW' || functionClassOf(fn) !== undefined) return;
   }
   reads.add(qualify(parts, 'schema_object', ctx));
@@ -202,14 +211,19 @@ export function scanReads(tokens: readonly Token[], from: number, to: number, ct
       }
       continue;
     }
-    if (t.kind !== 'word') continue;
-    const v = t.value;
-    if (isOp(tokens, i + 1, '(')) addCall(tokens, i, v, ctx, reads);
-    if (isOp(tokens, i + 1, '.') && !isOp(tokens, i - 1, '.') && !TARGET_BEFORE.has(wordAt(tokens, i - 1) ?? '')) {
-      // db.schema.fn(…): a call of a user-defined function or table function is a use of that object
+    if (t.kind === 'quoted' && isOp(tokens, i + 1, '(') && !isOp(tokens, i - 1, '.')) {
+      // "SYSTEM$SEND_EMAIL"(…): a quoted name that is a classified function is that function
+      const cls = functionClassOf(t.value);
+      if (cls !== undefined) reads.add(functionObject(cls, t.value));
+    }
+    if ((t.kind === 'word' || t.kind === 'quoted') && isOp(tokens, i + 1, '.') && !isOp(tokens, i - 1, '.') && !TARGET_BEFORE.has(wordAt(tokens, i - 1) ?? '')) {
+      // db.schema.fn(…) / "db".s.fn(…): a call of a user-defined function or table function is a use of that object
       const name = parseName(tokens, i);
       if (name !== undefined && name.parts.length >= 2 && isOp(tokens, name.next, '(')) reads.add(qualify(name.parts, 'schema_object', ctx));
     }
+    if (t.kind !== 'word') continue;
+    const v = t.value;
+    if (isOp(tokens, i + 1, '(')) addCall(tokens, i, v, ctx, reads);
     if (v === 'FROM') {
       if (openers[openers.length - 1] === 'EXTRACT') continue;
       const p1 = wordAt(tokens, i - 1);

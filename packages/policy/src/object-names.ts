@@ -109,7 +109,8 @@ export function splitNameString(text: string): NamePart[] {
 export function parseName(tokens: readonly Token[], i: number): ParsedName | undefined {
   const first = tokens[i];
   if (first === undefined) return undefined;
-  if (first.kind === 'word' && first.value === 'IDENTIFIER' && isOpToken(tokens[i + 1], '(')) {
+  // "IDENTIFIER"(…) is read as IDENTIFIER(…) too: a quoted upper-case name is the same name
+  if ((first.kind === 'word' || first.kind === 'quoted') && first.value === 'IDENTIFIER' && isOpToken(tokens[i + 1], '(')) {
     const arg = tokens[i + 2];
     let j = i + 2;
     let depth = 1;

@@ -28,6 +28,9 @@ const CLAUSE_END = new Set([
   'VALUES', 'START', 'CONNECT', 'INTO',
 ]);
 
+/** A quoted identifier that is plain upper case names the same thing as the unquoted word. */
+const PLAIN_UPPER = /^[A-Z_][A-Z0-9_$]*$/;
+
 /** Built-in table functions that read no object of their own (their arguments are scanned as usual). */
 const BUILTIN_TABLE_FUNCTIONS = new Set([
   'FLATTEN', 'GENERATOR', 'SPLIT_TO_TABLE', 'STRTOK_SPLIT_TO_TABLE', 'INFER_SCHEMA', 'VALIDATE_PIPE_LOAD', 'IDENTIFIER', 'DIRECTORY',
@@ -116,7 +119,7 @@ function addRef(tokens: readonly Token[], start: number, ctx: SessionContext, re
     reads.add(unresolvedObject(t.kind === 'variable' ? 'variable_name' : 'bind_name'));
     return;
   }
-  if (t.kind === 'word' && t.value === 'TABLE' && isOp(tokens, j + 1, '(')) return addTableLiteral(tokens, j + 2, ctx, reads);
+  if ((t.kind === 'word' || t.kind === 'quoted') && t.value === 'TABLE' && isOp(tokens, j + 1, '(')) return addTableLiteral(tokens, j + 2, ctx, reads);
   const name = parseName(tokens, j);
   if (name === undefined) return;
   if (name.unresolved === undefined && isOp(tokens, name.next, '(')) return addTableFunction(tokens, j, name.parts, ctx, reads);
@@ -147,15 +150,18 @@ function addTableLiteral(tokens: readonly Token[], at: number, ctx: SessionConte
  * a table (qualified ones are reported by the scan too).
  */
 function addTableFunction(tokens: readonly Token[], at: number, parts: readonly { value: string; quoted: boolean }[], ctx: SessionContext, reads: Set<string>): void {
-  if (parts.length === 1 && !parts[0]!.quoted) {
-    const fn = parts[0]!.value;
+  const only = parts.length === 1 ? parts[0]! : undefined;
+  // RESULT_SCAN, SEMANTIC_VIEW and classified functions are reported by the scan, quoted or not
+  if (only !== undefined && PLAIN_UPPER.test(only.value) && (only.value === 'RESULT_SCAN' || only.value === 'SEMANTIC_VIEW' || functionClassOf(only.value) !== undefined)) return;
+  if (only !== undefined && !only.quoted) {
+    const fn = only.value;
     if (fn === 'VALIDATE') {
       // VALIDATE(t, JOB_ID => …) returns rows a load into t rejected: it reads t.
       const table = parseName(tokens, at + 2);
       if (table !== undefined) reads.add(qualify(table.parts, 'schema_object', ctx));
       return;
     }
-    if (BUILTIN_TABLE_FUNCTIONS.has(fn) || fn === 'RESULT_SCAN' || fn === 'SEMANTIC_VIEW' || functionClassOf(fn) !== undefined) return;
+    if (BUILTIN_TABLE_FUNCTIONS.has(fn)) return;
   }
   reads.add(qualify(parts, 'schema_object', ctx));
 }
@@ -211,11 +217,8 @@ export function scanReads(tokens: readonly Token[], from: number, to: number, ct
       }
       continue;
     }
-    if (t.kind === 'quoted' && isOp(tokens, i + 1, '(') && !isOp(tokens, i - 1, '.')) {
-      // "SYSTEM$SEND_EMAIL"(…): a quoted name that is a classified function is that function
-      const cls = functionClassOf(t.value);
-      if (cls !== undefined) reads.add(functionObject(cls, t.value));
-    }
+    // "SYSTEM$SEND_EMAIL"(…), "RESULT_SCAN"(…): a quoted upper-case name is the same name
+    if (t.kind === 'quoted' && PLAIN_UPPER.test(t.value) && isOp(tokens, i + 1, '(')) addCall(tokens, i, t.value, ctx, reads);
     if ((t.kind === 'word' || t.kind === 'quoted') && isOp(tokens, i + 1, '.') && !isOp(tokens, i - 1, '.') && !TARGET_BEFORE.has(wordAt(tokens, i - 1) ?? '')) {
       // db.schema.fn(…) / "db".s.fn(…): a call of a user-defined function or table function is a use of that object
       const name = parseName(tokens, i);

@@ -189,6 +189,11 @@ export const HOSTILE: DecisionCase[] = [
   d('outside_objects', 'view-in-other-schema', 'CREATE VIEW ANALYTICS.STAGING.V AS SELECT * FROM RAW.PUBLIC.ORDERS', 'default_denied'),
 
   // More of every class: joins and subqueries in every position, wrappers, nesting, the guards with no rules.
+  d('unresolved_names', 'quoted-result-scan', "SELECT * FROM TABLE(\"RESULT_SCAN\"(LAST_QUERY_ID()))", 'unresolved_object_denied'),
+  d('unresolved_names', 'quoted-identifier', "SELECT * FROM \"IDENTIFIER\"($t)", 'unresolved_object_denied'),
+  d('unresolved_names', 'quoted-table-literal', "SELECT * FROM \"TABLE\"('RAW.SECRET.K')", 'unresolved_object_denied'),
+  d('unresolved_names', 'quoted-result-scan-allow-all', "SELECT * FROM TABLE(\"RESULT_SCAN\"(LAST_QUERY_ID()))", 'unresolved_object_denied', { policy: 'allow_all' }),
+  d('functions', 'quoted-table-function-system', "SELECT * FROM TABLE(\"SYSTEM$SEND_EMAIL\"('i', 'a', 'b', 'c'))", 'exfiltration_denied'),
   d('outside_objects', 'natural-join', "SELECT * FROM ANALYTICS.PUBLIC.A NATURAL JOIN RAW.SECRET.K", 'default_denied'),
   d('outside_objects', 'lateral-subquery', "SELECT * FROM ANALYTICS.PUBLIC.A, LATERAL (SELECT * FROM RAW.SECRET.K)", 'default_denied'),
   d('outside_objects', 'parenthesised-join', "SELECT * FROM (ANALYTICS.PUBLIC.A JOIN RAW.SECRET.K USING (id))", 'default_denied'),

@@ -18,10 +18,10 @@ const classOrGroup = z.enum([...STATEMENT_CLASSES, ...(Object.keys(STATEMENT_GRO
  */
 export const statementRuleSchema = z.strictObject({
   name: z.string().min(1).max(63).optional().describe('A short name for the rule, shown in the recording and in denials.'),
-  action: z.enum(['allow', 'deny']).describe('What a matching statement gets.'),
+  action: z.enum(['allow', 'deny']).describe('What the objects this rule speaks for (or a statement without objects) get.'),
   classes: z.array(classOrGroup).min(1).optional().describe('Statement classes or groups this rule applies to; all when absent.'),
-  objects: z.array(z.string().min(1)).min(1).optional().describe('Glob patterns on the fully qualified objects the statement reads or writes (see access): an allow rule matches when every object matches a pattern, a deny rule when any does; all objects when absent.'),
-  access: z.enum(['read', 'write', 'any']).default('any').describe('Which of the statement\'s object sets `objects` is matched against.'),
+  objects: z.array(z.string().min(1)).min(1).optional().describe('Glob patterns on the fully qualified objects a statement reads or writes (see access); the rule speaks for each object a pattern matches (unquoted parts fold to upper case; allow patterns compare exactly, deny patterns ignore case); all objects when absent, except unresolved names and guarded functions, which only a pattern naming them allows.'),
+  access: z.enum(['read', 'write', 'any']).default('any').describe('Which side of a statement\'s objects the rule speaks for: the objects it reads, writes, or both.'),
   reason: z.string().max(500).optional().describe('Human text returned to the client on denial and recorded.'),
 });
 
@@ -41,8 +41,8 @@ export type ResultLimits = z.infer<typeof resultLimitsSchema>;
 export const statementPolicySchema = z.strictObject({
   name: z.string().min(1).default('default').describe('Policy name, recorded with every session (the SnowflakeAccessPolicy name).'),
   generation: z.number().int().nonnegative().default(0).describe('Policy generation, recorded with every session.'),
-  defaultAction: z.enum(['allow', 'deny']).default('allow').describe('What a statement that no rule matches gets. Exfiltration classes are denied regardless unless a rule allows them.'),
-  statements: z.array(statementRuleSchema).default([]).describe('Ordered allow/deny rules; the first match decides.'),
+  defaultAction: z.enum(['allow', 'deny']).default('allow').describe('What an object (or a statement without objects) no rule speaks for gets. Exfiltration, dynamic SQL, unresolved names and guarded functions are denied regardless unless rules name them.'),
+  statements: z.array(statementRuleSchema).default([]).describe('Ordered allow/deny rules; for each object a statement reads or writes the first rule that speaks for it decides, and the statement is allowed only when every object is.'),
   limits: resultLimitsSchema.default({}),
 });
 

@@ -5,9 +5,9 @@ import { isExternalLocation, isGuardedFunctionObject, isUnresolvedObject, needsN
 import { STATEMENT_GROUPS, type StatementClass } from './statement-class.js';
 
 /**
- * The decision for a request: the first matching rule decides each statement (and each statement
- * it runs or defines), exfiltration classes are denied unless a rule allows them, and the request
- * is denied if any statement is.
+ * The decision for a request: each object a statement (and each statement it runs or defines)
+ * writes or reads is decided by the first rule that speaks for it, guarded statements and objects
+ * are denied unless rules name them, and the request is denied if any statement is.
  */
 
 /** Stable reason keys (metric labels); see docs/policy.md for the human text. */
@@ -16,7 +16,7 @@ export const DECISION_REASONS = ['rule_allowed', 'rule_denied', 'default_allowed
 /** The outcome for a request. */
 export interface Decision {
   action: 'allow' | 'deny';
-  reasonKey: 'rule_allowed' | 'rule_denied' | 'default_allowed' | 'default_denied' | 'exfiltration_denied' | (string & {});
+  reasonKey: (typeof DECISION_REASONS)[number] | (string & {});
   /** Human text for the client and the recording (the sidecar adds `SQL access control error:`). */
   reason: string;
   /** The deciding rule's name (or `rules[i]` when unnamed). */
@@ -81,10 +81,10 @@ type Guard = 'exfiltration_denied' | 'dynamic_sql_denied' | 'search_path_denied'
 
 /**
  * Statements denied even under `defaultAction: allow` unless rules naming their class allow them:
- * the EXFILTRATION group, EXECUTE TASK (and EXECUTE NOTEBOOK, ALERT …), any statement writing an external location (`scheme://…`,
- * e.g. an external function's endpoint) or opening another path out (`egress`), calling a guarded
- * function; CALL and EXECUTE IMMEDIATE of text that is not a lone literal; SEARCH_PATH and
- * QUOTED_IDENTIFIERS_IGNORE_CASE changes.
+ * the EXFILTRATION group, EXECUTE TASK (and EXECUTE NOTEBOOK, ALERT …), any statement writing an
+ * external location (`scheme://…`, e.g. an external function's endpoint), opening another path out
+ * (`egress`) or calling a guarded function; CALL and EXECUTE IMMEDIATE of text that is not a lone
+ * literal; SEARCH_PATH and QUOTED_IDENTIFIERS_IGNORE_CASE changes.
  */
 function guardOf(s: ClassifiedStatement): Guard | undefined {
   if (EXFILTRATION.has(s.class) || s.class === 'EXECUTE_TASK' || s.egress !== undefined) return 'exfiltration_denied';

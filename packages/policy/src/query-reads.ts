@@ -6,8 +6,10 @@ import type { Token } from './tokenizer.js';
 /**
  * Finding the objects a query reads: every table reference after FROM, JOIN, USING and a comma in
  * a FROM list, at any depth (subqueries, CTE bodies, set operations), minus CTE names in their scope
- * and table functions; plus every stage reference. A reference we are unsure about is reported
- * rather than dropped, because allow rules require every read to match (docs/policy.md).
+ * and built-in table functions that read nothing of their own; plus every stage reference, every
+ * classified function call and every name the classifier cannot resolve (`unresolved://…`). A
+ * reference we are unsure about is reported rather than dropped, because every read must be allowed
+ * (docs/policy.md).
  */
 
 /** A CTE name and the token range in which it shadows a table of the same name. */

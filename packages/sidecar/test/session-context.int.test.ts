@@ -59,4 +59,19 @@ describe('session context and the pinned role through the sidecar', () => {
     const after = await failure(conn!, 'select * from secret.public.orders');
     expect(after.message).toContain('SECRET is off limits');
   });
+
+  it('refuses with a clear error once too many context changes are unconfirmed, in that session only', async () => {
+    const other = await stack.connect();
+    try {
+      await execute(other, 'use database work');
+      for (let i = 1; i <= 8; i++) await execute(other, `use schema work.s${i}`, { asyncExec: true });
+      const e = await failure(other, 'select 1');
+      expect(e.code).toBe('003001');
+      expect(e.message).toContain("the session's current database and schema are uncertain");
+      const { rows } = await execute(conn!, 'select 1 as still_fine');
+      expect(rows).toEqual([{ STILL_FINE: 1 }]);
+    } finally {
+      await destroy(other);
+    }
+  });
 });

@@ -29,7 +29,7 @@ export function decideStatements(ctx: ProxyContext, sqlText: string, entry: Sess
   const cfg = ctx.config();
   const contexts = possibleContexts(entry);
   if (contexts.length > MAX_POSSIBLE_CONTEXTS) {
-    return { statements: [], decision: { action: 'deny', reasonKey: 'context_uncertain', reason: `the session's current database and schema are uncertain (${contexts.length} possible after unconfirmed USE statements); run USE and wait for its answer before sending more statements` } };
+    return { statements: [], decision: { action: 'deny', reasonKey: 'context_uncertain', reason: `the session's current database and schema are uncertain (${contexts.length} possible after USE statements whose outcome is not known yet); fetch the results of the asynchronous statements that change them, or open a new session` } };
   }
   let first: { statements: ClassifiedStatement[]; decision: Decision } | undefined;
   const afters: TrackedContext[] = [];

@@ -71,6 +71,8 @@ export class StatementBuilder {
   changesIdentifierCase = false;
   /** The value an `ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = …` gives (undefined: not known statically). */
   identifierCaseAfter: boolean | undefined;
+  /** The database and schema a CREATE DATABASE / CREATE SCHEMA makes current (Snowflake switches to a new one). */
+  createdContext: { database?: string | undefined; schema?: string | undefined } | undefined;
   egress: string | undefined;
   use: SessionSwitch | undefined;
 

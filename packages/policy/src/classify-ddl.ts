@@ -1,6 +1,6 @@
 import { locationOf } from './classify-dml.js';
 import { textOf, type ClassifyEnv } from './classify-env.js';
-import { parseName, qualify, type NamePart } from './object-names.js';
+import { parseName, qualify, renderPart, type NamePart } from './object-names.js';
 import { parseObjectKind, parseObjectKindByName, renderObject } from './object-types.js';
 import { scanReads } from './query-reads.js';
 import { findWord, isOp, skipGroup, skipIfExists, skipWords, wordAt } from './token-cursor.js';
@@ -127,6 +127,19 @@ function addBody(env: ClassifyEnv, asIndex: number): void {
   }
 }
 
+/**
+ * Snowflake makes a newly created database or schema the current one (as USE would). With IF NOT
+ * EXISTS, or a name not visible here, whether it switched is not known: the part becomes `"?"`.
+ */
+function createdContext(env: ClassifyEnv, kind: 'SCHEMA' | 'DATABASE', parts: readonly NamePart[], unknown: boolean): { database?: string | undefined; schema?: string | undefined } {
+  if (kind === 'DATABASE') return unknown ? { database: UNKNOWN_PART, schema: UNKNOWN_PART } : { database: renderPart(parts[parts.length - 1]!), schema: 'PUBLIC' };
+  const database = parts.length >= 2 ? renderPart(parts[parts.length - 2]!) : env.ctx.database;
+  return unknown ? { database: parts.length >= 2 ? UNKNOWN_PART : database, schema: UNKNOWN_PART } : { database, schema: renderPart(parts[parts.length - 1]!) };
+}
+
+/** The context part that is not known statically (rendered `"?"`, matching no concrete pattern). */
+const UNKNOWN_PART = '"?"';
+
 /** CREATE [OR REPLACE] [modifiers] <kind> [IF NOT EXISTS] <name> …. */
 export function classifyCreate(env: ClassifyEnv): void {
   const t = env.tokens;
@@ -143,6 +156,7 @@ export function classifyCreate(env: ClassifyEnv): void {
   }
   const kind = parsed.kind;
   env.b.cls = kind.create;
+  const ifNotExists = skipWords(t, parsed.next, ['IF', 'NOT', 'EXISTS']) !== parsed.next;
   i = skipIfExists(t, parsed.next);
   const name = parseName(t, i);
   if (name === undefined) {
@@ -150,6 +164,7 @@ export function classifyCreate(env: ClassifyEnv): void {
     return;
   }
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
+  if (kind.name === 'SCHEMA' || kind.name === 'DATABASE') env.b.createdContext = createdContext(env, kind.name, name.parts, ifNotExists || name.unresolved !== undefined);
   const rest = name.next;
   const body = kind.family === 'table' || kind.family === 'view' ? queryBodyStart(env, rest) : t.length;
   addAccountTargets(env, rest, body);

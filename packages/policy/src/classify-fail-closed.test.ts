@@ -69,6 +69,13 @@ describe('fail-closed classification', () => {
     expect(s.contextAfter).toMatchObject({ database: 'RAW', schema: 'SECRET' });
   });
 
+  it('switches to a database or schema a CREATE makes current, as Snowflake does', () => {
+    expect(classifySql('CREATE SCHEMA staging; CREATE TABLE t AS SELECT 1', ctx)[1]!.writes).toEqual(['PIPE.STAGING.T']);
+    expect(classifySql('CREATE OR REPLACE DATABASE scratch; SELECT * FROM t', ctx)[1]!.reads).toEqual(['SCRATCH.PUBLIC.T']);
+    expect(classifySql('CREATE SCHEMA IF NOT EXISTS raw.s; SELECT * FROM t', ctx)[1]!.reads).toEqual(['"?"."?".T']);
+    expect(classifySql('CREATE TABLE x (a INT); SELECT * FROM t', ctx)[1]!.reads).toEqual(['PIPE.WORK.T']);
+  });
+
   it('resolves the rest of a block in an unknown context after a USE inside it', () => {
     expect(one('BEGIN USE SCHEMA raw.secret; SELECT * FROM keys; END').reads).toEqual(['"?"."?".KEYS']);
   });

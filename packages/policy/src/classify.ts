@@ -119,6 +119,7 @@ function dispatch(env: ClassifyEnv): SessionContext | undefined {
   }
   addPresignedUrls(env);
   if (first === 'USE') return useContext(env);
+  if (env.b.createdContext !== undefined) return { ...env.ctx, ...env.b.createdContext };
   if (env.b.changesIdentifierCase) return withIdentifierCase(env.ctx, env.b.identifierCaseAfter);
   // A USE run inside EXECUTE IMMEDIATE or a block changes the session too; we do not track which
   // way, so later statements resolve against an unknown context (matching no concrete pattern).

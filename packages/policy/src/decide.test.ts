@@ -191,6 +191,19 @@ describe('decide', () => {
     expect(d("SELECT * FROM TABLE('x')", named)).toMatchObject({ action: 'deny', reasonKey: 'unresolved_object_denied' });
   });
 
+  it('follows the schema a CREATE SCHEMA makes current: the next unqualified write lands there', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'use', action: 'allow', classes: ['USE'] },
+        { name: 'schemas', action: 'allow', classes: ['CREATE_SCHEMA'], objects: ['ANALYTICS.*'] },
+        { name: 'tables', action: 'allow', classes: ['CREATE_TABLE'], objects: ['ANALYTICS.PUBLIC.*'] },
+      ],
+    });
+    expect(d('USE SCHEMA analytics.public; CREATE TABLE t AS SELECT 1', p)).toMatchObject({ action: 'allow' });
+    expect(d('USE SCHEMA analytics.public; CREATE SCHEMA analytics.elsewhere; CREATE TABLE t AS SELECT 1', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied', statementIndex: 2 });
+  });
+
   it('compares allow patterns exactly and deny patterns ignoring case', () => {
     const p = statementPolicySchema.parse({
       defaultAction: 'deny',

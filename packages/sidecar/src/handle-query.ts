@@ -7,7 +7,7 @@ import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendSnowflakeError } from './http-io.js';
 import type { ProxyContext, StatementState } from './proxy-context.js';
 import { deliverAnswer } from './deliver-answer.js';
-import { checkPinnedSwitch, contextAfterStatements, MAX_POSSIBLE_CONTEXTS, noteContextChange, possibleContexts, toSessionContext, type TrackedContext } from './session-context.js';
+import { checkPinnedSwitch, contextAfterStatements, isContextReset, MAX_POSSIBLE_CONTEXTS, noteContextChange, possibleContexts, toSessionContext, type TrackedContext } from './session-context.js';
 import type { SessionEntry } from './session-table.js';
 import { forwardableHeaders } from './upstream-client.js';
 import { answerUpstreamFailure } from './upstream-failure.js';
@@ -27,9 +27,21 @@ export function statementLabel(statements: readonly ClassifiedStatement[], decis
  */
 export function decideStatements(ctx: ProxyContext, sqlText: string, entry: SessionEntry, requestId?: string): { statements: ClassifiedStatement[]; decision: Decision } {
   const cfg = ctx.config();
-  const contexts = possibleContexts(entry);
+  let contexts = possibleContexts(entry);
   if (contexts.length > MAX_POSSIBLE_CONTEXTS) {
-    return { statements: [], decision: { action: 'deny', reasonKey: 'context_uncertain', reason: `the session's current database and schema are uncertain (${contexts.length} possible after USE statements whose outcome is not known yet); fetch the results of the asynchronous statements that change them, or open a new session` } };
+    // Too many possibilities to judge each: only a USE that sets the context whatever it was goes on.
+    const [a, b] = [contexts[0]!, contexts[1]!];
+    if (!isContextReset(classifySql(sqlText, toSessionContext(a)), a, classifySql(sqlText, toSessionContext(b)), b)) {
+      return {
+        statements: [],
+        decision: {
+          action: 'deny',
+          reasonKey: 'context_uncertain',
+          reason: `the session's current database and schema are uncertain (${contexts.length} possible after USE statements whose outcome is not known yet); fetch the results of the asynchronous statements that change them, then run USE <database>.<schema> (or open a new session)`,
+        },
+      };
+    }
+    contexts = [a];
   }
   let first: { statements: ClassifiedStatement[]; decision: Decision } | undefined;
   const afters: TrackedContext[] = [];

@@ -75,6 +75,18 @@ export function possibleContexts(entry: ContextHolder): TrackedContext[] {
   return trackingOf(entry).possible;
 }
 
+/**
+ * True for a request that sets the context whatever it was: one `USE DATABASE d` or `USE SCHEMA d.s`
+ * (fully qualified) that leads to the same context from `a` as from `b`. Such a request is the way
+ * out of too many possible contexts.
+ */
+export function isContextReset(fromA: readonly ClassifiedStatement[], a: TrackedContext, fromB: readonly ClassifiedStatement[], b: TrackedContext): boolean {
+  const only = fromA.length === 1 ? fromA[0]! : undefined;
+  if (only === undefined || only.class !== 'USE' || only.inner !== undefined || only.use === undefined) return false;
+  if (only.use.kind !== 'DATABASE' && only.use.kind !== 'SCHEMA') return false;
+  return keyOf(contextAfterStatements(fromA, a)) === keyOf(contextAfterStatements(fromB, b)) && contextAfterStatements(fromA, a) !== a;
+}
+
 /** The context after a request's statements run from `ctx`, as the classifier derived it. */
 export function contextAfterStatements(statements: readonly ClassifiedStatement[], ctx: TrackedContext): TrackedContext {
   let after: TrackedContext = ctx;

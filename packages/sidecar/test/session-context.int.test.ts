@@ -60,16 +60,28 @@ describe('session context and the pinned role through the sidecar', () => {
     expect(after.message).toContain('SECRET is off limits');
   });
 
-  it('refuses with a clear error once too many context changes are unconfirmed, in that session only', async () => {
+  it('refuses with a clear error once too many context changes are unconfirmed, in that session only, until a qualified USE resets it', async () => {
     const other = await stack.connect();
     try {
       await execute(other, 'use database work');
-      for (let i = 1; i <= 8; i++) await execute(other, `use schema work.s${i}`, { asyncExec: true });
+      for (let i = 1; i <= 9; i++) await execute(other, `create schema if not exists work.s${i}`);
+      await execute(other, 'use schema work.public');
+      const ids: string[] = [];
+      for (let i = 1; i <= 9; i++) ids.push((await execute(other, `use schema work.s${i}`, { asyncExec: true })).statement.getQueryId());
       const e = await failure(other, 'select 1');
       expect(e.code).toBe('003001');
       expect(e.message).toContain("the session's current database and schema are uncertain");
-      const { rows } = await execute(conn!, 'select 1 as still_fine');
-      expect(rows).toEqual([{ STILL_FINE: 1 }]);
+      expect((await execute(conn!, 'select 1 as still_fine')).rows).toEqual([{ STILL_FINE: 1 }]);
+      // the way out: fetch the asynchronous results (each settles one change), then USE a qualified schema
+      for (const queryId of ids) {
+        await new Promise<void>((resolve, reject) => {
+          const c = other as unknown as { getResultsFromQueryId(o: { queryId: string; complete: (e: Error | undefined) => void }): void };
+          c.getResultsFromQueryId({ queryId, complete: (err) => (err ? reject(err) : resolve()) });
+        });
+      }
+      // every change is confirmed now: the session has one context again
+      await execute(other, 'use schema work.public');
+      expect((await execute(other, 'select 2 as back')).rows).toEqual([{ BACK: 2 }]);
     } finally {
       await destroy(other);
     }

@@ -86,6 +86,8 @@ export const HOSTILE: DecisionCase[] = [
   d('context', 'use-identifier-then-read', 'USE SCHEMA IDENTIFIER($s); SELECT * FROM KEYS', 'default_denied', { statementIndex: 1 }),
   d('context', 'block-use-then-read', 'BEGIN USE SCHEMA RAW.SECRET; SELECT * FROM KEYS; END', 'default_denied'),
   d('context', 'execute-immediate-use', "EXECUTE IMMEDIATE 'USE SCHEMA RAW.SECRET'; SELECT * FROM KEYS", 'default_denied'),
+  d('context', 'create-schema-switches', 'CREATE SCHEMA ANALYTICS.COPY; CREATE TABLE T AS SELECT 1', 'default_denied'),
+  d('context', 'create-database-switches-allow-all', 'CREATE DATABASE SECRET_COPY; SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))', 'unresolved_object_denied', { policy: 'allow_all', statementIndex: 1 }),
   d('context', 'search-path', "ALTER SESSION SET SEARCH_PATH = 'RAW.SECRET'", 'search_path_denied'),
   d('context', 'search-path-allow-all', "ALTER SESSION SET SEARCH_PATH = 'RAW.SECRET'", 'search_path_denied', { policy: 'allow_all' }),
 

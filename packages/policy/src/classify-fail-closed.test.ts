@@ -74,6 +74,7 @@ describe('fail-closed classification', () => {
     expect(classifySql('CREATE OR REPLACE DATABASE scratch; SELECT * FROM t', ctx)[1]!.reads).toEqual(['SCRATCH.PUBLIC.T']);
     expect(classifySql('CREATE SCHEMA IF NOT EXISTS raw.s; SELECT * FROM t', ctx)[1]!.reads).toEqual(['"?"."?".T']);
     expect(classifySql('CREATE TABLE x (a INT); SELECT * FROM t', ctx)[1]!.reads).toEqual(['PIPE.WORK.T']);
+    expect(classifySql("EXECUTE IMMEDIATE 'CREATE SCHEMA s2'; SELECT * FROM t", ctx)[1]!.reads).toEqual(['"?"."?".T']);
   });
 
   it('resolves the rest of a block in an unknown context after a USE inside it', () => {

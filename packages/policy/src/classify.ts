@@ -143,9 +143,10 @@ function withIdentifierCase(ctx: SessionContext, value: boolean | undefined): Se
   return out;
 }
 
+/** True when the statement, or one it runs now, changes the session context (USE, CREATE SCHEMA …). */
 function runsUse(s: ClassifiedStatement): boolean {
   if (s.via === 'body' || s.via === 'alternative_reading') return false;
-  return s.class === 'USE' || (s.inner ?? []).some(runsUse);
+  return s.class === 'USE' || s.contextAfter !== undefined || (s.inner ?? []).some(runsUse);
 }
 
 /**

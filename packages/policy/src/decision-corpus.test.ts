@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { classifySql } from './classify.js';
 import { DBT_EXAMPLE_POLICY } from './dbt-example-policy.js';
-import { decide, type Decision } from './decide.js';
+import { decide, DECISION_REASONS, type Decision } from './decide.js';
 import { statementPolicySchema } from './rules-schema.js';
 import { DBT } from './testdata/dbt-corpus.js';
 import { DECISION_CLASS_TEXT, type DecisionCase } from './testdata/decision-case.js';
@@ -51,6 +51,11 @@ describe('decision corpus (hostile and dbt/ELT statements under the dbt example 
       doc = updated;
     }
     expect(doc).toBe(updated);
+  });
+
+  it('docs/policy.md explains every reason key the engine gives', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    for (const key of DECISION_REASONS) expect(doc).toContain(`\`${key}\``);
   });
 
   it('crds/samples/dbt.yaml carries the same rules as the dbt example policy', () => {

@@ -1,3 +1,4 @@
+import type { SessionContext } from './object-names.js';
 import type { StatementClass } from './statement-class.js';
 
 /** Why an inner statement is attached to the statement that carries it. */
@@ -32,6 +33,28 @@ export interface ClassifiedStatement {
    * resolve to schemas other than the session's, which the reported names cannot show.
    */
   changesSearchPath?: boolean;
+  /**
+   * True for `ALTER SESSION SET|UNSET QUOTED_IDENTIFIERS_IGNORE_CASE`: quoted names in later
+   * statements may then fold to upper case (`"raw"` becomes `RAW`); `decide` guards it.
+   */
+  changesIdentifierCase?: boolean;
+  /**
+   * Set when the statement opens a path for data or control to leave the account that its class and
+   * objects alone do not show (a replication or failover group, an external volume, a connection, a
+   * credential added to a user …): the kind of path. `decide` guards it like exfiltration.
+   */
+  egress?: string;
+  /** For `USE …`: what it switches and to which name (rendered like an object name part). */
+  use?: SessionSwitch;
+  /** The session context after this statement, when it changes it (USE, ALTER SESSION …). */
+  contextAfter?: SessionContext;
+}
+
+/** What a USE statement switches. */
+export interface SessionSwitch {
+  kind: 'DATABASE' | 'SCHEMA' | 'ROLE' | 'WAREHOUSE' | 'SECONDARY ROLES';
+  /** The name as rendered (unquoted upper-case, quoted exact); `?` when it is not visible. */
+  name: string;
 }
 
 /** Mutable accumulator used while classifying one statement. */
@@ -45,6 +68,13 @@ export class StatementBuilder {
   /** Set when a body classified to the end of the statement already covers every `;` inside it. */
   bodyCoversRest = false;
   changesSearchPath = false;
+  changesIdentifierCase = false;
+  /** The value an `ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = …` gives (undefined: not known statically). */
+  identifierCaseAfter: boolean | undefined;
+  /** The database and schema a CREATE DATABASE / CREATE SCHEMA makes current (Snowflake switches to a new one). */
+  createdContext: { database?: string | undefined; schema?: string | undefined } | undefined;
+  egress: string | undefined;
+  use: SessionSwitch | undefined;
 
   /** Attach inner statements and, when they run now, merge their objects into this statement's. */
   addInner(statements: readonly ClassifiedStatement[], via: InnerVia, merge: boolean): void {
@@ -67,6 +97,8 @@ export class StatementBuilder {
     if (s.dynamic) this.dynamic = true;
     if (s.unclassifiable) this.unclassifiable = true;
     if (s.changesSearchPath) this.changesSearchPath = true;
+    if (s.changesIdentifierCase) this.changesIdentifierCase = true;
+    if (s.egress !== undefined) this.egress ??= s.egress;
   }
 
   /** Freeze into the public shape. */
@@ -76,6 +108,9 @@ export class StatementBuilder {
     if (this.dynamic) out.dynamic = true;
     if (this.unclassifiable) out.unclassifiable = true;
     if (this.changesSearchPath) out.changesSearchPath = true;
+    if (this.changesIdentifierCase) out.changesIdentifierCase = true;
+    if (this.egress !== undefined) out.egress = this.egress;
+    if (this.use !== undefined) out.use = this.use;
     return out;
   }
 }

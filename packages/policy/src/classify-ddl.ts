@@ -1,6 +1,6 @@
 import { locationOf } from './classify-dml.js';
 import { textOf, type ClassifyEnv } from './classify-env.js';
-import { parseName, qualify, type NamePart } from './object-names.js';
+import { parseName, qualify, renderPart, type NamePart } from './object-names.js';
 import { parseObjectKind, parseObjectKindByName, renderObject } from './object-types.js';
 import { scanReads } from './query-reads.js';
 import { findWord, isOp, skipGroup, skipIfExists, skipWords, wordAt } from './token-cursor.js';
@@ -9,12 +9,33 @@ import { findWord, isOp, skipGroup, skipIfExists, skipWords, wordAt } from './to
 
 const CREATE_MODIFIERS = new Set(['TEMPORARY', 'TEMP', 'TRANSIENT', 'LOCAL', 'GLOBAL', 'VOLATILE', 'SECURE', 'RECURSIVE', 'FORCE']);
 
-/** Locations named in `URL = '…'` or `…_ALLOWED_LOCATIONS = ('…', …)` / `API_ALLOWED_PREFIXES`. */
-function addOptionLocations(env: ClassifyEnv, from: number): void {
+/**
+ * Where a CREATE's query body starts: the top-level `AS` followed by a query (`AS SELECT`, `AS WITH`,
+ * `AS (…)`), or the end. Options are read only before it, so a column, alias, table name or string
+ * in the body (`… AS SELECT url FROM raw.public.accounts WHERE url = 's3://…'`) is never an option.
+ */
+export function queryBodyStart(env: ClassifyEnv, from: number): number {
   const t = env.tokens;
-  for (let i = from; i < t.length; i++) {
+  let as = findWord(t, from, ['AS']);
+  while (as >= 0) {
+    const next = wordAt(t, as + 1);
+    if (next === 'SELECT' || next === 'WITH' || next === 'VALUES' || isOp(t, as + 1, '(')) return as;
+    as = findWord(t, as + 1, ['AS']);
+  }
+  return t.length;
+}
+
+/** True when the word at `i` is an option name: not part of a dotted name and followed by `=`. */
+function isOptionAt(env: ClassifyEnv, i: number): boolean {
+  return isOp(env.tokens, i + 1, '=') && !isOp(env.tokens, i - 1, '.');
+}
+
+/** Locations named in `URL = '…'` or `…_ALLOWED_LOCATIONS = ('…', …)` / `API_ALLOWED_PREFIXES`, in [from, to). */
+function addOptionLocations(env: ClassifyEnv, from: number, to = env.tokens.length): void {
+  const t = env.tokens;
+  for (let i = from; i < to; i++) {
     const w = wordAt(t, i);
-    if (w === undefined || !isOp(t, i + 1, '=')) continue;
+    if (w === undefined || !isOptionAt(env, i)) continue;
     if (w === 'URL' || w === 'STORAGE_BASE_URL') {
       const loc = locationOf(t[i + 2], env);
       if (loc !== undefined) env.b.writes.add(loc);
@@ -45,12 +66,16 @@ function addOptionLocations(env: ClassifyEnv, from: number): void {
  * to (`ADD ACCOUNTS = org.acct`, `ALLOWED_ACCOUNTS = …`, `ENABLE REPLICATION TO ACCOUNTS …`). They are
  * recorded as written locations `account://ORG.ACCT`, so `decide` treats them as exfiltration.
  */
-function addAccountTargets(env: ClassifyEnv, from: number): void {
+function addAccountTargets(env: ClassifyEnv, from: number, to = env.tokens.length): void {
   const t = env.tokens;
-  for (let i = from; i < t.length; i++) {
+  for (let i = from; i < to; i++) {
     const w = wordAt(t, i);
     if (w !== 'ACCOUNTS' && w !== 'ALLOWED_ACCOUNTS') continue;
+    if (isOp(t, i - 1, '.')) continue; // part of a name (raw.public.accounts), not an option
+    const introduced = isOp(t, i + 1, '=') || ['ADD', 'REMOVE', 'TO', 'SET'].includes(wordAt(t, i - 1) ?? '');
+    if (!introduced) continue;
     let j = isOp(t, i + 1, '=') ? i + 2 : i + 1;
+    if (isOp(t, j, '(')) j++;
     for (;;) {
       const name = parseName(t, j);
       if (name === undefined) break;
@@ -66,6 +91,31 @@ function addListing(env: ClassifyEnv, kindName: string, parts: readonly NamePart
   if (kindName === 'LISTING' || kindName === 'ORGANIZATION LISTING') env.b.writes.add(`listing://${qualify(parts, 'account', env.ctx)}`);
 }
 
+/** Object kinds whose every CREATE or ALTER opens or widens a path out of the account. */
+const EGRESS_KINDS = new Set(['REPLICATION GROUP', 'FAILOVER GROUP', 'EXTERNAL VOLUME', 'CONNECTION', 'LISTING', 'ORGANIZATION LISTING', 'NETWORK RULE']);
+/** User options that hand a credential (and so control of the account) to whoever holds it. */
+const CREDENTIAL_WORDS = new Set(['RSA_PUBLIC_KEY', 'RSA_PUBLIC_KEY_2', 'PASSWORD', 'PROGRAMMATIC', 'PAT']);
+
+/**
+ * Mark the statement as opening a path out of the account (`egress`, guarded like exfiltration):
+ * replication and failover groups, external volumes, connections, listings, network rules; a
+ * database enabled for replication or failover; a credential set on or added to a user; code given
+ * external access integrations.
+ */
+function markEgress(env: ClassifyEnv, kindName: string, from: number): void {
+  const t = env.tokens;
+  // Code given EXTERNAL_ACCESS_INTEGRATIONS (a UDF, procedure, service, notebook …) can send
+  // whatever it reads to the hosts those integrations allow.
+  if (findWord(t, from, ['EXTERNAL_ACCESS_INTEGRATIONS']) >= 0) env.b.egress = 'EXTERNAL ACCESS';
+  if (EGRESS_KINDS.has(kindName)) env.b.egress = kindName;
+  else if (kindName === 'DATABASE' && findWord(t, from, ['REPLICATION', 'FAILOVER']) >= 0 && findWord(t, from, ['ENABLE']) >= 0) env.b.egress = 'DATABASE REPLICATION';
+  else if (kindName === 'USER') {
+    for (let i = from; i < t.length; i++) {
+      if (CREDENTIAL_WORDS.has(wordAt(t, i) ?? '') && !isOp(t, i - 1, '.')) env.b.egress = 'USER CREDENTIAL';
+    }
+  }
+}
+
 /** Classify the body after `AS` of a task, pipe or SQL procedure; attached, not merged (it runs later). */
 function addBody(env: ClassifyEnv, asIndex: number): void {
   const body = env.tokens[asIndex + 1];
@@ -76,6 +126,19 @@ function addBody(env: ClassifyEnv, asIndex: number): void {
     env.b.bodyCoversRest = true;
   }
 }
+
+/**
+ * Snowflake makes a newly created database or schema the current one (as USE would). With IF NOT
+ * EXISTS, or a name not visible here, whether it switched is not known: the part becomes `"?"`.
+ */
+function createdContext(env: ClassifyEnv, kind: 'SCHEMA' | 'DATABASE', parts: readonly NamePart[], unknown: boolean): { database?: string | undefined; schema?: string | undefined } {
+  if (kind === 'DATABASE') return unknown ? { database: UNKNOWN_PART, schema: UNKNOWN_PART } : { database: renderPart(parts[parts.length - 1]!), schema: 'PUBLIC' };
+  const database = parts.length >= 2 ? renderPart(parts[parts.length - 2]!) : env.ctx.database;
+  return unknown ? { database: parts.length >= 2 ? UNKNOWN_PART : database, schema: UNKNOWN_PART } : { database, schema: renderPart(parts[parts.length - 1]!) };
+}
+
+/** The context part that is not known statically (rendered `"?"`, matching no concrete pattern). */
+const UNKNOWN_PART = '"?"';
 
 /** CREATE [OR REPLACE] [modifiers] <kind> [IF NOT EXISTS] <name> …. */
 export function classifyCreate(env: ClassifyEnv): void {
@@ -93,6 +156,7 @@ export function classifyCreate(env: ClassifyEnv): void {
   }
   const kind = parsed.kind;
   env.b.cls = kind.create;
+  const ifNotExists = skipWords(t, parsed.next, ['IF', 'NOT', 'EXISTS']) !== parsed.next;
   i = skipIfExists(t, parsed.next);
   const name = parseName(t, i);
   if (name === undefined) {
@@ -100,26 +164,29 @@ export function classifyCreate(env: ClassifyEnv): void {
     return;
   }
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
+  if (kind.name === 'SCHEMA' || kind.name === 'DATABASE') env.b.createdContext = createdContext(env, kind.name, name.parts, ifNotExists || name.unresolved !== undefined);
   const rest = name.next;
-  addAccountTargets(env, rest);
+  const body = kind.family === 'table' || kind.family === 'view' ? queryBodyStart(env, rest) : t.length;
+  addAccountTargets(env, rest, body);
   addListing(env, kind.name, name.parts);
+  markEgress(env, kind.name, rest);
   switch (kind.family) {
     case 'table':
     case 'view':
     case 'schema':
     case 'database': {
-      const src = findWord(t, rest, ['CLONE', 'LIKE']);
+      const src = findWord(t, rest, ['CLONE', 'LIKE'], body);
       if (src >= 0) {
         const from = parseName(t, src + 1);
         if (from !== undefined) env.b.reads.add(renderObject(from.parts, kind, env.ctx));
       }
-      const share = findWord(t, rest, ['SHARE']);
+      const share = findWord(t, rest, ['SHARE'], body);
       if (kind.family === 'database' && share >= 0 && wordAt(t, share - 1) === 'FROM') {
         const from = parseName(t, share + 1);
         if (from !== undefined) env.b.reads.add(from.parts.slice(-3).map((p) => qualify([p], 'account', env.ctx)).join('.'));
       }
       if (kind.family === 'table' || kind.family === 'view') scanReads(t, rest, t.length, env.ctx, env.b.reads);
-      if (kind.family === 'table') addOptionLocations(env, rest);
+      if (kind.family === 'table') addOptionLocations(env, rest, body);
       return;
     }
     case 'function': {
@@ -183,6 +250,11 @@ function addSessionParameters(env: ClassifyEnv, from: number): void {
     if (!isParam) continue;
     env.b.writes.add(`session://${w}`);
     if (verb === 'SET' && w === 'SEARCH_PATH') env.b.changesSearchPath = true;
+    if (w === 'QUOTED_IDENTIFIERS_IGNORE_CASE') {
+      env.b.changesIdentifierCase = true;
+      const value = verb === 'SET' ? wordAt(t, i + 2) : undefined;
+      env.b.identifierCaseAfter = value === 'TRUE' ? true : value === 'FALSE' ? false : undefined;
+    }
   }
 }
 
@@ -210,6 +282,7 @@ export function classifyAlter(env: ClassifyEnv): void {
   env.b.writes.add(renderObject(name.parts, kind, env.ctx));
   addListing(env, kind.name, name.parts);
   const rest = name.next;
+  markEgress(env, kind.name, rest);
   const rename = findWord(t, rest, ['RENAME', 'SWAP']);
   if (rename >= 0 && (wordAt(t, rename + 1) === 'TO' || wordAt(t, rename + 1) === 'WITH')) {
     const other = parseName(t, rename + 2);

@@ -1,4 +1,5 @@
 import type { ClassifyEnv } from './classify-env.js';
+import { functionClassOf, functionObject, unresolvedObject } from './engine-objects.js';
 import { isLocationString, parseName, qualify, qualifyStage, qualifyTableStage } from './object-names.js';
 import { parseObjectKind, renderObject } from './object-types.js';
 import { scanReads } from './query-reads.js';
@@ -136,7 +137,7 @@ function classifyCopyBySource(env: ClassifyEnv, i: number, targetName: ReturnTyp
   env.b.cls = loads ? 'COPY_INTO_TABLE' : 'COPY_INTO_LOCATION';
   env.b.dynamic = true;
   for (const r of reads) env.b.reads.add(r);
-  env.b.writes.add(targetName !== undefined ? qualify(targetName.parts, 'schema_object', env.ctx) : (t[i]?.text ?? '?'));
+  env.b.writes.add(targetName !== undefined ? qualify(targetName.parts, 'schema_object', env.ctx) : unresolvedObject('dynamic_target'));
 }
 
 /** PUT file://… @stage writes the stage; GET @stage file://… and LIST read it; REMOVE writes it. */
@@ -156,12 +157,14 @@ export function classifyStageCommand(env: ClassifyEnv, cls: 'PUT' | 'GET' | 'LIS
 /** CALL proc(args): reads the procedure (what it does inside is not visible here). */
 export function classifyCall(env: ClassifyEnv): void {
   env.b.cls = 'CALL';
-  env.b.dynamic = true;
   const name = parseName(env.tokens, 1);
-  if (name !== undefined) {
-    // SYSTEM$ procedures are built in, not objects of the current schema.
-    const builtin = name.parts.length === 1 && !name.parts[0]!.quoted && name.parts[0]!.value.startsWith('SYSTEM$');
-    env.b.reads.add(builtin ? name.parts[0]!.value : qualify(name.parts, 'schema_object', env.ctx));
+  // Built-in procedures (SYSTEM$SEND_EMAIL …) are classified functions, not objects of the current
+  // schema; what they do is known by their class. Any other procedure runs code not visible here.
+  const fn = name !== undefined && name.parts.length === 1 && !name.parts[0]!.quoted ? functionClassOf(name.parts[0]!.value) : undefined;
+  if (fn !== undefined) env.b.reads.add(functionObject(fn, name!.parts[0]!.value));
+  else {
+    env.b.dynamic = true;
+    env.b.reads.add(name !== undefined ? qualify(name.parts, 'schema_object', env.ctx) : unresolvedObject('expression_name'));
   }
   scanReads(env.tokens, name?.next ?? 1, env.tokens.length, env.ctx, env.b.reads);
 }

@@ -12,8 +12,8 @@ export interface ClassifyEnv {
   b: StatementBuilder;
   /** Classify SQL text found inside this statement (a literal body), one nesting level deeper. */
   classifyText(text: string): ClassifiedStatement[];
-  /** Classify a sub-range of this statement's tokens as a statement of its own. */
-  classifyRange(start: number, end: number): ClassifiedStatement;
+  /** Classify a sub-range of this statement's tokens as a statement of its own (in `ctx`, default the statement's). */
+  classifyRange(start: number, end: number, ctx?: SessionContext): ClassifiedStatement;
 }
 
 /** The source text of tokens [start, end) of the statement. */

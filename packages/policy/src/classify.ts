@@ -58,23 +58,28 @@ function classifyStatement(sql: string, tokens: readonly Token[], text: string, 
     ctx,
     b,
     classifyText: (inner) => classifyText(inner, ctx, depth + 1, false),
-    classifyRange: (start, end) => classifyStatement(sql, tokens.slice(start, end), rangeTextOf(sql, tokens, start, end), ctx, depth + 1).statement,
+    classifyRange: (start, end, at) => classifyStatement(sql, tokens.slice(start, end), rangeTextOf(sql, tokens, start, end), at ?? ctx, depth + 1).statement,
   };
   if (depth > MAX_NESTING) {
     b.unclassifiable = true;
     return { statement: b.build(text), ctx };
   }
-  // The flow operator ->> chains statements; each link runs, so each is classified.
+  // The flow operator ->> chains statements; each link runs, after the one before it, so each is
+  // classified in the context the links before it leave (a USE in one link moves the next).
   const flow = findTopLevel(tokens, (t) => isOpToken(t, '->>'));
   const mainEnd = flow[0] ?? tokens.length;
   const mainEnv = mainEnd === tokens.length ? env : { ...env, tokens: tokens.slice(0, mainEnd) };
-  const newCtx = dispatch(mainEnv);
+  let after = dispatch(mainEnv) ?? ctx;
   for (let k = 0; k < flow.length; k++) {
     const start = flow[k]! + 1;
     const end = flow[k + 1] ?? tokens.length;
-    b.addInner([env.classifyRange(start, end)], 'flow_operator', true);
+    const link = classifyStatement(sql, tokens.slice(start, end), rangeTextOf(sql, tokens, start, end), after, depth + 1);
+    b.addInner([link.statement], 'flow_operator', true);
+    after = link.ctx;
   }
-  return { statement: b.build(text), ctx: newCtx ?? ctx };
+  const statement = b.build(text);
+  if (after !== ctx) statement.contextAfter = after;
+  return { statement, ctx: after };
 }
 
 function rangeTextOf(sql: string, tokens: readonly Token[], start: number, end: number): string {
@@ -103,7 +108,7 @@ function dispatch(env: ClassifyEnv): SessionContext | undefined {
     // An anonymous Snowflake Scripting block runs its statements now: EXECUTE_IMMEDIATE semantics.
     env.b.cls = 'EXECUTE_IMMEDIATE';
     classifyPieces(env, 0, t.length, 'block');
-    return env.b.inner.some(runsUse) ? UNKNOWN : undefined;
+    return env.b.inner.some(runsUse) ? { ...env.ctx, ...UNKNOWN } : undefined;
   }
   routeStatement(env, first);
   // Defence in depth: a `;` that the splitter kept inside a non-block statement still separates
@@ -114,9 +119,11 @@ function dispatch(env: ClassifyEnv): SessionContext | undefined {
   }
   addPresignedUrls(env);
   if (first === 'USE') return useContext(env);
+  if (env.b.createdContext !== undefined) return { ...env.ctx, ...env.b.createdContext };
+  if (env.b.changesIdentifierCase) return withIdentifierCase(env.ctx, env.b.identifierCaseAfter);
   // A USE run inside EXECUTE IMMEDIATE or a block changes the session too; we do not track which
   // way, so later statements resolve against an unknown context (matching no concrete pattern).
-  if (env.b.inner.some(runsUse)) return UNKNOWN;
+  if (env.b.inner.some(runsUse)) return { ...env.ctx, ...UNKNOWN };
   return undefined;
 }
 
@@ -124,9 +131,22 @@ function dispatch(env: ClassifyEnv): SessionContext | undefined {
 const UNKNOWN_CONTEXT = '"?"';
 const UNKNOWN: SessionContext = { database: UNKNOWN_CONTEXT, schema: UNKNOWN_CONTEXT };
 
+/**
+ * The context after QUOTED_IDENTIFIERS_IGNORE_CASE changes: folded when set to TRUE; exact when
+ * FALSE or not known statically (an exact name is the one that can only be denied wrongly, never
+ * allowed wrongly: allow patterns compare exactly, deny patterns ignore case).
+ */
+function withIdentifierCase(ctx: SessionContext, value: boolean | undefined): SessionContext {
+  const out: SessionContext = { ...ctx };
+  if (value === true) out.quotedIdentifiersIgnoreCase = true;
+  else delete out.quotedIdentifiersIgnoreCase;
+  return out;
+}
+
+/** True when the statement, or one it runs now, changes the session context (USE, CREATE SCHEMA …). */
 function runsUse(s: ClassifiedStatement): boolean {
   if (s.via === 'body' || s.via === 'alternative_reading') return false;
-  return s.class === 'USE' || (s.inner ?? []).some(runsUse);
+  return s.class === 'USE' || s.contextAfter !== undefined || (s.inner ?? []).some(runsUse);
 }
 
 /**
@@ -280,18 +300,28 @@ function useContext(env: ClassifyEnv): SessionContext | undefined {
   const t = env.tokens;
   let i = 1;
   const what = wordAt(t, i);
-  if (what === 'ROLE' || what === 'WAREHOUSE' || what === 'SECONDARY') return undefined;
+  if (what === 'SECONDARY') {
+    // USE SECONDARY ROLES ALL | NONE | r1, r2
+    env.b.use = { kind: 'SECONDARY ROLES', name: t.slice(3).map((x) => (x.kind === 'quoted' ? renderPart({ value: x.value, quoted: true }) : x.value)).join('') || '?' };
+    return undefined;
+  }
+  if (what === 'ROLE' || what === 'WAREHOUSE') {
+    const switched = parseName(t, 2);
+    env.b.use = { kind: what, name: switched === undefined ? '?' : switched.unresolved !== undefined ? '?' : switched.parts.map(renderPart).join('.') };
+    return undefined;
+  }
   if (what === 'DATABASE' || what === 'SCHEMA') i++;
   const name = parseName(t, i);
   if (name === undefined) return undefined;
+  env.b.use = { kind: what === 'DATABASE' ? 'DATABASE' : 'SCHEMA', name: name.unresolved !== undefined ? '?' : name.parts.map(renderPart).join('.') };
   // USE SCHEMA IDENTIFIER($s): where later unqualified names resolve is not known
-  if (name.unresolved !== undefined) return what === 'SCHEMA' ? { ...env.ctx, schema: UNKNOWN_CONTEXT } : UNKNOWN;
+  if (name.unresolved !== undefined) return what === 'SCHEMA' ? { ...env.ctx, schema: UNKNOWN_CONTEXT } : { ...env.ctx, ...UNKNOWN };
   const parts = name.parts.map(renderPart);
   if (what === 'SCHEMA') {
-    if (parts.length >= 2) return { database: parts[parts.length - 2], schema: parts[parts.length - 1] };
+    if (parts.length >= 2) return { ...env.ctx, database: parts[parts.length - 2], schema: parts[parts.length - 1] };
     return { ...env.ctx, schema: parts[0] };
   }
-  if (what !== 'DATABASE' && parts.length >= 2) return { database: parts[parts.length - 2], schema: parts[parts.length - 1] };
+  if (what !== 'DATABASE' && parts.length >= 2) return { ...env.ctx, database: parts[parts.length - 2], schema: parts[parts.length - 1] };
   // USE DATABASE d makes PUBLIC the current schema.
-  return { database: parts[parts.length - 1], schema: 'PUBLIC' };
+  return { ...env.ctx, database: parts[parts.length - 1], schema: 'PUBLIC' };
 }

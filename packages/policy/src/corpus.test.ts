@@ -16,7 +16,7 @@ function shape(s: ClassifiedStatement): ExpectedStatement {
 }
 
 const allowAll = statementPolicySchema.parse({ defaultAction: 'allow' });
-const expectedReason = { benign: undefined, exfiltration: 'exfiltration_denied', dynamic: 'dynamic_sql_denied', search_path: 'search_path_denied' } as const;
+const expectedReason = { benign: undefined, exfiltration: 'exfiltration_denied', dynamic: 'dynamic_sql_denied', search_path: 'search_path_denied', unresolved: 'unresolved_object_denied' } as const;
 
 describe('statement corpus', () => {
   it('holds at least 150 cases with unique names, benign and exfiltration alike', () => {

@@ -59,9 +59,17 @@ describe('decide', () => {
   });
 
   it('lets an explicit rule allow an unload to one stage only', () => {
-    const p = statementPolicySchema.parse({ defaultAction: 'allow', statements: [{ name: 'export', action: 'allow', classes: ['COPY_INTO_LOCATION'], objects: ['@ANALYTICS.EXPORT.*'], access: 'write' }] });
+    const p = statementPolicySchema.parse({
+      defaultAction: 'allow',
+      statements: [
+        { name: 'export', action: 'allow', classes: ['COPY_INTO_LOCATION'], objects: ['@ANALYTICS.EXPORT.*'], access: 'write' },
+        { name: 'export-source', action: 'allow', classes: ['COPY_INTO_LOCATION'], objects: ['ANALYTICS.MART.DAILY'], access: 'read' },
+      ],
+    });
     expect(d('COPY INTO @analytics.export.out FROM analytics.mart.daily', p)).toMatchObject({ action: 'allow', rule: 'export' });
     expect(d('COPY INTO @analytics.other.out FROM analytics.mart.daily', p)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied' });
+    // the stage is allowed, but what is read into it must be allowed for reading by a rule naming the class too
+    expect(d('COPY INTO @analytics.export.out FROM raw.secret.keys', p)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied' });
   });
 
   it('uses the rule reason for a matching deny rule', () => {
@@ -86,14 +94,14 @@ describe('decide', () => {
     ['SELECT * FROM raw.s.t JOIN raw.pii.people p ON t.id = p.id', 'deny', 'rule_denied', 'no-pii', 0],
     ['INSERT INTO analytics.m.t SELECT * FROM raw.pii.people', 'deny', 'rule_denied', 'no-pii', 0],
     ['SELECT * FROM finance.gl.entries', 'deny', 'default_denied', undefined, 0],
-    ['SELECT * FROM IDENTIFIER($t)', 'deny', 'default_denied', undefined, 0],
+    ['SELECT * FROM IDENTIFIER($t)', 'deny', 'unresolved_object_denied', undefined, 0],
     ['INSERT INTO raw.sales.orders SELECT * FROM raw.sales.staged', 'deny', 'rule_denied', 'raw-is-read-only', 0],
     ['INSERT INTO analytics.m.x SELECT * FROM finance.gl.e', 'deny', 'default_denied', undefined, 0],
     ['DROP TABLE analytics.mart.daily', 'deny', 'default_denied', undefined, 0],
-    ['CALL analytics.m.refresh()', 'deny', 'default_denied', undefined, 0],
+    ['CALL analytics.m.refresh()', 'deny', 'dynamic_sql_denied', undefined, 0],
     ["EXECUTE IMMEDIATE 'SELECT * FROM raw.s.t'", 'deny', 'default_denied', undefined, 0],
     ['CREATE TASK analytics.m.t1 AS INSERT INTO analytics.m.t SELECT 1', 'deny', 'default_denied', undefined, 0],
-    ["SELECT GET_PRESIGNED_URL(@raw.s.landing, 'f.csv')", 'deny', 'default_denied', undefined, 0],
+    ["SELECT GET_PRESIGNED_URL(@raw.s.landing, 'f.csv')", 'deny', 'exfiltration_denied', undefined, 0],
     ['COPY INTO @analytics.m.out FROM analytics.m.t', 'deny', 'exfiltration_denied', undefined, 0],
     ["COPY INTO 's3://x/' FROM raw.s.t", 'deny', 'exfiltration_denied', undefined, 0],
     ['GET @raw.s.landing file:///tmp', 'deny', 'exfiltration_denied', undefined, 0],
@@ -147,6 +155,68 @@ describe('decide', () => {
     expect(d('DELETE FROM finance.gl.e', p)).toMatchObject({ action: 'allow' });
   });
 
+  it('checks every read on every rule: a write rule cannot launder a read', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'read', action: 'allow', classes: ['SELECT', 'CREATE_TABLE', 'INSERT'], objects: ['RAW.PUBLIC.*'], access: 'read' },
+        { name: 'write', action: 'allow', classes: ['CREATE_TABLE', 'INSERT'], objects: ['ANALYTICS.PUBLIC.*'], access: 'write' },
+      ],
+    });
+    expect(d('CREATE TABLE analytics.public.x AS SELECT * FROM raw.public.orders', p)).toMatchObject({ action: 'allow', reasonKey: 'rule_allowed' });
+    const laundered = d('CREATE TABLE analytics.public.x AS SELECT * FROM secret.s.keys', p);
+    expect(laundered).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(laundered.reason).toBe('CREATE_TABLE statement reads SECRET.S.KEYS, which no rule allows for reading');
+    expect(d('INSERT INTO analytics.public.x SELECT * FROM secret.s.keys', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('INSERT INTO raw.public.orders SELECT * FROM raw.public.orders', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    // an allow rule without objects still speaks only for its side; a deny rule without objects denies every object
+    const sides = statementPolicySchema.parse({ defaultAction: 'deny', statements: [{ name: 'insert-writes', action: 'allow', classes: ['INSERT'], access: 'write' }] });
+    expect(d('INSERT INTO analytics.public.x SELECT * FROM secret.s.keys', sides)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+    expect(d('INSERT INTO analytics.public.x VALUES (1)', sides)).toMatchObject({ action: 'allow', rule: 'insert-writes' });
+    const noInsert = statementPolicySchema.parse({ defaultAction: 'allow', statements: [{ name: 'no-insert', action: 'deny', classes: ['INSERT'], access: 'read' }] });
+    expect(d('INSERT INTO analytics.public.x VALUES (1)', noInsert)).toMatchObject({ action: 'deny', rule: 'no-insert' });
+  });
+
+  it('allows an unresolved name or a guarded function only by a rule whose pattern names it', () => {
+    const broad = statementPolicySchema.parse({ defaultAction: 'allow', statements: [{ name: 'all-selects', action: 'allow', classes: ['SELECT'] }] });
+    expect(d('SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))', broad)).toMatchObject({ action: 'deny', reasonKey: 'unresolved_object_denied' });
+    expect(d("SELECT SYSTEM$SEND_EMAIL('i', 'a', 'b', 'c')", broad)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied' });
+    expect(d('SELECT SYSTEM$TYPEOF(1)', broad)).toMatchObject({ action: 'allow', rule: 'all-selects' });
+    const named = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [{ name: 'scan', action: 'allow', classes: ['SELECT'], objects: ['unresolved://result_scan', 'function://external_calling/SYSTEM$SEND_EMAIL'], access: 'read' }],
+    });
+    expect(d('SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))', named)).toMatchObject({ action: 'allow', rule: 'scan' });
+    expect(d("SELECT SYSTEM$SEND_EMAIL('i', 'a', 'b', 'c')", named)).toMatchObject({ action: 'allow', rule: 'scan' });
+    expect(d("SELECT * FROM TABLE('x')", named)).toMatchObject({ action: 'deny', reasonKey: 'unresolved_object_denied' });
+  });
+
+  it('follows the schema a CREATE SCHEMA makes current: the next unqualified write lands there', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'use', action: 'allow', classes: ['USE'] },
+        { name: 'schemas', action: 'allow', classes: ['CREATE_SCHEMA'], objects: ['ANALYTICS.*'] },
+        { name: 'tables', action: 'allow', classes: ['CREATE_TABLE'], objects: ['ANALYTICS.PUBLIC.*'] },
+      ],
+    });
+    expect(d('USE SCHEMA analytics.public; CREATE TABLE t AS SELECT 1', p)).toMatchObject({ action: 'allow' });
+    expect(d('USE SCHEMA analytics.public; CREATE SCHEMA analytics.elsewhere; CREATE TABLE t AS SELECT 1', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied', statementIndex: 2 });
+  });
+
+  it('compares allow patterns exactly and deny patterns ignoring case', () => {
+    const p = statementPolicySchema.parse({
+      defaultAction: 'deny',
+      statements: [
+        { name: 'no-secret', action: 'deny', objects: ['RAW.SECRET.*'] },
+        { name: 'raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.**', '"raw".**'] },
+      ],
+    });
+    expect(d('SELECT * FROM "raw".public.t', p)).toMatchObject({ action: 'allow', rule: 'raw' });
+    expect(d('SELECT * FROM "raw"."secret".t', p)).toMatchObject({ action: 'deny', rule: 'no-secret' });
+    expect(d('SELECT * FROM "Raw".public.t', p)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
+  });
+
   it('names where a denied inner statement sits', () => {
     const r = d("SELECT 1; EXECUTE IMMEDIATE $$ BEGIN SELECT 1; GET @s file:///tmp; END $$", allowAll);
     expect(r).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementIndex: 1, statementClass: 'GET' });
@@ -189,7 +259,7 @@ describe('decide', () => {
     expect(d('SELECT 1; COPY INTO @leak FROM raw.sales.orders', doc)).toMatchObject({ action: 'deny', reasonKey: 'exfiltration_denied', statementIndex: 1 });
     expect(d('SELECT * FROM raw.pii.people', doc)).toMatchObject({ action: 'deny', reason: 'PII tables are off limits for this pipeline' });
     expect(d('COPY INTO raw.sales.orders FROM @raw.sales.landing/orders/', doc)).toMatchObject({ action: 'allow', rule: 'load-landing' });
-    expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', rule: 'raw-is-read-only' });
+    expect(d("COPY INTO raw.sales.orders FROM 's3://elsewhere/'", doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
     expect(d('MERGE INTO analytics.mart.c USING raw.crm.c s ON c.id = s.id WHEN MATCHED THEN DELETE', doc)).toMatchObject({ action: 'allow', rule: 'transform' });
     expect(d('INSERT INTO analytics.mart.x SELECT * FROM finance.gl.entries', doc)).toMatchObject({ action: 'deny', reasonKey: 'default_denied' });
     expect(d('DELETE FROM raw.sales.orders', doc)).toMatchObject({ action: 'deny', reasonKey: 'rule_denied', rule: 'raw-is-read-only', reason: 'RAW is written by the landing load only' });

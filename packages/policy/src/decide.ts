@@ -1,21 +1,22 @@
 import type { ClassifiedStatement } from './classified-statement.js';
 import { compileObjectPattern, type ObjectPattern } from './object-pattern.js';
 import type { StatementPolicy, StatementRule } from './rules-schema.js';
+import { isExternalLocation, isGuardedFunctionObject, isUnresolvedObject, needsNamingRule } from './engine-objects.js';
 import { STATEMENT_GROUPS, type StatementClass } from './statement-class.js';
 
 /**
- * The decision for a request: the first matching rule decides each statement (and each statement
- * it runs or defines), exfiltration classes are denied unless a rule allows them, and the request
- * is denied if any statement is.
+ * The decision for a request: each object a statement (and each statement it runs or defines)
+ * writes or reads is decided by the first rule that speaks for it, guarded statements and objects
+ * are denied unless rules name them, and the request is denied if any statement is.
  */
 
 /** Stable reason keys (metric labels); see docs/policy.md for the human text. */
-export const DECISION_REASONS = ['rule_allowed', 'rule_denied', 'default_allowed', 'default_denied', 'exfiltration_denied', 'dynamic_sql_denied', 'search_path_denied', 'statement_unclassifiable', 'empty_request'] as const;
+export const DECISION_REASONS = ['rule_allowed', 'rule_denied', 'default_allowed', 'default_denied', 'exfiltration_denied', 'dynamic_sql_denied', 'search_path_denied', 'identifier_case_denied', 'unresolved_object_denied', 'statement_unclassifiable', 'empty_request'] as const;
 
 /** The outcome for a request. */
 export interface Decision {
   action: 'allow' | 'deny';
-  reasonKey: 'rule_allowed' | 'rule_denied' | 'default_allowed' | 'default_denied' | 'exfiltration_denied' | (string & {});
+  reasonKey: (typeof DECISION_REASONS)[number] | (string & {});
   /** Human text for the client and the recording (the sidecar adds `SQL access control error:`). */
   reason: string;
   /** The deciding rule's name (or `rules[i]` when unnamed). */
@@ -59,18 +60,9 @@ function compile(policy: StatementPolicy): CompiledRule[] {
   return rules;
 }
 
-/**
- * Does the rule match the statement? Object patterns are asymmetric on purpose: an allow rule
- * matches only when EVERY object in the chosen set matches a pattern (so one permitted table cannot
- * carry a forbidden one along), a deny rule when ANY object does.
- */
-function ruleMatches(r: CompiledRule, s: ClassifiedStatement): boolean {
-  if (r.classes && !r.classes.has(s.class)) return false;
-  if (!r.patterns) return true;
-  const access = r.rule.access ?? 'any';
-  const objects = access === 'read' ? s.reads : access === 'write' ? s.writes : [...s.reads, ...s.writes];
-  const hit = (o: string): boolean => r.patterns!.some((p) => p.matches(o));
-  return r.rule.action === 'allow' ? objects.every(hit) : objects.some(hit);
+/** Does the rule speak for this statement's class? */
+function classMatches(r: CompiledRule, s: ClassifiedStatement): boolean {
+  return r.classes === undefined || r.classes.has(s.class);
 }
 
 interface StatementOutcome {
@@ -85,47 +77,106 @@ function describe(s: ClassifiedStatement, where: string): string {
   return `${s.class} statement${where}`;
 }
 
+type Guard = 'exfiltration_denied' | 'dynamic_sql_denied' | 'search_path_denied' | 'identifier_case_denied';
+
 /**
- * Statements denied even under `defaultAction: allow` unless a rule naming their class allows them:
- * the EXFILTRATION group, any statement writing an external location (`scheme://…`, e.g. an external
- * function's endpoint), EXECUTE IMMEDIATE of text that is not a lone literal, and SEARCH_PATH changes.
+ * Statements denied even under `defaultAction: allow` unless rules naming their class allow them:
+ * the EXFILTRATION group, EXECUTE TASK (and EXECUTE NOTEBOOK, ALERT …), any statement writing an
+ * external location (`scheme://…`, e.g. an external function's endpoint), opening another path out
+ * (`egress`) or calling a guarded function; CALL and EXECUTE IMMEDIATE of text that is not a lone
+ * literal; SEARCH_PATH and QUOTED_IDENTIFIERS_IGNORE_CASE changes.
  */
 function guardOf(s: ClassifiedStatement): Guard | undefined {
-  if (EXFILTRATION.has(s.class) || s.writes.some(isExternalLocation)) return 'exfiltration_denied';
-  if (s.class === 'EXECUTE_IMMEDIATE' && s.dynamic === true) return 'dynamic_sql_denied';
+  if (EXFILTRATION.has(s.class) || s.class === 'EXECUTE_TASK' || s.egress !== undefined) return 'exfiltration_denied';
+  // EXECUTE NOTEBOOK / ALERT / DBT PROJECT …: like EXECUTE TASK, runs code and actions not visible here
+  if (s.class === 'OTHER' && s.dynamic === true) return 'exfiltration_denied';
+  if (s.writes.some(isExternalLocation) || s.reads.some(isGuardedFunctionObject)) return 'exfiltration_denied';
+  if ((s.class === 'EXECUTE_IMMEDIATE' || s.class === 'CALL') && s.dynamic === true) return 'dynamic_sql_denied';
   if (s.changesSearchPath === true) return 'search_path_denied';
+  if (s.changesIdentifierCase === true) return 'identifier_case_denied';
   return undefined;
 }
 
-type Guard = 'exfiltration_denied' | 'dynamic_sql_denied' | 'search_path_denied';
-
 const GUARD_TEXT: Record<Guard, string> = {
-  exfiltration_denied: 'can move data out of Snowflake and no rule allows it',
-  dynamic_sql_denied: 'runs SQL text that is built at run time and no rule allows it',
+  exfiltration_denied: 'can move data or control out of the account and no rule allows it',
+  dynamic_sql_denied: 'runs SQL that is not visible here and no rule allows it',
   search_path_denied: 'changes SEARCH_PATH, which would let unqualified names escape the policy, and no rule allows it',
+  identifier_case_denied: 'changes whether quoted names fold to upper case, which would let names escape the policy, and no rule allows it',
 };
 
-/** A location outside Snowflake (`s3://…`, `https://…`, `account://…`); `session://` parameters are not. */
-function isExternalLocation(o: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(o) && !o.startsWith('session://');
+type Access = 'read' | 'write';
+
+/** The first rule that speaks for one object of the statement; undefined when none does. */
+function ruleForObject(s: ClassifiedStatement, object: string, access: Access, rules: readonly CompiledRule[], guard: Guard | undefined): CompiledRule | undefined {
+  const named = needsNamingRule(object);
+  for (const r of rules) {
+    if (!classMatches(r, s)) continue;
+    const allow = r.rule.action === 'allow';
+    // `access` picks the side an allow rule speaks for; a deny rule without objects denies every object.
+    const ruleAccess = r.rule.access ?? 'any';
+    if (ruleAccess !== 'any' && ruleAccess !== access && (allow || r.patterns !== undefined)) continue;
+    if (r.patterns !== undefined) {
+      // Allow rules compare exactly; deny rules also catch names that differ only in case.
+      const hit = allow ? r.patterns.some((p) => p.matches(object)) : r.patterns.some((p) => p.matchesIgnoringCase(object));
+      if (!hit) continue;
+    } else if (allow && named) continue; // only a rule whose pattern names it allows an unresolved object or a guarded function
+    // A guarded statement is only allowed by rules that name its class (or a group holding it).
+    if (guard !== undefined && allow && r.classes === undefined) continue;
+    return r;
+  }
+  return undefined;
 }
 
-/** Decide one statement (not its inner statements). */
+/** The outcome when no rule speaks for (an object of) the statement. */
+function fallback(s: ClassifiedStatement, policy: StatementPolicy, where: string, guard: Guard | undefined, object?: { name: string; access: Access }): StatementOutcome {
+  const what = object === undefined ? '' : ` ${object.access === 'read' ? 'reads' : 'writes'} ${object.name}, which`;
+  if (guard !== undefined) return { action: 'deny', reasonKey: guard, reason: `${describe(s, where)} ${GUARD_TEXT[guard]}${object ? ` (${object.name})` : ''}`, cls: s.class };
+  if (object !== undefined && isUnresolvedObject(object.name)) {
+    return { action: 'deny', reasonKey: 'unresolved_object_denied', reason: `${describe(s, where)}${what} the policy cannot resolve to a named object, and no rule names it`, cls: s.class };
+  }
+  if ((policy.defaultAction ?? 'allow') === 'allow') return { action: 'allow', reasonKey: 'default_allowed', reason: `${describe(s, where)} allowed by default`, cls: s.class };
+  if (object === undefined) return { action: 'deny', reasonKey: 'default_denied', reason: `${describe(s, where)} is not allowed by any rule`, cls: s.class };
+  return { action: 'deny', reasonKey: 'default_denied', reason: `${describe(s, where)}${what} no rule allows for ${object.access === 'read' ? 'reading' : 'writing'}`, cls: s.class };
+}
+
+function ruleOutcome(r: CompiledRule, s: ClassifiedStatement, where: string, object?: { name: string; access: Access }): StatementOutcome {
+  if (r.rule.action === 'allow') return { action: 'allow', reasonKey: 'rule_allowed', reason: `${describe(s, where)} allowed by rule ${r.label}`, rule: r.label, cls: s.class };
+  const what = object === undefined ? '' : ` (${object.access === 'read' ? 'reads' : 'writes'} ${object.name})`;
+  return { action: 'deny', reasonKey: 'rule_denied', reason: r.rule.reason ?? `${describe(s, where)}${what} denied by rule ${r.label}`, rule: r.label, cls: s.class };
+}
+
+/**
+ * Decide one statement (not its inner statements). Every object is decided on its own: each object
+ * written must be allowed for writing and each object read allowed for reading, each by the first
+ * rule that speaks for the statement's class, that access and that object (or by the default), so
+ * a write rule cannot launder a read the policy does not allow. A statement with no objects is
+ * decided by the first rule for its class (an allow rule with `objects` matches an empty set).
+ */
 function decideOne(s: ClassifiedStatement, rules: readonly CompiledRule[], policy: StatementPolicy, where: string): StatementOutcome {
   if (s.unclassifiable) {
     return { action: 'deny', reasonKey: 'statement_unclassifiable', reason: `statement${where} nests SQL more deeply than the policy engine follows`, cls: s.class };
   }
   const guard = guardOf(s);
-  for (const r of rules) {
-    if (!ruleMatches(r, s)) continue;
-    // A guarded statement is only allowed by a rule that names its class (or a group holding it).
-    if (guard !== undefined && r.rule.action === 'allow' && r.classes === undefined) continue;
-    if (r.rule.action === 'allow') return { action: 'allow', reasonKey: 'rule_allowed', reason: `${describe(s, where)} allowed by rule ${r.label}`, rule: r.label, cls: s.class };
-    return { action: 'deny', reasonKey: 'rule_denied', reason: r.rule.reason ?? `${describe(s, where)} denied by rule ${r.label}`, rule: r.label, cls: s.class };
+  if (s.reads.length === 0 && s.writes.length === 0) {
+    for (const r of rules) {
+      if (!classMatches(r, s)) continue;
+      if (r.patterns !== undefined && r.rule.action === 'deny') continue;
+      if (guard !== undefined && r.rule.action === 'allow' && r.classes === undefined) continue;
+      return ruleOutcome(r, s, where);
+    }
+    return fallback(s, policy, where, guard);
   }
-  if (guard !== undefined) return { action: 'deny', reasonKey: guard, reason: `${describe(s, where)} ${GUARD_TEXT[guard]}`, cls: s.class };
-  if ((policy.defaultAction ?? 'allow') === 'allow') return { action: 'allow', reasonKey: 'default_allowed', reason: `${describe(s, where)} allowed by default`, cls: s.class };
-  return { action: 'deny', reasonKey: 'default_denied', reason: `${describe(s, where)} is not allowed by any rule`, cls: s.class };
+  let first: StatementOutcome | undefined;
+  let byDefault: StatementOutcome | undefined;
+  const objects: { name: string; access: Access }[] = [...s.writes.map((name) => ({ name, access: 'write' as const })), ...s.reads.map((name) => ({ name, access: 'read' as const }))];
+  for (const object of objects) {
+    const r = ruleForObject(s, object.name, object.access, rules, guard);
+    const outcome = r !== undefined ? ruleOutcome(r, s, where, object) : fallback(s, policy, where, guard, object);
+    if (outcome.action === 'deny') return outcome;
+    if (r === undefined) byDefault ??= outcome;
+    else first ??= outcome;
+  }
+  return byDefault ?? first!;
 }
 
 const VIA_TEXT: Record<string, string> = {

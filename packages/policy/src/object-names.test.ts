@@ -29,7 +29,11 @@ describe('object names', () => {
     expect(qualify(parse("IDENTIFIER('raw.\"S\".t')")!.parts, 'schema_object', ctx)).toBe('RAW.S.T');
     const v = parse('IDENTIFIER($tbl) x')!;
     expect(v.unresolved).toBe('$tbl');
-    expect(qualify(v.parts, 'schema_object', ctx)).toBe('IDENTIFIER($TBL)');
+    expect(qualify(v.parts, 'schema_object', ctx)).toBe('unresolved://variable_name');
+    expect(qualify(parse('IDENTIFIER(?)')!.parts, 'schema_object', ctx)).toBe('unresolved://bind_name');
+    expect(qualify(parse('IDENTIFIER(:1)')!.parts, 'schema_object', ctx)).toBe('unresolved://bind_name');
+    expect(qualify(parse('IDENTIFIER(:v)')!.parts, 'schema_object', ctx)).toBe('unresolved://variable_name');
+    expect(qualify(parse("IDENTIFIER('a' || $b)")!.parts, 'schema_object', ctx)).toBe('unresolved://expression_name');
     expect(v.next).toBe(4);
   });
 

@@ -1,3 +1,4 @@
+import { unresolvedObject, type UnresolvedReason } from './engine-objects.js';
 import { isOpToken } from './token-cursor.js';
 import type { Token } from './tokenizer.js';
 
@@ -11,6 +12,12 @@ import type { Token } from './tokenizer.js';
 export interface SessionContext {
   database?: string;
   schema?: string;
+  /**
+   * The session's QUOTED_IDENTIFIERS_IGNORE_CASE as far as the request shows it: true after
+   * `ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = TRUE`, when quoted identifiers fold to upper
+   * case like unquoted ones. Absent: Snowflake's default (false).
+   */
+  quotedIdentifiersIgnoreCase?: boolean;
 }
 
 /** One name part: the identifier's value and whether it was double-quoted. */
@@ -102,7 +109,8 @@ export function splitNameString(text: string): NamePart[] {
 export function parseName(tokens: readonly Token[], i: number): ParsedName | undefined {
   const first = tokens[i];
   if (first === undefined) return undefined;
-  if (first.kind === 'word' && first.value === 'IDENTIFIER' && isOpToken(tokens[i + 1], '(')) {
+  // "IDENTIFIER"(…) is read as IDENTIFIER(…) too: a quoted upper-case name is the same name
+  if ((first.kind === 'word' || first.kind === 'quoted') && first.value === 'IDENTIFIER' && isOpToken(tokens[i + 1], '(')) {
     const arg = tokens[i + 2];
     let j = i + 2;
     let depth = 1;
@@ -117,7 +125,7 @@ export function parseName(tokens: readonly Token[], i: number): ParsedName | und
       .slice(i + 2, Math.max(i + 2, j - 1))
       .map((t) => t.text)
       .join('');
-    return { parts: [{ value: `IDENTIFIER(${inside.toUpperCase()})`, quoted: false, raw: true }], next: j, unresolved: inside };
+    return { parts: [{ value: unresolvedObject(unresolvedReasonOf(tokens, i + 2, j - 1)), quoted: false, raw: true }], next: j, unresolved: inside };
   }
   if (!isNameToken(first)) return undefined;
   const parts: NamePart[] = [partOf(first)];
@@ -138,6 +146,20 @@ export function parseName(tokens: readonly Token[], i: number): ParsedName | und
   return { parts, next: j };
 }
 
+/** Why the argument tokens [from, to) of IDENTIFIER(…) / TABLE(…) do not name an object statically. */
+export function unresolvedReasonOf(tokens: readonly Token[], from: number, to: number): UnresolvedReason {
+  const only = to - from === 1 ? tokens[from] : undefined;
+  if (only?.kind === 'variable') return 'variable_name';
+  if (only?.kind === 'bind') return only.value === '?' || /^:\d+$/.test(only.value) ? 'bind_name' : 'variable_name';
+  if (to - from === 2 && isOpToken(tokens[from], ':') && tokens[from + 1]?.kind === 'word') return 'variable_name';
+  return 'expression_name';
+}
+
+/** Fold quoted parts to upper case when the session ignores the case of quoted identifiers. */
+function foldQuoted(p: NamePart, ctx: SessionContext): NamePart {
+  return ctx.quotedIdentifiersIgnoreCase === true && p.quoted ? { value: p.value.toUpperCase(), quoted: true } : p;
+}
+
 /** Qualify parsed parts with the session context and render the fully qualified name. */
 export function qualify(parts: readonly NamePart[], scope: NameScope, ctx: SessionContext): string {
   const raw = parts.find((p) => p.raw);
@@ -153,7 +175,7 @@ export function qualify(parts: readonly NamePart[], scope: NameScope, ctx: Sessi
   // Missing context parts are left out rather than invented: the name stays as specific as we know.
   return full
     .filter((p): p is NamePart => p !== undefined)
-    .map(renderPart)
+    .map((p) => renderPart(foldQuoted(p, ctx)))
     .join('.');
 }
 

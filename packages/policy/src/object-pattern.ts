@@ -2,25 +2,40 @@ import { splitNameString } from './object-names.js';
 
 /**
  * Object patterns in rules. A pattern is matched against the fully qualified names the classifier
- * produces, case-insensitively:
- * - names `DB.SCHEMA.OBJECT`: split on dots (double quotes respected); `*` matches any characters
- *   within one part, a part that is exactly `**` matches any number of parts (zero or more);
+ * produces, with Snowflake's identifier semantics:
+ * - names `DB.SCHEMA.OBJECT`: split on dots (double quotes respected); an unquoted pattern part is
+ *   folded to upper case and a quoted one kept, then compared exactly, so `RAW.PUBLIC.*` does not
+ *   match `"raw"."public".t` (another object); `*` matches any characters within one part, a part
+ *   that is exactly `**` matches any number of parts (zero or more);
  * - stages `@DB.SCHEMA.STAGE`: the same, after the `@` (`@~` for the user stage);
- * - locations `s3://bucket/path`: `*` matches within one path segment, `**` across segments.
+ * - locations `s3://bucket/path`: `*` matches within one path segment, `**` across segments; the
+ *   scheme compares case-insensitively, the path exactly (object stores are case-sensitive); the
+ *   engine's own namespaces (`session://`, `function://`, `unresolved://`, `account://`, …) hold
+ *   folded identifiers and compare case-insensitively.
+ *
+ * `matchesIgnoringCase` is the loose comparison deny rules use: where the session may fold quoted
+ * identifiers (`QUOTED_IDENTIFIERS_IGNORE_CASE` set on the account or user, which the sidecar cannot
+ * see), `"raw"` may be `RAW`, so a deny rule errs on the side of matching.
  */
 
 /** A compiled object pattern. */
 export interface ObjectPattern {
   source: string;
+  /** Exact match under Snowflake's identifier rules (allow rules). */
   matches(object: string): boolean;
+  /** Case-insensitive match (deny rules). */
+  matchesIgnoringCase(object: string): boolean;
 }
+
+/** Namespaces the engine itself renders (identifiers, folded): compared case-insensitively. */
+const INTERNAL_SCHEMES = /^(session|function|unresolved|account|listing|external-volume):\/\//i;
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function globPart(part: string): RegExp {
-  return new RegExp(`^${part.split('*').map(escapeRegex).join('.*')}$`, 'is');
+function globPart(part: string, flags: string): RegExp {
+  return new RegExp(`^${part.split('*').map(escapeRegex).join('.*')}$`, flags);
 }
 
 function isLocation(s: string): boolean {
@@ -46,31 +61,40 @@ function nameParts(name: string): string[] {
 /** Compile one pattern; never throws (a malformed pattern simply matches what it literally says). */
 export function compileObjectPattern(source: string): ObjectPattern {
   const trimmed = source.trim();
-  if (isLocation(trimmed)) {
-    const re = new RegExp(
-      `^${trimmed
-        .split(/(\*\*|\*)/)
-        .map((s) => (s === '**' ? '.*' : s === '*' ? '[^/]*' : escapeRegex(s)))
-        .join('')}$`,
-      'is',
-    );
-    return { source, matches: (o) => isLocation(o) && re.test(o) };
-  }
+  if (isLocation(trimmed)) return compileLocationPattern(source, trimmed);
   const isStage = trimmed.startsWith('@');
   const body = isStage ? trimmed.slice(1) : trimmed;
-  if (isStage && body === '~') return { source, matches: (o) => o === '@~' };
-  const compiled = splitNameString(body).map((p) => (!p.quoted && p.value === '**' ? ('**' as const) : globPart(p.value)));
-  return {
-    source,
-    matches(object: string): boolean {
-      if (isLocation(object)) return false;
-      const objIsStage = object.startsWith('@');
-      if (objIsStage !== isStage) return false;
-      const objBody = objIsStage ? object.slice(1) : object;
-      if (objBody === '~') return false;
-      return matchParts(compiled, nameParts(objBody));
-    },
+  if (isStage && body === '~') return { source, matches: (o) => o === '@~', matchesIgnoringCase: (o) => o === '@~' };
+  const parts = splitNameString(body);
+  const exact = parts.map((p) => (!p.quoted && p.value === '**' ? ('**' as const) : globPart(p.value, 's')));
+  const loose = parts.map((p) => (!p.quoted && p.value === '**' ? ('**' as const) : globPart(p.value, 'is')));
+  const test = (compiled: readonly (RegExp | '**')[], object: string): boolean => {
+    if (isLocation(object)) return false;
+    const objIsStage = object.startsWith('@');
+    if (objIsStage !== isStage) return false;
+    const objBody = objIsStage ? object.slice(1) : object;
+    if (objBody === '~') return false;
+    return matchParts(compiled, nameParts(objBody));
   };
+  return { source, matches: (o) => test(exact, o), matchesIgnoringCase: (o) => test(loose, o) };
+}
+
+/** A location pattern: the scheme (and the engine's own namespaces) case-insensitive, a real path exact. */
+function compileLocationPattern(source: string, trimmed: string): ObjectPattern {
+  const schemeEnd = trimmed.indexOf('://') + 3;
+  const globbed = (s: string): string =>
+    s
+      .split(/(\*\*|\*)/)
+      .map((x) => (x === '**' ? '.*' : x === '*' ? '[^/]*' : escapeRegex(x)))
+      .join('');
+  const loose = new RegExp(`^${globbed(trimmed)}$`, 'is');
+  if (INTERNAL_SCHEMES.test(trimmed)) return { source, matches: (o) => isLocation(o) && loose.test(o), matchesIgnoringCase: (o) => isLocation(o) && loose.test(o) };
+  const exact = new RegExp(`^${globbed(trimmed.slice(0, schemeEnd).toLowerCase() + trimmed.slice(schemeEnd))}$`, 's');
+  const lowerScheme = (o: string): string => {
+    const at = o.indexOf('://') + 3;
+    return o.slice(0, at).toLowerCase() + o.slice(at);
+  };
+  return { source, matches: (o) => isLocation(o) && exact.test(lowerScheme(o)), matchesIgnoringCase: (o) => isLocation(o) && loose.test(o) };
 }
 
 /** Problems with a pattern that a policy author should fix (empty parts, unbalanced quotes). */

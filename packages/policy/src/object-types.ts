@@ -100,5 +100,5 @@ export function parseObjectKindByName(name: string): ObjectKind | undefined {
 export function renderObject(parts: readonly NamePart[], kind: ObjectKind | undefined, ctx: SessionContext): string {
   if (kind?.family === 'column') return qualify(parts.length > 1 ? parts.slice(0, -1) : parts, 'schema_object', ctx);
   const name = qualify(parts, kind?.scope ?? 'schema_object', ctx);
-  return kind?.family === 'stage' ? `@${name}` : name;
+  return kind?.family === 'stage' && !name.startsWith('unresolved://') ? `@${name}` : name;
 }

@@ -1,4 +1,5 @@
-import type { InnerVia } from './classified-statement.js';
+import type { ClassifiedStatement, InnerVia } from './classified-statement.js';
+import type { SessionContext } from './object-names.js';
 import type { ClassifyEnv } from './classify-env.js';
 import { scanReads } from './query-reads.js';
 import { isOp, skipGroup, wordAt, isOpToken } from './token-cursor.js';
@@ -76,29 +77,38 @@ function peel(env: ClassifyEnv, from: number, to: number): number {
 export function classifyPieces(env: ClassifyEnv, from: number, to: number, via: InnerVia): void {
   const t = env.tokens;
   let start = from;
+  let ctx = env.ctx;
   for (let i = from; i <= to; i++) {
     if (i < to && t[i]?.kind !== 'semicolon') continue;
-    classifyPiece(env, start, i, via);
+    const piece = classifyPiece(env, start, i, via, ctx);
+    // Control flow decides which pieces run after a context change: the rest of the block resolves
+    // names in a context that is not known statically.
+    if (piece?.contextAfter !== undefined) ctx = { ...ctx, database: UNKNOWN_PART, schema: UNKNOWN_PART };
     start = i + 1;
   }
 }
 
-function classifyPiece(env: ClassifyEnv, from: number, to: number, via: InnerVia): void {
-  if (from >= to) return;
+/** The context part that cannot be known statically (rendered `"?"`, matching no concrete pattern). */
+const UNKNOWN_PART = '"?"';
+
+function classifyPiece(env: ClassifyEnv, from: number, to: number, via: InnerVia, ctx: SessionContext): ClassifiedStatement | undefined {
+  if (from >= to) return undefined;
   const t = env.tokens;
   let i = peel(env, from, to);
-  if (i >= to) return;
+  if (i >= to) return undefined;
   // (SELECT …) as an expression: LET rs RESULTSET := (SELECT …)
   if (isOp(t, i, '(') && skipGroup(t, i) === to) i++;
   const w = wordAt(t, i);
   if (w !== undefined && NO_SQL.has(w)) {
-    scanReads(t, i, to, env.ctx, env.b.reads);
-    return;
+    scanReads(t, i, to, ctx, env.b.reads);
+    return undefined;
   }
   if (w === undefined || !STATEMENT_START.has(w)) {
-    scanReads(t, i, to, env.ctx, env.b.reads);
-    return;
+    scanReads(t, i, to, ctx, env.b.reads);
+    return undefined;
   }
   const end = isOp(t, to - 1, ')') && i > from && isOp(t, i - 1, '(') ? to - 1 : to;
-  env.b.addInner([env.classifyRange(i, end)], via, via !== 'body');
+  const statement = env.classifyRange(i, end, ctx);
+  env.b.addInner([statement], via, via !== 'body');
+  return statement;
 }

@@ -5,8 +5,8 @@ import { CHUNK_PATH_PREFIX } from './chunk-registry.js';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendBytes, sendSnowflakeError } from './http-io.js';
 import type { DeliveryState, ProxyContext, StatementState } from './proxy-context.js';
-import { nextSessionContext, rewriteChunkUrls, summarizeQueryAnswer, type AnswerSummary } from './query-answer.js';
-import { contextAfterUse, contextValueFromReported } from './session-context.js';
+import { rewriteChunkUrls, summarizeQueryAnswer, type AnswerSummary } from './query-answer.js';
+import { confirmContext, settleFailedContextChange } from './session-context.js';
 import type { SessionEntry } from './session-table.js';
 import type { UpstreamBufferedAnswer } from './upstream-client.js';
 
@@ -72,6 +72,7 @@ export async function deliverAnswer(
     // 390112 is a renewal request, not the statement's outcome: the driver re-sends with the same requestId.
     if (env.code !== SF_CODES.sessionExpired) {
       count('failed');
+      settleFailedContextChange(entry, state.requestId);
       end({ ...(s.queryId ? { queryId: s.queryId } : {}), status: s.errorCode === SF_CODES.statementCanceled ? 'canceled' : 'failed', ...(s.errorCode ? { errorCode: s.errorCode } : {}), ...(s.sqlState ? { sqlState: s.sqlState } : {}) });
       if (state.parent) state.recording?.note('upstream.error', { queryId: s.queryId, errorCode: s.errorCode }).catch(() => undefined);
     }
@@ -120,13 +121,7 @@ export async function deliverAnswer(
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.recordingUnavailable, message: 'snowtrail: the result was not delivered because it cannot be recorded right now (recording unavailable)', sqlState: SIDECAR_SQL_STATES.recordingUnavailable, ...(s.queryId ? { queryId: s.queryId } : {}) }, ctx.metrics);
     return;
   }
-  let next = entry.context;
-  if (state.useText) next = contextAfterUse(next, state.useText);
-  next = nextSessionContext(next, {
-    finalDatabaseName: s.finalDatabaseName ? contextValueFromReported(s.finalDatabaseName) : s.finalDatabaseName,
-    finalSchemaName: s.finalSchemaName ? contextValueFromReported(s.finalSchemaName) : s.finalSchemaName,
-  });
-  entry.context = next;
+  confirmContext(entry, state.requestId, s);
   sendBytes(res, 200, { 'content-type': 'application/json' }, bytes, ctx.metrics);
   end({ ...(s.queryId ? { queryId: s.queryId } : {}), status: 'success', rows: s.totalRows, bytes: bytes.length, ...(s.resultIds ? { resultIds: s.resultIds } : {}) });
 }

@@ -7,7 +7,7 @@ import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendSnowflakeError } from './http-io.js';
 import type { ProxyContext, StatementState } from './proxy-context.js';
 import { deliverAnswer } from './deliver-answer.js';
-import { checkPinnedSwitch } from './session-context.js';
+import { checkPinnedSwitch, contextAfterStatements, isContextReset, MAX_POSSIBLE_CONTEXTS, noteContextChange, possibleContexts, toSessionContext, type TrackedContext } from './session-context.js';
 import type { SessionEntry } from './session-table.js';
 import { forwardBuffered } from './forward-buffered.js';
 import type { ParsedBody } from './request-body.js';
@@ -20,21 +20,52 @@ export function statementLabel(statements: readonly ClassifiedStatement[], decis
   return statements.length === 0 ? 'OTHER' : 'MULTI_STATEMENT';
 }
 
-/** Applies the statement policy plus the sidecar's pinned-context guard; never throws. */
-export function decideStatements(ctx: ProxyContext, sqlText: string, entry: SessionEntry): { statements: ClassifiedStatement[]; decision: Decision } {
+/**
+ * Applies the statement policy plus the sidecar's pinned-context guard; never throws. The request
+ * is classified and decided in every context the session could be in (more than one while a
+ * context change is unconfirmed) and allowed only when it is allowed in all of them; an allowed
+ * request that changes the context is recorded as unconfirmed under `requestId`.
+ */
+export function decideStatements(ctx: ProxyContext, sqlText: string, entry: SessionEntry, requestId?: string): { statements: ClassifiedStatement[]; decision: Decision } {
   const cfg = ctx.config();
-  let statements: ClassifiedStatement[];
-  try {
-    statements = classifySql(sqlText, { ...(entry.context.database ? { database: entry.context.database } : {}), ...(entry.context.schema ? { schema: entry.context.schema } : {}) });
-  } catch (err) {
-    ctx.logger.warn({ err }, 'statement could not be classified; denied');
-    return { statements: [], decision: { action: 'deny', reasonKey: 'unclassifiable', reason: 'the statement could not be classified' } };
+  let contexts = possibleContexts(entry);
+  if (contexts.length > MAX_POSSIBLE_CONTEXTS) {
+    // Too many possibilities to judge each: only a USE that sets the context whatever it was goes on.
+    const [a, b] = [contexts[0]!, contexts[1]!];
+    if (!isContextReset(classifySql(sqlText, toSessionContext(a)), a, classifySql(sqlText, toSessionContext(b)), b)) {
+      return {
+        statements: [],
+        decision: {
+          action: 'deny',
+          reasonKey: 'context_uncertain',
+          reason: `the session's current database and schema are uncertain (${contexts.length} possible after USE statements whose outcome is not known yet); fetch the results of the asynchronous statements that change them, then run USE <database>.<schema> (or open a new session)`,
+        },
+      };
+    }
+    contexts = [a];
   }
-  for (let i = 0; i < statements.length; i++) {
-    const refusal = checkPinnedSwitch(statements[i]!.text, { role: cfg.upstream.role, warehouse: cfg.upstream.warehouse });
-    if (refusal) return { statements, decision: { action: 'deny', reasonKey: 'context_pinned', reason: refusal, statementIndex: i } };
+  let first: { statements: ClassifiedStatement[]; decision: Decision } | undefined;
+  const afters: TrackedContext[] = [];
+  for (const context of contexts) {
+    let statements: ClassifiedStatement[];
+    try {
+      statements = classifySql(sqlText, toSessionContext(context));
+    } catch (err) {
+      ctx.logger.warn({ err }, 'statement could not be classified; denied');
+      return { statements: [], decision: { action: 'deny', reasonKey: 'unclassifiable', reason: 'the statement could not be classified' } };
+    }
+    for (let i = 0; i < statements.length; i++) {
+      const refusal = checkPinnedSwitch([statements[i]!], { role: cfg.upstream.role, warehouse: cfg.upstream.warehouse });
+      if (refusal) return { statements, decision: { action: 'deny', reasonKey: 'context_pinned', reason: refusal, statementIndex: i } };
+    }
+    const decision = decide(statements, cfg.policy);
+    if (decision.action === 'deny') return { statements, decision };
+    first ??= { statements, decision };
+    const after = contextAfterStatements(statements, context);
+    if (after !== context) afters.push(after);
   }
-  return { statements, decision: decide(statements, cfg.policy) };
+  if (requestId !== undefined && afters.length > 0) noteContextChange(entry, requestId, afters);
+  return first!;
 }
 
 /** A denial's message, as Snowflake words access-control errors (§12.2). */
@@ -54,7 +85,7 @@ export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage
     return 0;
   }
   const requestId = url.searchParams.get('requestId') ?? randomUUID();
-  const judged = decideStatements(ctx, body.sqlText, entry);
+  const judged = decideStatements(ctx, body.sqlText, entry, requestId);
   const { statements } = judged;
   let decision = judged.decision;
   // Statement-level session parameters are judged like ALTER SESSION SET (ADR 0028).

@@ -1,6 +1,7 @@
 /** The sidecar configuration the demo writes: what the operator would render into the pod's ConfigMap. */
 import { stringify } from 'yaml';
 import type { SidecarConfigInput } from '@snowtrail/config';
+import { DBT_EXAMPLE_POLICY } from '@snowtrail/policy';
 
 /** Inputs of the demo's sidecar configuration. */
 export interface DemoConfigInput {
@@ -15,7 +16,7 @@ export interface DemoConfigInput {
   s3: { endpoint: string; bucket: string };
 }
 
-/** Builds the sidecar config (YAML text) with the demo's policy: read RAW, write ANALYTICS, no exfiltration. */
+/** Builds the sidecar config (YAML text) with the demo's policy: the dbt example (read RAW, write ANALYTICS, no exfiltration). */
 export function renderDemoConfig(c: DemoConfigInput): string {
   const config: SidecarConfigInput = {
     listen: { host: '127.0.0.1', port: 0 },
@@ -32,14 +33,11 @@ export function renderDemoConfig(c: DemoConfigInput): string {
       auth: { type: 'keypair', privateKeyFile: `${c.dir}/snowflake-key.pem` },
     },
     policy: {
+      // The documented dbt policy (docs/policy.md): read RAW.PUBLIC and ANALYTICS.PUBLIC, write
+      // ANALYTICS.PUBLIC, what dbt issues and nothing more; every read is checked, also in writes.
+      ...DBT_EXAMPLE_POLICY,
       name: 'daily-revenue',
       generation: 1,
-      defaultAction: 'deny',
-      statements: [
-        { name: 'read-raw', action: 'allow', classes: ['SELECT'], objects: ['RAW.PUBLIC.*', 'ANALYTICS.PUBLIC.*'], access: 'read' },
-        { name: 'write-analytics', action: 'allow', classes: ['CREATE_TABLE', 'INSERT', 'MERGE', 'UPDATE', 'DELETE'], objects: ['ANALYTICS.PUBLIC.*'], access: 'write' },
-        { name: 'session', action: 'allow', classes: ['USE', 'SHOW', 'DESCRIBE', 'SET'] },
-      ],
       limits: { maxResultRows: 1_000_000 },
     },
     recording: {

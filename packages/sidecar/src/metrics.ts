@@ -26,7 +26,7 @@ export interface SidecarMetricsOptions {
 }
 
 /** Login refusals decided outside the identity check (the identity check's keys are AUTH_FAILURE_REASONS). */
-export const LOGIN_FAILURE_REASONS = ['login_parameter_conflict', 'credential_unusable', 'upstream_unavailable', 'upstream_rejected', 'recording_unavailable'] as const;
+export const LOGIN_FAILURE_REASONS = ['login_parameter_conflict', 'credential_unusable', 'upstream_unavailable', 'upstream_rejected', 'recording_unavailable', 'session_parameter_denied'] as const;
 
 /** Statement outcomes (label `outcome` of snowtrail_sidecar_statements_total). */
 export const STATEMENT_OUTCOMES = ['allowed', 'denied', 'failed', 'refused'] as const;

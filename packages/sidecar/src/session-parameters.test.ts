@@ -22,10 +22,12 @@ describe('judgeSessionParameters', () => {
   });
 
   it('denies other parameters a default allows, unless a rule allows them', () => {
-    expect(judgeSessionParameters({ QUOTED_IDENTIFIERS_IGNORE_CASE: true }, allowAll)).toMatchObject({
+    expect(judgeSessionParameters({ TIMESTAMP_INPUT_FORMAT: 'AUTO' }, allowAll)).toMatchObject({
       ok: false,
-      decision: { reasonKey: 'session_parameter_denied', reason: 'session parameter QUOTED_IDENTIFIERS_IGNORE_CASE is not one a driver sets itself, and no rule allows setting it (ALTER_OTHER on session://QUOTED_IDENTIFIERS_IGNORE_CASE)' },
+      decision: { reasonKey: 'session_parameter_denied', reason: 'session parameter TIMESTAMP_INPUT_FORMAT is not one a driver sets itself, and no rule allows setting it (ALTER_OTHER on session://TIMESTAMP_INPUT_FORMAT)' },
     });
+    // The identifier-case switch gets the policy's own, more specific reason.
+    expect(judgeSessionParameters({ QUOTED_IDENTIFIERS_IGNORE_CASE: true }, allowAll)).toMatchObject({ ok: false, decision: { action: 'deny', reasonKey: 'identifier_case_denied' } });
     expect(judgeSessionParameters({ QUOTED_IDENTIFIERS_IGNORE_CASE: true }, withRule)).toEqual({ ok: true, accepted: { QUOTED_IDENTIFIERS_IGNORE_CASE: true } });
   });
 

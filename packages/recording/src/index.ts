@@ -14,6 +14,8 @@ export { compileRedaction, JsonRowsRedactor, redactInlineAnswer, REDACTED_VALUE 
 export { mergeIndexStatements, type IndexPart } from './index-object.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export * from './reader.js';
+export { parseEvent, type ParsedEvent } from './event-schema.js';
+export { describeDamage, inflateSalvaging, type DamagedRange, type SessionRecord } from './session-records.js';
 export { verifySession, allowOpenSession, type VerifyReport, type VerifyProblem, type ProblemKind } from './verifier.js';
 export { loadJwks, loadStoreKeys } from './jwks.js';
 export { collectResultParts, decodeResultPart, rowsOfStatement, type RecordedPart, type DecodedRows } from './results.js';

@@ -146,7 +146,7 @@ describe('snowtrail sessions', () => {
     expect(html).toContain('INTACT');
     expect(html).toContain('etl-a');
     const csv = await cli(['sessions', 'export', firstSession, '-o', 'csv', '--store', `dir:${store}`]);
-    expect(csv.stdout.split('\r\n')[0]).toBe('session_id,seq,time,end_time,namespace,pod,service_account,decision,status,error_code,rows,query_id,classes,reads,writes,sql');
+    expect(csv.stdout.split('\r\n')[0]).toBe('session_id,seq,time,end_time,namespace,pod,service_account,decision,rule,reason,status,error_code,rows,query_id,classes,reads,writes,sql');
     expect(csv.stdout.split('\r\n').filter((l) => l.startsWith(firstSession))).toHaveLength(4);
   });
 
@@ -165,7 +165,7 @@ describe('snowtrail sessions', () => {
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain('no such directory');
     const notation = await cli(['sessions', 'list', '--store', 'ftp://x']);
-    expect(notation.code).toBe(3);
+    expect(notation.code).toBe(2);
     expect(notation.stderr).toContain('expected s3://bucket/prefix or dir:/path');
   });
 });

@@ -1,95 +1,39 @@
 /**
- * `sessions replay`: prints the timeline paced like the original (`--speed N`), and with
- * `--execute` re-runs the recorded statements against a target Snowflake (or the emulator) through
- * snowflake-sdk and diffs the rows with the recorded ones.
+ * `sessions replay --execute`: re-runs the recorded statements against a target Snowflake (or the
+ * emulator) through snowflake-sdk and diffs the rows with the recorded ones. The recorded rows of
+ * the statements to re-run are decoded as the session streams by (one pass); snowflake-sdk is
+ * loaded only here, so the recording package does not depend on it.
  */
-import type { RecordingEvent } from './format.js';
-import { summarizeEvent } from './export.js';
-import { collectResultParts, rowsOfStatement, type DecodedRows } from './results.js';
+import type { RecordingEvent, SessionRecord } from '@snowtrail/recording';
+import { bindsFromRecorded, diffRows, READ_ONLY_CLASSES, type ReplayDiff, type ReplayTarget } from './replay.js';
+import { collectResultParts, rowsOfStatement, type RecordedPart } from './results.js';
 
-/** Classes that only read: replayed by default (writes need --include-writes). */
-export const READ_ONLY_CLASSES = new Set(['SELECT', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'LIST']);
-
-/** Prints events with the original gaps divided by `speed` (gaps capped at `maxGapMs`). */
-export async function replayTimeline(
-  events: RecordingEvent[],
-  options: { speed: number; write: (line: string) => void; sleep?: (ms: number) => Promise<void>; maxGapMs?: number },
-): Promise<void> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let prev: number | undefined;
-  for (const e of events) {
-    if (e.type === 'result.data') continue;
-    const t = Date.parse(e.time);
-    if (prev !== undefined && options.speed > 0) {
-      const gap = Math.min(options.maxGapMs ?? 10_000, Math.max(0, t - prev) / options.speed);
-      if (gap > 0) await sleep(gap);
-    }
-    prev = t;
-    options.write(`${e.time}  #${e.seq}  ${e.type.padEnd(19)} ${summarizeEvent(e)}\n`);
+/** The queries of a session and the result parts of those that may be re-run (one streaming pass). */
+async function gather(records: AsyncIterable<SessionRecord>, includeWrites: boolean): Promise<{ events: RecordingEvent[]; parts: RecordedPart[] }> {
+  const events: RecordingEvent[] = [];
+  const resultEvents: RecordingEvent[] = [];
+  const wanted = new Set<string>();
+  for await (const r of records) {
+    if (r.kind !== 'event') continue;
+    const e = r.event;
+    if (e.type === 'query' || e.type === 'query.end') events.push(e);
+    if (e.type === 'query') {
+      const classes = ((e.data.statements as { class: string }[] | undefined) ?? []).map((s) => s.class);
+      if (e.data.decision !== 'deny' && (includeWrites || classes.every((c) => READ_ONLY_CLASSES.has(c)))) {
+        wanted.add(`s:${e.seq}`);
+        wanted.add(`r:${String(e.data.requestId)}`);
+      }
+    } else if (e.type === 'result' && (wanted.has(`s:${String(e.data.querySeq)}`) || wanted.has(`r:${String(e.data.requestId)}`))) {
+      wanted.add(`p:${String(e.data.partId)}`);
+      resultEvents.push(e);
+    } else if ((e.type === 'result.data' || e.type === 'result.end' || e.type === 'result.abort') && wanted.has(`p:${String(e.data.partId)}`)) resultEvents.push(e);
   }
-}
-
-/** Connection options of the replay target. */
-export interface ReplayTarget {
-  url: string;
-  account: string;
-  user: string;
-  password?: string;
-  authenticator?: string;
-  token?: string;
-  role?: string;
-  warehouse?: string;
-  database?: string;
-  schema?: string;
-}
-
-/** Outcome of replaying one statement. */
-export interface ReplayDiff {
-  seq: number;
-  sqlText: string;
-  outcome: 'same' | 'different' | 'error' | 'skipped';
-  details: string[];
-}
-
-/** Turns recorded Snowflake wire bindings ({"1": {type, value}}) into the positional binds the driver takes. */
-export function bindsFromRecorded(bindings: unknown): unknown[] | undefined {
-  if (!bindings || typeof bindings !== 'object') return undefined;
-  const entries = Object.entries(bindings as Record<string, { value?: unknown }>).sort((a, b) => Number(a[0]) - Number(b[0]));
-  return entries.map(([, b]) => b?.value ?? null);
-}
-
-/** Compares recorded rows (wire strings) with rows fetched as strings (pure). */
-export function diffRows(recorded: DecodedRows, target: { columns: string[]; rows: unknown[][] }, maxDetails = 5, skipColumns: ReadonlySet<string> = new Set()): string[] {
-  const details: string[] = [];
-  const skip = new Set(recorded.columns.map((c, i) => (skipColumns.has(c) ? i : -1)).filter((i) => i >= 0));
-  if (recorded.rows.length !== target.rows.length) details.push(`row count: recorded ${recorded.rows.length}, target ${target.rows.length}`);
-  const n = Math.min(recorded.rows.length, target.rows.length);
-  for (let i = 0; i < n && details.length < maxDetails; i++) {
-    const a = recorded.rows[i] ?? [];
-    const b = target.rows[i] ?? [];
-    for (let c = 0; c < Math.max(a.length, b.length) && details.length < maxDetails; c++) {
-      if (skip.has(c)) continue;
-      if (!sameCell(a[c], b[c])) details.push(`row ${i + 1} column ${recorded.columns[c] ?? target.columns[c] ?? c + 1}: recorded ${JSON.stringify(a[c])}, target ${JSON.stringify(b[c])}`);
-    }
-  }
-  return details;
-}
-
-function sameCell(a: unknown, b: unknown): boolean {
-  if (a === null || a === undefined) return b === null || b === undefined;
-  const sa = String(a);
-  const sb = String(b);
-  if (sa === sb) return true;
-  const na = Number(sa);
-  const nb = Number(sb);
-  if (sa.trim() !== '' && sb.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na === nb;
-  const bool = (s: string): string => (s === '1' || s.toLowerCase() === 'true' ? 'true' : s === '0' || s.toLowerCase() === 'false' ? 'false' : s);
-  return bool(sa) === bool(sb);
+  return { events, parts: collectResultParts(resultEvents) };
 }
 
 /** Re-runs the recorded statements against the target and diffs the results. */
 export async function replayExecute(
-  events: RecordingEvent[],
+  records: AsyncIterable<SessionRecord>,
   target: ReplayTarget,
   options: { includeWrites?: boolean; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<ReplayDiff[]> {
@@ -108,7 +52,7 @@ export async function replayExecute(
     ...(target.schema ? { schema: target.schema } : {}),
   } as Parameters<typeof sdk.createConnection>[0]);
   await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
-  const parts = collectResultParts(events);
+  const { events, parts } = await gather(records, Boolean(options.includeWrites));
   const queries = events.filter((e) => e.type === 'query');
   const ends = new Map(events.filter((e) => e.type === 'query.end').map((e) => [String(e.data.requestId), e]));
   const out: ReplayDiff[] = [];

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { collectResultParts, decodeResultPart, rowsOfStatement } from './results.js';
 import { bindsFromRecorded, diffRows } from './replay.js';
-import type { RecordingEvent } from './format.js';
+import type { RecordingEvent } from '@snowtrail/recording';
 
 const ev = (seq: number, type: RecordingEvent['type'], data: Record<string, unknown>): RecordingEvent => ({ version: 1, sessionId: 'S', seq, time: '2026-11-26T12:00:00.000Z', type, prevHash: '', data });
 
@@ -21,8 +21,10 @@ describe('recorded results', () => {
     ];
     const parts = collectResultParts(events);
     expect(parts.map((p) => [p.part, p.complete])).toEqual([['inline', true], ['chunk:0', true]]);
-    expect(decodeResultPart(parts[1]!)).toEqual({ columns: ['ID', 'NAME'], rows: [[3, 'c']] });
-    expect(rowsOfStatement(parts, { querySeq: 0 })).toEqual({ columns: ['ID', 'NAME'], rows: [[1, 'a'], [2, 'b'], [3, 'c']] });
+    const chunk0 = decodeResultPart(parts[1]!);
+    expect(chunk0.columns.map((c) => c.name)).toEqual(['ID', 'NAME']);
+    expect([...chunk0.rows]).toEqual([['3', 'c']]);
+    expect(rowsOfStatement(parts, { querySeq: 0 })).toEqual({ columns: ['ID', 'NAME'], rows: [['1', 'a'], ['2', 'b'], ['3', 'c']] });
   });
 
   it('decodes JSON chunks without brackets, using the inline answer\'s columns', () => {

@@ -19,7 +19,9 @@ function cell(v: unknown): string {
 export function csvRows(rows: unknown[][]): string {
   return stringify(
     rows.map((r) => r.map(cell)),
-    { escape_formulas: true, record_delimiter: 'windows' },
+    // A lone CR or LF inside a cell is quoted too: some spreadsheets end a row at a bare CR, which
+    // would start a new row with the text after it (and so a formula) outside any quotes.
+    { escape_formulas: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ },
   );
 }
 

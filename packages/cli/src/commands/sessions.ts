@@ -9,14 +9,13 @@
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import type { ObjectStore, PublishedJwk, SessionSummary, VerifyReport } from '@snowtrail/recording';
 import type * as RecordingModule from '@snowtrail/recording';
 import type * as AuditModule from '@snowtrail/audit';
 import type { Sink } from '@snowtrail/audit';
 import { EXPORT_FORMATS, explainStoreError, httpUrl, nonNegativeDecimal, outputOption, storeSpecProblem, usageError, wholeNumber, type OutputFormat } from './sessions-args.js';
-import { Option } from 'commander';
 
 type Recording = typeof RecordingModule;
 type Audit = typeof AuditModule;
@@ -51,6 +50,15 @@ export function parseTime(value: string, now = Date.now()): Date {
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw usageError(`not a time: ${value} (use ISO 8601 or an age like 24h, 7d)`);
   return new Date(t);
+}
+
+/** `--since/--until` as a parser argument: a malformed time is refused by the parser (exit 2). */
+function timeArg(value: string): Date {
+  try {
+    return parseTime(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function withStore(cmd: Command): Command {
@@ -153,8 +161,8 @@ export function register(program: Command): void {
     .option('--namespace <ns>', 'only this namespace')
     .option('--pod <name>', 'only this pod')
     .option('--service-account <sa>', 'only this service account')
-    .option('--since <time>', 'sessions active after (ISO time or age like 24h)', (v: string) => parseTime(v))
-    .option('--until <time>', 'sessions started before', (v: string) => parseTime(v))
+    .option('--since <time>', 'sessions active after (ISO time or age like 24h)', timeArg)
+    .option('--until <time>', 'sessions started before', timeArg)
     .option('--contains <sql>', 'only sessions with a statement containing this text (case-insensitive)')
     .addOption(outputOption())
     .option('--json', 'same as -o json')
@@ -212,8 +220,8 @@ export function register(program: Command): void {
 
   withStore(sessions.command('trace <object>'))
     .description('every recorded statement that wrote (or read) DATABASE.SCHEMA.OBJECT, newest first, from the index')
-    .option('--since <time>', 'statements after', (v: string) => parseTime(v))
-    .option('--until <time>', 'statements before', (v: string) => parseTime(v))
+    .option('--since <time>', 'statements after', timeArg)
+    .option('--until <time>', 'statements before', timeArg)
     .option('--writes', 'statements that wrote the object (default)')
     .option('--reads', 'statements that read the object')
     .addOption(outputOption())

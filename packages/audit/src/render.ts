@@ -125,6 +125,7 @@ export function renderStatementResults(statements: IndexStatement[], pass: Sessi
     }
     if (r.total > r.rows.length) out.push(`… ${r.total - r.rows.length} more row(s)\n`);
     for (const p of r.problems) out.push(`  (${p})\n`);
+    if (st.rows !== undefined && r.total < st.rows) out.push(`  (DAMAGED: ${st.rows - r.total} of the ${st.rows} row(s) the statement returned are not in the readable recording)\n`);
   }
   return out.join('');
 }

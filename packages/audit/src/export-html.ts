@@ -4,8 +4,9 @@
  * row by row as the session is read. Every recorded value is HTML-escaped.
  */
 import { describeDamage } from '@snowtrail/recording';
-import { outcomeOf } from './render.js';
-import { passSession } from './session-pass.js';
+import { oneLine, outcomeOf } from './render.js';
+import { passSession, type SessionPass } from './session-pass.js';
+import { formatCell } from './wire-values.js';
 import type { Sink } from './sink.js';
 import { summarizeEvent } from './summarize.js';
 import { withDenial, type SessionExport } from './export-input.js';
@@ -18,9 +19,30 @@ export function esc(v: unknown): string {
 const STYLE =
   'body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%;margin-bottom:2em}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px}th{background:#f3f3f3;text-align:left}pre{margin:0;white-space:pre-wrap}.ok{color:#0a6b2d;font-weight:bold}.bad{color:#b00020;font-weight:bold}tr.damaged td{background:#fde8ea;color:#b00020;font-weight:bold}dt{font-weight:bold}dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}';
 
+/** Rows of each statement shown in the report (the JSON export holds them all). */
+export const HTML_MAX_ROWS = 100;
+
+/** The Results section: each statement's first rows, readable by column type. */
+function resultsSection(x: SessionExport, pass: SessionPass): string {
+  const blocks = x.statements.flatMap((st) => {
+    const r = pass.results.get(st.seq);
+    if (!r) return [];
+    const head = r.columns.map((c) => `<th>${esc(c.name)}</th>`).join('');
+    const rows = r.rows.map((row) => `<tr>${row.map((c, i) => `<td>${esc(formatCell(c, r.columns[i]))}</td>`).join('')}</tr>`).join('\n');
+    const notes = [
+      ...(r.total > r.rows.length ? [`${r.total - r.rows.length} more row(s) not shown (the JSON export holds every row)`] : []),
+      ...(r.redacted.length > 0 ? [`redacted columns: ${r.redacted.join(', ')}`] : []),
+      ...r.problems,
+      ...(st.rows !== undefined && r.total < st.rows ? [`DAMAGED: ${st.rows - r.total} of the ${st.rows} row(s) the statement returned are not in the readable recording`] : []),
+    ];
+    return [`<h3>#${st.seq} ${esc(oneLine(st.sqlText))} — ${r.total} row(s)</h3>\n<table><tr>${head}</tr>\n${rows}\n</table>${notes.map((n) => `<p>${esc(n)}</p>`).join('')}`];
+  });
+  return blocks.length === 0 ? '' : `<h2>Results</h2>\n${blocks.join('\n')}\n`;
+}
+
 /** Writes the HTML report to the sink. */
 export async function exportHtml(x: SessionExport, sink: Sink): Promise<void> {
-  const pass = await passSession(x.records());
+  const pass = await passSession(x.records(), { results: true, maxRows: HTML_MAX_ROWS });
   const s = x.summary;
   const id = s.identity ?? {};
   const v = x.verification;
@@ -55,7 +77,7 @@ ${damaged}<h2>Identity</h2>
     await sink(`<tr><td>${esc(d.time)}</td><td>${esc(outcomeOf(st, pass))}</td><td>${esc(d.rule ?? '')}</td><td>${esc(d.reason ?? '')}</td><td>${esc(d.rows)}</td><td>${esc(d.queryId)}</td><td>${esc((d.writes ?? []).join(', '))}</td><td>${esc((d.reads ?? []).join(', '))}</td><td><pre>${esc(d.sqlText)}</pre></td></tr>\n`);
   }
   await sink(`</table>
-<h2>Event timeline</h2>
+${resultsSection(x, pass)}<h2>Event timeline</h2>
 <table><tr><th>Seq</th><th>Time</th><th>Type</th><th>prevHash</th><th>Details</th></tr>
 `);
   for await (const r of x.records()) {

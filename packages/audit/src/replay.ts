@@ -5,10 +5,10 @@
  */
 import { describeDamage, type SessionRecord } from '@snowtrail/recording';
 import { renderTable } from './render.js';
-import { decodeResultPart, ResultAssembler, type RecordedPart } from './results.js';
+import { PartDecoder, type DecodedResultPart } from './part-stream.js';
 import type { Sink } from './sink.js';
 import { summarizeEvent } from './summarize.js';
-import { formatCell, type ColumnType } from './wire-values.js';
+import { formatCell } from './wire-values.js';
 
 /** Classes that only read: replayed by default (writes need --include-writes). */
 export const READ_ONLY_CLASSES = new Set(['SELECT', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'LIST']);
@@ -22,30 +22,28 @@ export interface TimelineOptions {
   resultRows?: number;
 }
 
-function partRows(p: RecordedPart, context: Map<string, ColumnType[]>, max: number): { text: string; columns?: ColumnType[] } {
-  const key = String(p.querySeq ?? p.requestId ?? p.queryId);
-  if (p.redaction?.method === 'withheld') return { text: `    (${p.part} not stored: redacted columns ${p.redaction.columns.join(', ')})\n` };
+/** The rows of a part as the timeline prints them: an indented table of at most `max` rows. */
+function partRows(d: DecodedResultPart, max: number): string {
+  const rows: string[][] = [];
+  let total = 0;
+  let failure = '';
   try {
-    const d = decodeResultPart(p, context.get(key) ?? []);
-    const rows: string[][] = [];
-    let total = 0;
     for (const r of d.rows) {
       if (rows.length < max) rows.push(r.map((c, i) => formatCell(c, d.columns[i])));
       total++;
     }
-    const table = renderTable(d.columns.map((c) => c.name), rows).replace(/^/gm, '    | ').replace(/ {4}\| $/, '');
-    const more = total > rows.length ? `    … ${total - rows.length} more row(s) in ${p.part}\n` : '';
-    return { text: `${table}${more}${p.aborted ? `    (${p.part} cut short: ${p.aborted})\n` : ''}`, ...(p.part === 'inline' ? { columns: d.columns } : {}) };
   } catch (err) {
-    return { text: `    (${p.part} could not be decoded: ${(err as Error).message})\n` };
+    failure = `    (${d.part.part} could not be decoded past row ${total}: ${(err as Error).message})\n`;
   }
+  const table = d.columns.length > 0 ? renderTable(d.columns.map((c) => c.name), rows).replace(/^(?=.)/gm, '    | ') : '';
+  const more = total > rows.length ? `    … ${total - rows.length} more row(s) in ${d.part.part}\n` : '';
+  return `${table}${more}${failure}${d.problem ? `    (${d.part.part} ${d.problem})\n` : ''}`;
 }
 
 /** Prints the session's events with the original gaps divided by `speed` (gaps capped at `maxGapMs`). */
 export async function replayTimeline(records: AsyncIterable<SessionRecord>, sink: Sink, options: TimelineOptions): Promise<void> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const assembler = options.resultRows !== undefined ? new ResultAssembler() : undefined;
-  const context = new Map<string, ColumnType[]>();
+  const decoder = options.resultRows !== undefined ? new PartDecoder() : undefined;
   let prev: number | undefined;
   for await (const r of records) {
     if (r.kind === 'damage') {
@@ -53,7 +51,7 @@ export async function replayTimeline(records: AsyncIterable<SessionRecord>, sink
       continue;
     }
     const e = r.event;
-    const closed = assembler?.push(e);
+    const closed = decoder?.push(e);
     if (e.type !== 'result.data') {
       const t = Date.parse(e.time);
       if (prev !== undefined && options.speed > 0) {
@@ -63,12 +61,9 @@ export async function replayTimeline(records: AsyncIterable<SessionRecord>, sink
       prev = t;
       await sink(`${e.time}  #${e.seq}  ${e.type.padEnd(19)} ${summarizeEvent(e)}\n`);
     }
-    if (closed) {
-      const out = partRows(closed, context, options.resultRows ?? 0);
-      if (out.columns) context.set(String(closed.querySeq ?? closed.requestId ?? closed.queryId), out.columns);
-      await sink(out.text);
-    }
+    if (closed) await sink(partRows(closed, options.resultRows ?? 0));
   }
+  for (const d of decoder?.finish() ?? []) await sink(partRows(d, options.resultRows ?? 0));
 }
 
 /** Connection options of the replay target. */

@@ -6,7 +6,8 @@
  */
 import type { DamagedRange, RecordingEvent, SessionRecord } from '@snowtrail/recording';
 import type { WireCell } from './arrow.js';
-import { decodeResultPart, partOrder, ResultAssembler, type RecordedPart } from './results.js';
+import { PartDecoder, type DecodedResultPart } from './part-stream.js';
+import { partOrder } from './results.js';
 import type { ColumnType } from './wire-values.js';
 
 /** Why a statement was denied, as its `query` / `query.denied` event says. */
@@ -45,43 +46,33 @@ export interface SessionPass {
 /** Event types shown besides statements. */
 export const NOTABLE_TYPES = new Set(['auth.failure', 'note', 'gap', 'session.interrupted', 'session.end', 'result.abort']);
 
-/** The statement (seq of its `query` event) a part belongs to. */
-function statementOf(p: RecordedPart, bySeqKey: Map<string, number>): number | undefined {
-  return p.querySeq ?? (p.requestId !== undefined ? bySeqKey.get(`r:${p.requestId}`) : undefined) ?? (p.queryId !== undefined ? bySeqKey.get(`q:${p.queryId}`) : undefined);
-}
-
-function rowsOfPart(p: RecordedPart, context: ColumnType[], keep: number): PartRows {
-  const base = { order: partOrder(p.part), columns: context, rows: [] as WireCell[][], count: 0 };
-  if (p.redaction?.method === 'withheld') return { ...base, problem: `${p.part}: not stored (redacted columns ${p.redaction.columns.join(', ')} in an Arrow result)` };
+/** Keeps at most `keep` rows of a decoded part, counting all of them. */
+function keepRows(d: DecodedResultPart, keep: number): PartRows {
+  const rows: WireCell[][] = [];
+  let count = 0;
   try {
-    const d = decodeResultPart(p, context);
-    const rows: WireCell[][] = [];
-    let count = 0;
     for (const r of d.rows) {
       if (rows.length < keep) rows.push(r);
       count++;
     }
-    return { ...base, columns: d.columns, rows, count, ...(p.aborted ? { problem: `${p.part}: cut short (${p.aborted}); ${count} row(s) readable` } : {}) };
   } catch (err) {
-    return { ...base, problem: `${p.part}: could not be decoded (${p.aborted ? `cut short: ${p.aborted}; ` : ''}${(err as Error).message})` };
+    return { order: partOrder(d.part.part), columns: d.columns, rows, count, problem: `${d.part.part}: could not be decoded past row ${count} (${(err as Error).message})` };
   }
+  return { order: partOrder(d.part.part), columns: d.columns, rows, count, ...(d.problem ? { problem: `${d.part.part}: ${d.problem}${count > 0 ? `; ${count} row(s) readable` : ''}` } : {}) };
 }
 
 /** Runs the pass. */
 export async function passSession(records: AsyncIterable<SessionRecord>, options: { results?: boolean; maxRows?: number } = {}): Promise<SessionPass> {
   const keep = options.maxRows ?? 20;
   const pass: SessionPass = { denials: new Map(), notable: [], damaged: [], results: new Map() };
-  const assembler = new ResultAssembler();
-  const keys = new Map<string, number>();
+  const decoder = new PartDecoder();
   const parts = new Map<number, { rows: PartRows[]; redacted: Set<string> }>();
-  const take = (p: RecordedPart): void => {
-    const seq = statementOf(p, keys);
-    if (seq === undefined) return;
-    const st = parts.get(seq) ?? { rows: [], redacted: new Set<string>() };
-    parts.set(seq, st);
-    for (const c of p.redaction?.columns ?? []) st.redacted.add(c);
-    const inline = st.rows.find((r) => r.order === -1);
-    st.rows.push(rowsOfPart(p, inline?.columns ?? [], keep));
+  const take = (d: DecodedResultPart): void => {
+    if (d.seq === undefined) return;
+    const st = parts.get(d.seq) ?? { rows: [], redacted: new Set<string>() };
+    parts.set(d.seq, st);
+    for (const c of d.part.redaction?.columns ?? []) st.redacted.add(c);
+    st.rows.push(keepRows(d, keep));
   };
   for await (const r of records) {
     if (r.kind === 'damage') {
@@ -90,20 +81,16 @@ export async function passSession(records: AsyncIterable<SessionRecord>, options
     }
     const e = r.event;
     const d = e.data;
-    if (e.type === 'query' || e.type === 'query.denied') {
-      keys.set(`r:${String(d.requestId)}`, e.seq);
-      if (e.type === 'query.denied' || d.decision === 'deny') pass.denials.set(e.seq, { ...(typeof d.rule === 'string' ? { rule: d.rule } : {}), ...(typeof d.reason === 'string' ? { reason: d.reason } : {}) });
-    } else if (e.type === 'query.end' && typeof d.queryId === 'string') {
-      const seq = typeof d.querySeq === 'number' ? d.querySeq : keys.get(`r:${String(d.requestId)}`);
-      if (seq !== undefined) keys.set(`q:${d.queryId}`, seq);
+    if ((e.type === 'query' || e.type === 'query.denied') && (e.type === 'query.denied' || d.decision === 'deny')) {
+      pass.denials.set(e.seq, { ...(typeof d.rule === 'string' ? { rule: d.rule } : {}), ...(typeof d.reason === 'string' ? { reason: d.reason } : {}) });
     }
     if (NOTABLE_TYPES.has(e.type)) pass.notable.push(e);
     if (options.results) {
-      const closed = assembler.push(e);
+      const closed = decoder.push(e);
       if (closed) take(closed);
     }
   }
-  for (const p of assembler.unclosed()) take({ ...p, aborted: p.aborted ?? 'its closing event is not in the readable recording' });
+  if (options.results) for (const p of decoder.finish()) take(p);
   for (const [seq, st] of parts) pass.results.set(seq, mergeParts(st.rows, st.redacted, keep));
   return pass;
 }

@@ -56,15 +56,18 @@ export async function* readSessionRecords(
 ): AsyncGenerator<SessionRecord> {
   let lastSeq = -1;
   let pending: DamagedRange | undefined;
-  const damage = (reason: string, segment?: number): void => {
+  const damage = (reason: string, ...segments: number[]): void => {
     pending ??= { segments: [], afterSeq: lastSeq, reasons: [] };
-    if (segment !== undefined && !pending.segments.includes(segment)) pending.segments.push(segment);
+    for (const segment of segments) if (!pending.segments.includes(segment)) pending.segments.push(segment);
     pending.reasons.push(reason);
   };
   let expectedNo = 1;
   for (const seg of segments) {
     const name = `segment ${pad(seg.no)}`;
-    if (seg.no > expectedNo) damage(`segment${seg.no - expectedNo > 1 ? `s ${pad(expectedNo)}–${pad(seg.no - 1)}` : ` ${pad(expectedNo)}`} missing from the store`);
+    if (seg.no > expectedNo) {
+      const missing = Array.from({ length: seg.no - expectedNo }, (_v, i) => expectedNo + i);
+      damage(`segment${missing.length > 1 ? `s ${pad(expectedNo)}–${pad(seg.no - 1)}` : ` ${pad(expectedNo)}`} missing from the store`, ...missing);
+    }
     expectedNo = seg.no + 1;
     const body = await store.get(seg.key);
     if (!body) {

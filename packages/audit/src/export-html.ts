@@ -49,8 +49,9 @@ export async function exportHtml(x: SessionExport, sink: Sink): Promise<void> {
   const verdict = v.ok
     ? `<p class="ok">INTACT — ${v.digests} signed digest(s), ${v.segments} segment(s), ${v.events} event(s); hash chain unbroken; signed by key(s) ${esc(v.keyIds.join(', '))}.</p>`
     : `<p class="bad">NOT INTACT — ${v.problems.length} problem(s):</p><ul>${v.problems.map((p) => `<li><code>${esc(p.kind)}</code> ${esc(p.message)}</li>`).join('')}</ul>`;
+  const rebuilt = x.rebuilt ? '<p class="bad">No readable index part: the summary and statements below were rebuilt from the readable segments.</p>\n' : '';
   const damaged =
-    pass.damaged.length === 0 ? '' : `<h2>Damaged ranges</h2>\n<ul>${pass.damaged.map((d) => `<li class="bad">${esc(describeDamage(d))}</li>`).join('')}</ul>\n<p>Everything else the recording holds is shown below.</p>\n`;
+    pass.damaged.length === 0 ? rebuilt : `<h2>Damaged ranges</h2>\n<ul>${pass.damaged.map((d) => `<li class="bad">${esc(describeDamage(d))}</li>`).join('')}</ul>\n<p>Everything else the recording holds is shown below.</p>\n${rebuilt}`;
   await sink(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>snowtrail session ${esc(s.sessionId)}</title>
 <style>${STYLE}</style>

@@ -9,6 +9,8 @@ export interface SessionExport {
   verification: VerifyReport;
   generatedAt: string;
   records: () => AsyncIterable<SessionRecord>;
+  /** The index could not be read; summary and statements were rebuilt from the segments. */
+  rebuilt?: boolean;
 }
 
 /** A statement with the rule and reason of its denial, when it was denied (pure). */

@@ -16,7 +16,7 @@ const indent = (v: unknown): string => JSON.stringify(v, null, 2).replace(/\n/g,
 /** Writes the JSON export to the sink. */
 export async function exportJson(x: SessionExport, sink: Sink): Promise<void> {
   const pass = await passSession(x.records());
-  await sink(`{\n  "summary": ${indent(x.summary)},\n  "statements": ${indent(x.statements.map((s) => withDenial(s, pass.denials)))},\n  "verification": ${indent(x.verification)},\n  "generatedAt": ${JSON.stringify(x.generatedAt)},\n  "events": [`);
+  await sink(`{\n  "summary": ${indent(x.summary)},\n  "statements": ${indent(x.statements.map((s) => withDenial(s, pass.denials)))},\n  "verification": ${indent(x.verification)},\n  "generatedAt": ${JSON.stringify(x.generatedAt)},${x.rebuilt ? '\n  "indexRebuilt": true,' : ''}\n  "events": [`);
   let first = true;
   for await (const r of x.records()) {
     if (r.kind !== 'event') continue;

@@ -73,7 +73,7 @@ export function outcomeOf(s: IndexStatement, pass: Pick<SessionPass, 'denials' |
 }
 
 /** The `show` view: identity header, damaged ranges, the statement timeline, denials, other events. */
-export function renderSessionShow(summary: SessionSummary, statements: IndexStatement[], pass: SessionPass, options: { wide?: boolean } = {}): string {
+export function renderSessionShow(summary: SessionSummary, statements: IndexStatement[], pass: SessionPass, options: { wide?: boolean; rebuilt?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(`session   ${summary.sessionId}  (${summary.status}${summary.endReason ? `: ${summary.endReason}` : ''})`);
   lines.push(`identity  ${who(summary.identity)}  subject ${String(summary.identity?.subject ?? '-')}  pod uid ${String(summary.identity?.podUid ?? '-')}  node ${String(summary.identity?.nodeName ?? '-')}`);
@@ -81,6 +81,7 @@ export function renderSessionShow(summary: SessionSummary, statements: IndexStat
   if (summary.policy) lines.push(`policy    ${summary.policy.name} (generation ${summary.policy.generation})`);
   if (summary.client) lines.push(`client    ${String(summary.client.app ?? '-')} ${String(summary.client.version ?? '')} from ${String(summary.client.address ?? '-')}`);
   lines.push(`time      ${summary.startedAt} → ${summary.lastEventAt}   events ${summary.eventCount}  statements ${summary.statementCount}`);
+  if (options.rebuilt) lines.push('!! no readable index part: summary and statements rebuilt from the readable segments');
   for (const d of pass.damaged) lines.push(`!! ${describeDamage(d)}`);
   if (pass.damaged.length > 0) lines.push('!! the rest of the session is shown; `snowtrail sessions verify` reports exactly what is wrong');
   lines.push('');

@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDirStore, listSessionIds, loadSessionListing, loadStoreKeys, readSession, verifySession } from '@snowtrail/recording';
+import { createDirStore, listSessionIds, loadSessionListingForDisplay, loadStoreKeys, readSession, verifySession } from '@snowtrail/recording';
 import { exportCsv, exportHtml, exportJson, memorySink, passSession, renderSessionShow, renderStatementResults, renderVerify, type SessionExport } from '../src/index.js';
 
 const ROOT = join(import.meta.dirname, '..', 'testdata', 'v1');
@@ -23,9 +23,10 @@ async function outputsOf(storeDir: string): Promise<Record<string, string>> {
   if (!id) throw new Error(`no session in ${storeDir}`);
   const keys = await loadStoreKeys(store);
   const verification = await verifySession(store, id, keys);
-  const listing = await loadSessionListing(store, id);
+  const listing = await loadSessionListingForDisplay(store, id);
+  const rebuilt = listing.rebuilt ? { rebuilt: true } : {};
   const pass = await passSession(readSession(store, id), { results: true, maxRows: 20 });
-  const x: SessionExport = { summary: listing.summary, statements: listing.statements, verification, generatedAt: GENERATED_AT, records: () => readSession(store, id) };
+  const x: SessionExport = { summary: listing.summary, statements: listing.statements, verification, generatedAt: GENERATED_AT, records: () => readSession(store, id), ...rebuilt };
   const exported = async (write: (x: SessionExport, sink: ReturnType<typeof memorySink>['sink']) => Promise<void>): Promise<string> => {
     const m = memorySink();
     await write(x, m.sink);
@@ -33,8 +34,8 @@ async function outputsOf(storeDir: string): Promise<Record<string, string>> {
   };
   return {
     'verify.txt': renderVerify(verification),
-    'show.txt': renderSessionShow(listing.summary, listing.statements, pass) + renderStatementResults(listing.statements, pass),
-    'show-wide.txt': renderSessionShow(listing.summary, listing.statements, pass, { wide: true }),
+    'show.txt': renderSessionShow(listing.summary, listing.statements, pass, rebuilt) + renderStatementResults(listing.statements, pass),
+    'show-wide.txt': renderSessionShow(listing.summary, listing.statements, pass, { wide: true, ...rebuilt }),
     'export.json': await exported(exportJson),
     'export.csv': await exported(exportCsv),
     'export.html': await exported(exportHtml),
@@ -45,7 +46,7 @@ const cases = existsSync(ROOT) ? (await readdir(ROOT)).sort() : [];
 
 describe('golden recordings (v1)', () => {
   it('has the pristine recording and its tampered variants', () => {
-    expect(cases).toEqual(['event-invalid', 'pristine', 'segment-flipped', 'segment-removed']);
+    expect(cases).toEqual(['event-invalid', 'index-removed', 'pristine', 'segment-flipped', 'segment-removed']);
   });
 
   it.each(cases)('%s: verify, show and export outputs match the committed goldens', async (name) => {
@@ -77,6 +78,10 @@ describe('golden recordings (v1)', () => {
     expect(removed['verify.txt']).toMatch(/\[segment_missing\] segment 000002: listed in digest \d{6} but missing from the store/);
     expect(removed['show.txt']).toMatch(/!! DAMAGED: events seq \d+–\d+ cannot be shown — segment 000002 missing from the store/);
     expect(removed['export.html']).toContain('<tr class="damaged">');
+    const noIndex = await outputsOf(join(ROOT, 'index-removed', 'store'));
+    expect(noIndex['verify.txt']).toContain('[index_mismatch]');
+    expect(noIndex['show.txt']).toContain('!! no readable index part: summary and statements rebuilt from the readable segments');
+    expect(noIndex['show.txt']).toContain('denied by deny-ddl-outside-staging');
     const invalid = await outputsOf(join(ROOT, 'event-invalid', 'store'));
     expect(invalid['verify.txt']).toMatch(/\[event_invalid\] segment 000002: event seq \d+ \(query\.(denied|end)\): data\.requestId: Invalid input: expected string, received number/);
     expect((JSON.parse(invalid['export.json']!) as { damaged: unknown[] }).damaged).toHaveLength(1);

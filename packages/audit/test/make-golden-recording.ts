@@ -104,6 +104,7 @@ async function main(): Promise<void> {
   };
   const seg2 = (dir: string): string => join(dir, 'segments', segments[1]!);
   await variant('segment-removed', async (dir) => unlink(seg2(dir)));
+  await variant('index-removed', async (dir) => rm(join(dir, 'index'), { recursive: true }));
   await variant('segment-flipped', async (dir) => {
     const b = await readFile(seg2(dir));
     b[Math.floor(b.length / 2)]! ^= 0xff;

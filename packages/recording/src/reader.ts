@@ -4,7 +4,7 @@
  */
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
 import type { IndexStatement, RecordingEvent, SessionSummary } from './format.js';
-import { mergeIndexStatements, type IndexPart } from './index-object.js';
+import { applyEventToIndex, mergeIndexStatements, type IndexPart } from './index-object.js';
 import { dayPrefix, isSessionId, objectNumber, sessionPrefix, sessionsRoot } from './layout.js';
 import { assertSessionFound, readSessionRecords, type SessionRecord } from './session-records.js';
 import type { ObjectStore } from './store.js';
@@ -65,6 +65,30 @@ export async function loadSessionListing(store: ObjectStore, sessionId: string):
   const last = parts[parts.length - 1];
   if (!last) throw new RecordingError(RECORDING_ERRORS.sessionNotFound, `session ${sessionId} not found in ${store.description}`);
   return { summary: last.summary, statements: mergeIndexStatements(parts) };
+}
+
+/**
+ * The session's listing for showing and exporting it: from its index parts, or — when none can be
+ * read but segments exist — rebuilt from the readable events, marked `rebuilt` so a reader can say
+ * the index is missing. Throws SESSION_NOT_FOUND when there is neither.
+ */
+export async function loadSessionListingForDisplay(store: ObjectStore, sessionId: string): Promise<SessionListing & { rebuilt?: boolean }> {
+  try {
+    return await loadSessionListing(store, sessionId);
+  } catch (err) {
+    if ((err as { code?: string }).code !== RECORDING_ERRORS.sessionNotFound || !isSessionId(sessionId)) throw err;
+    const segments = await listSegmentKeys(store, sessionId);
+    if (segments.length === 0) throw err;
+    const summary: SessionSummary = { sessionId, kind: 'session', startedAt: '', lastEventAt: '', status: 'open', statementCount: 0, eventCount: 0 };
+    const touched = new Map<number, IndexStatement>();
+    const querySeqs = new Map<string, number>();
+    for await (const r of readSessionRecords(store, sessionId, segments)) {
+      if (r.kind !== 'event') continue;
+      if (summary.startedAt === '') summary.startedAt = r.event.time;
+      applyEventToIndex(summary, touched, querySeqs, r.event, 0);
+    }
+    return { summary, statements: [...touched.values()].sort((a, b) => a.seq - b.seq).map(({ segment: _s, ...st }) => st), rebuilt: true };
+  }
 }
 
 /** Whether a session matches the filters (pure). */

@@ -199,7 +199,7 @@ export function register(program: Command): void {
         const store = await open(o);
         const r = await lib();
         const a = await audit();
-        const listing = await r.loadSessionListing(store, id);
+        const listing = await r.loadSessionListingForDisplay(store, id);
         const pass = await a.passSession(r.readSession(store, id), { results: Boolean(o.results), maxRows: o.maxRows });
         if (isMachine(o.output)) {
           const results = o.results
@@ -210,10 +210,10 @@ export function register(program: Command): void {
                   return { seq: st.seq, columns: x.columns, totalRows: x.total, rows: x.rows.map((row) => row.map((c, i) => (c === null ? null : a.formatCell(c, x.columns[i])))), redactedColumns: x.redacted, problems: x.problems };
                 })
             : undefined;
-          await printObjects(o.output, { summary: listing.summary, statements: listing.statements.map((st) => a.withDenial(st, pass.denials)), damaged: pass.damaged, ...(results ? { results } : {}) });
+          await printObjects(o.output, { ...(listing.rebuilt ? { indexRebuilt: true } : {}), summary: listing.summary, statements: listing.statements.map((st) => a.withDenial(st, pass.denials)), damaged: pass.damaged, ...(results ? { results } : {}) });
           return;
         }
-        await out(a.renderSessionShow(listing.summary, listing.statements, pass, { wide: o.output === 'wide' }));
+        await out(a.renderSessionShow(listing.summary, listing.statements, pass, { wide: o.output === 'wide', ...(listing.rebuilt ? { rebuilt: true } : {}) }));
         if (o.results) await out(a.renderStatementResults(listing.statements, pass));
       }),
     );
@@ -296,7 +296,7 @@ export function register(program: Command): void {
         const store = await open(o);
         const r = await lib();
         const a = await audit();
-        await r.loadSessionListing(store, id);
+        await r.loadSessionListingForDisplay(store, id);
         if (!o.execute) {
           if (isMachine(o.output)) return void (await printTimelineObjects(o.output, r.readSession(store, id)));
           await a.replayTimeline(r.readSession(store, id), out, { speed: o.speed, ...(o.results ? { resultRows: o.maxRows } : {}) });
@@ -340,9 +340,9 @@ export function register(program: Command): void {
         const store = await open(o);
         const r = await lib();
         const a = await audit();
-        const listing = await r.loadSessionListing(store, id);
+        const listing = await r.loadSessionListingForDisplay(store, id);
         const verification = await r.verifySession(store, id, await trustKeys(store, o.jwks));
-        const x = { summary: listing.summary, statements: listing.statements, verification, generatedAt: new Date().toISOString(), records: () => r.readSession(store, id) };
+        const x = { summary: listing.summary, statements: listing.statements, verification, generatedAt: new Date().toISOString(), records: () => r.readSession(store, id), ...(listing.rebuilt ? { rebuilt: true } : {}) };
         const write = o.output === 'csv' ? a.exportCsv : o.output === 'html' ? a.exportHtml : a.exportJson;
         if (!o.out) return void (await write(x, out));
         const file = createWriteStream(o.out);

@@ -69,7 +69,7 @@ function timed(args: string[]): Promise<{ seconds: number; rssMiB: number; code:
   });
 }
 
-const runs: [string, string[]][] = [
+const runs: [string, string[]][] = process.env.BENCH_AUDIT_RECORD_ONLY === '1' ? [] : [
   ['verify', ['verify', id!]],
   ['show --results', ['show', id!, '--results']],
   ['replay --speed 0 --results', ['replay', id!, '--speed', '0', '--results', '--max-rows', '2']],
@@ -82,6 +82,7 @@ for (const [name, args] of runs) {
   const r = await timed(args);
   lines.push(`| \`sessions ${name}\` | ${r.code} | ${r.seconds.toFixed(1)} | ${r.rssMiB} |`);
 }
-lines.push('', `JSON export: ${((await stat(join(base, 'x.json'))).size / 1024 / 1024).toFixed(0)} MiB`);
+if (runs.length > 0) lines.push('', `JSON export: ${((await stat(join(base, 'x.json'))).size / 1024 / 1024).toFixed(0)} MiB`);
 process.stdout.write(lines.join('\n') + '\n');
-await rm(base, { recursive: true, force: true });
+if (process.env.BENCH_AUDIT_KEEP === '1') process.stdout.write(`store kept: dir:${store} (session ${id})\n`);
+else await rm(base, { recursive: true, force: true });

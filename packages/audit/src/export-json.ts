@@ -20,7 +20,9 @@ export async function exportJson(x: SessionExport, sink: Sink): Promise<void> {
   let first = true;
   for await (const r of x.records()) {
     if (r.kind !== 'event') continue;
-    await sink(`${first ? '' : ','}\n    ${JSON.stringify(r.event)}`);
+    // The stored line is the event's canonical JSON: written as is, not serialised again.
+    await sink(`${first ? '' : ','}\n    `);
+    await sink(r.line ?? JSON.stringify(r.event));
     first = false;
   }
   await sink(`${first ? '' : '\n  '}],\n  "results": [`);

@@ -121,6 +121,18 @@ describe('snowtrail sessions', () => {
     const allBad = await cli(['sessions', 'verify', '--all', '--store', `dir:${store}`]);
     expect(allBad.code).toBe(1);
     expect(allBad.stdout).toContain('12 session(s) verified, 1 failed');
+    // The other views degrade: everything readable is shown, the damaged range is marked.
+    const shown = await cli(['sessions', 'show', victim, '--results', '--store', `dir:${store}`]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('!! DAMAGED: events from seq 0 on cannot be shown — segment 000001 missing from the store');
+    const exported = await cli(['sessions', 'export', victim, '-o', 'json', '--store', `dir:${store}`]);
+    expect(exported.code).toBe(0);
+    const doc = JSON.parse(exported.stdout) as { verification: { ok: boolean }; damaged: { segments: number[] }[] };
+    expect(doc.verification.ok).toBe(false);
+    expect(doc.damaged.map((d) => d.segments)).toEqual([[1]]);
+    const replayed = await cli(['sessions', 'replay', victim, '--speed', '0', '-o', 'yaml', '--store', `dir:${store}`]);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toContain('- damaged:');
   });
 
   it('verify --jwks trusts only the given keys', async () => {

@@ -190,7 +190,8 @@ export async function* readSession(store: ObjectStore, sessionId: string): Async
   const segments = await listSegmentKeys(store, sessionId);
   const parts = await loadIndexParts(store, sessionId);
   assertSessionFound(store, sessionId, segments.length, parts.length);
-  yield* readSessionRecords(store, sessionId, segments, parts[parts.length - 1]?.summary.eventCount);
+  const events = parts[parts.length - 1]?.summary.eventCount;
+  yield* readSessionRecords(store, sessionId, segments, { ...(events !== undefined ? { events } : {}), segments: parts.flatMap((p) => (Array.isArray(p.segments) ? p.segments.map((x) => x.no) : [])) });
 }
 
 /** A session's readable events in order, one segment at a time; damaged ranges are skipped (see readSession). */

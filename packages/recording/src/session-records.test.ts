@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { encodeEvent, genesisHead, sha256Hex } from './chain.js';
 import { createDirStore } from './dir-store.js';
 import { readSession, readSessionEvents } from './reader.js';
-import { describeDamage, type SessionRecord } from './session-records.js';
+import { describeDamage, readSessionRecords, type SessionRecord } from './session-records.js';
 import { segmentKey } from './layout.js';
 import { scratch } from '../test/helpers.js';
 
@@ -81,5 +81,10 @@ describe('reading a damaged session degrades instead of giving up', () => {
     const store = await storeWith([gz(s[0]!), gz(s[1]!), undefined]);
     // Without an index nothing says more events existed: the reader shows what it has.
     expect(shape(await read(store))).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
+    // With the index's list of segments, the lost last segment is named.
+    const out: SessionRecord[] = [];
+    const listed = [1, 2].map((no) => ({ no, key: segmentKey('', SID, no) }));
+    for await (const r of readSessionRecords(store, SID, listed, { events: 12, segments: [1, 2, 3] })) out.push(r);
+    expect(shape(out).slice(8)).toEqual(['DAMAGED: events from seq 8 on cannot be shown — segment 000003 missing from the store']);
   });
 });

@@ -26,7 +26,7 @@ export interface DamagedRange {
 }
 
 /** One item of a session read for display. */
-export type SessionRecord = { kind: 'event'; event: RecordingEvent } | { kind: 'damage'; damage: DamagedRange };
+export type SessionRecord = { kind: 'event'; event: RecordingEvent; /** The event's line as stored (no newline). */ line?: Buffer } | { kind: 'damage'; damage: DamagedRange };
 
 /** How a damaged range reads in a timeline (pure). */
 export function describeDamage(d: DamagedRange): string {
@@ -65,7 +65,7 @@ export async function* readSessionRecords(
   store: ObjectStore,
   sessionId: string,
   segments: { key: string; no: number }[],
-  expectedEvents?: number,
+  expected: { events?: number; segments?: readonly number[] } = {},
 ): AsyncGenerator<SessionRecord> {
   let lastSeq = -1;
   let pending: DamagedRange | undefined;
@@ -74,14 +74,20 @@ export async function* readSessionRecords(
     for (const segment of segments) if (!pending.segments.includes(segment)) pending.segments.push(segment);
     pending.reasons.push(reason);
   };
-  let expectedNo = 1;
-  for (const seg of segments) {
-    const name = `segment ${pad(seg.no)}`;
-    if (seg.no > expectedNo) {
-      const missing = Array.from({ length: seg.no - expectedNo }, (_v, i) => expectedNo + i);
-      damage(`segment${missing.length > 1 ? `s ${pad(expectedNo)}–${pad(seg.no - 1)}` : ` ${pad(expectedNo)}`} missing from the store`, ...missing);
+  // Numbering starts at 1 without holes; the index names segments the store may have lost (even the last).
+  const stored = new Map(segments.map((seg) => [seg.no, seg.key]));
+  const last = Math.max(0, ...stored.keys(), ...(expected.segments ?? []));
+  for (let no = 1; no <= last; no++) {
+    const name = `segment ${pad(no)}`;
+    const key = stored.get(no);
+    if (key === undefined) {
+      let to = no;
+      while (to + 1 <= last && !stored.has(to + 1)) to++;
+      damage(`segment${to > no ? `s ${pad(no)}–${pad(to)}` : ` ${pad(no)}`} missing from the store`, ...Array.from({ length: to - no + 1 }, (_v, i) => no + i));
+      no = to;
+      continue;
     }
-    expectedNo = seg.no + 1;
+    const seg = { key, no };
     const body = await store.get(seg.key);
     if (!body) {
       damage(`${name}: missing from the store`, seg.no);
@@ -111,12 +117,12 @@ export async function* readSessionRecords(
         pending = undefined;
       }
       lastSeq = e.seq;
-      yield { kind: 'event', event: e };
+      yield { kind: 'event', event: e, line };
     }
     if (inflated.error) damage(`${name}: ${inflated.error}`, seg.no);
     else if (partial) damage(`${name}: last event is cut off without its newline (truncated)`, seg.no);
   }
-  if (expectedEvents !== undefined && lastSeq + 1 < expectedEvents) damage(`the session's index lists ${expectedEvents} event(s) but the readable segments end at seq ${lastSeq}`);
+  if (!pending && expected.events !== undefined && lastSeq + 1 < expected.events) damage(`the session's index lists ${expected.events} event(s) but the readable segments end at seq ${lastSeq}`);
   if (pending) yield { kind: 'damage', damage: pending };
 }
 

@@ -109,7 +109,7 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (
 }
 
 let stdoutSink: Sink | undefined;
-async function out(text: string): Promise<void> {
+async function out(text: string | Uint8Array): Promise<void> {
   stdoutSink ??= (await audit()).streamSink(process.stdout);
   await stdoutSink(text);
 }
@@ -348,7 +348,7 @@ export function register(program: Command): void {
         const file = createWriteStream(o.out);
         let bytes = 0;
         const sink = a.streamSink(file);
-        await write(x, (t) => ((bytes += Buffer.byteLength(t)), sink(t)));
+        await write(x, (t) => ((bytes += typeof t === 'string' ? Buffer.byteLength(t) : t.length), sink(t)));
         file.end();
         await finished(file);
         process.stderr.write(`wrote ${o.out} (${bytes} bytes); verification ${verification.ok ? 'intact' : 'FAILED'}\n`);

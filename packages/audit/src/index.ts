@@ -6,6 +6,8 @@
 export { renderTable, oneLine, renderSessionList, renderSessionShow, renderStatementResults, renderTrace, renderVerify, outcomeOf, isInDamage } from './render.js';
 export { passSession, NOTABLE_TYPES, type SessionPass, type StatementRows, type Denial } from './session-pass.js';
 export { summarizeEvent } from './summarize.js';
+export { showDocument, type ShowDocument } from './show-document.js';
+export { PartDecoder, decodedParts, type DecodedResultPart } from './part-stream.js';
 export { streamSink, memorySink, type Sink } from './sink.js';
 export { withDenial, type SessionExport } from './export-input.js';
 export { exportJson } from './export-json.js';

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDirStore, listSessionIds, loadSessionListingForDisplay, loadStoreKeys, readSession, verifySession } from '@snowtrail/recording';
-import { exportCsv, exportHtml, exportJson, memorySink, passSession, renderSessionShow, renderStatementResults, renderVerify, type SessionExport } from '../src/index.js';
+import { exportCsv, exportHtml, exportJson, memorySink, passSession, renderSessionShow, renderStatementResults, renderVerify, showDocument, type SessionExport } from '../src/index.js';
 
 const ROOT = join(import.meta.dirname, '..', 'testdata', 'v1');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -35,6 +35,7 @@ async function outputsOf(storeDir: string): Promise<Record<string, string>> {
   return {
     'verify.txt': renderVerify(verification),
     'show.txt': renderSessionShow(listing.summary, listing.statements, pass, rebuilt) + renderStatementResults(listing.statements, pass),
+    'show.json': JSON.stringify(showDocument(listing, pass, { results: true }), null, 2) + '\n',
     'show-wide.txt': renderSessionShow(listing.summary, listing.statements, pass, { wide: true, ...rebuilt }),
     'export.json': await exported(exportJson),
     'export.csv': await exported(exportCsv),
@@ -78,6 +79,9 @@ describe('golden recordings (v1)', () => {
     expect(removed['verify.txt']).toMatch(/\[segment_missing\] segment 000002: listed in digest \d{6} but missing from the store/);
     expect(removed['show.txt']).toMatch(/!! DAMAGED: events seq \d+–\d+ cannot be shown — segment 000002 missing from the store/);
     expect(removed['export.html']).toContain('<tr class="damaged">');
+    const doc = JSON.parse(pristine['show.json']!) as { statements: { decision?: string; rule?: string; reason?: string }[]; results: { rows: unknown[][] }[] };
+    expect(doc.statements.find((st) => st.decision === 'deny')).toMatchObject({ rule: 'deny-ddl-outside-staging', reason: 'statement_denied' });
+    expect(doc.results[1]!.rows[0]).toEqual(['10', 'first', '2026-11-01 00:00:01.000000000']);
     const noIndex = await outputsOf(join(ROOT, 'index-removed', 'store'));
     expect(noIndex['verify.txt']).toContain('[index_mismatch]');
     expect(noIndex['show.txt']).toContain('!! no readable index part: summary and statements rebuilt from the readable segments');

@@ -202,15 +202,7 @@ export function register(program: Command): void {
         const listing = await r.loadSessionListingForDisplay(store, id);
         const pass = await a.passSession(r.readSession(store, id), { results: Boolean(o.results), maxRows: o.maxRows });
         if (isMachine(o.output)) {
-          const results = o.results
-            ? listing.statements
-                .filter((st) => pass.results.has(st.seq))
-                .map((st) => {
-                  const x = pass.results.get(st.seq)!;
-                  return { seq: st.seq, columns: x.columns, totalRows: x.total, rows: x.rows.map((row) => row.map((c, i) => (c === null ? null : a.formatCell(c, x.columns[i])))), redactedColumns: x.redacted, problems: x.problems };
-                })
-            : undefined;
-          await printObjects(o.output, { ...(listing.rebuilt ? { indexRebuilt: true } : {}), summary: listing.summary, statements: listing.statements.map((st) => a.withDenial(st, pass.denials)), damaged: pass.damaged, ...(results ? { results } : {}) });
+          await printObjects(o.output, a.showDocument(listing, pass, { results: Boolean(o.results) }));
           return;
         }
         await out(a.renderSessionShow(listing.summary, listing.statements, pass, { wide: o.output === 'wide', ...(listing.rebuilt ? { rebuilt: true } : {}) }));

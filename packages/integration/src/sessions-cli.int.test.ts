@@ -112,7 +112,8 @@ describe('snowtrail sessions', () => {
     const all = await cli(['sessions', 'verify', '--all', '--store', `dir:${store}`]);
     expect(all.code).toBe(0);
     expect(all.stdout).toContain('12 session(s) verified, 0 failed');
-    const victim = JSON.parse((await cli(['sessions', 'list', '--store', `dir:${store}`, '-o', 'json'])).stdout)[5].sessionId as string;
+    // Any session but the first: later tests read the first one intact.
+    const victim = (JSON.parse((await cli(['sessions', 'list', '--store', `dir:${store}`, '-o', 'json'])).stdout) as { sessionId: string }[]).map((x) => x.sessionId).find((id) => id !== firstSession)!;
     await unlink(join(store, ...sessionPrefix('', victim).split('/').filter(Boolean), 'segments', '000001.jsonl.gz'));
     const bad = await cli(['sessions', 'verify', victim, '--store', `dir:${store}`]);
     expect(bad.code).toBe(1);
@@ -124,7 +125,8 @@ describe('snowtrail sessions', () => {
     // The other views degrade: everything readable is shown, the damaged range is marked.
     const shown = await cli(['sessions', 'show', victim, '--results', '--store', `dir:${store}`]);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain('!! DAMAGED: events from seq 0 on cannot be shown — segment 000001 missing from the store');
+    // The session may have been flushed as one segment or several (timing): the range ends where segment 2 starts.
+    expect(shown.stdout).toMatch(/!! DAMAGED: events (from seq 0 on|seq 0(–\d+)?) cannot be shown — segment 000001 missing from the store/);
     const exported = await cli(['sessions', 'export', victim, '-o', 'json', '--store', `dir:${store}`]);
     expect(exported.code).toBe(0);
     const doc = JSON.parse(exported.stdout) as { verification: { ok: boolean }; damaged: { segments: number[] }[] };

@@ -70,9 +70,10 @@ const DATA: Record<EventType, z.ZodType> = {
   'result.end': z.looseObject({ partId: z.string().min(1), bytes: count, sha256: hex64, clientBytes: count, clientSha256: hex64, redaction: redaction.optional() }),
   'result.abort': z.looseObject({ partId: z.string().min(1), reason: z.string() }),
   note: z.looseObject({ kind: z.string() }),
-  gap: z.looseObject({ reason: z.string() }),
+  // Fields of gap events are being extended (which events, how many, why); only their types are pinned.
+  gap: z.looseObject({ reason: z.string().optional(), dropped: count.optional() }),
   'session.end': z.looseObject({ reason: z.string() }),
-  'session.interrupted': z.looseObject({ reason: z.string() }),
+  'session.interrupted': z.looseObject({ reason: z.string().optional(), lastAcknowledgedSeq: z.number().int().optional() }),
 };
 
 const EVENT_TYPES = Object.keys(DATA) as [EventType, ...EventType[]];

@@ -5,7 +5,8 @@ jest.setTimeout(240_000);
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { validateSidecarConfig } from '@snowtrail/config';
-import { createRecorder, createS3Store, readSessionEvents, collectResultParts, rowsOfStatement, sha256Hex, type RecordingEvent } from '@snowtrail/recording';
+import { createRecorder, createS3Store, readSessionEvents, sha256Hex, type RecordingEvent } from '@snowtrail/recording';
+import { collectResultParts, rowsOfStatement } from '@snowtrail/audit';
 import { startSidecar, type SidecarHandle } from '@snowtrail/sidecar';
 import { AUDITOR_PASSWORD, connectDirect, connectThroughSidecar, destroy, execute, runCli, startWorld, type World } from './harness.js';
 

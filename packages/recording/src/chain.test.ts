@@ -6,7 +6,7 @@ function chain(n: number): Buffer[] {
   let head = genesisHead();
   const lines: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const e = encodeEvent(head, 'S', 1_700_000_000_000 + i, 'note', { i });
+    const e = encodeEvent(head, 'S', 1_700_000_000_000 + i, 'note', { kind: 'test', i });
     lines.push(e.line);
     head = e.head;
   }

@@ -4,6 +4,7 @@
  * Verifiers hash the stored bytes and never re-serialise, so no JSON canonicalisation is needed.
  */
 import { createHash } from 'node:crypto';
+import { parseEvent } from './event-schema.js';
 import { FORMAT_VERSION, GENESIS_HASH, type EventType, type RecordingEvent } from './format.js';
 
 /** SHA-256 as lower-case hex. */
@@ -45,7 +46,7 @@ export function encodeEvent(
 
 /** One problem found while checking a chain. */
 export interface ChainProblem {
-  kind: 'unparsable' | 'seq_gap' | 'prev_hash_mismatch' | 'wrong_session' | 'bad_version';
+  kind: 'unparsable' | 'invalid' | 'seq_gap' | 'prev_hash_mismatch' | 'wrong_session' | 'bad_version';
   seq?: number;
   message: string;
 }
@@ -62,14 +63,15 @@ export function checkChainLines(
   let events = 0;
   for (const line of lines) {
     events++;
-    let event: RecordingEvent;
-    try {
-      event = JSON.parse(line.toString('utf8')) as RecordingEvent;
-    } catch {
-      problems.push({ kind: 'unparsable', message: `${where}: line after seq ${current.seq} is not valid JSON (truncated or altered)` });
+    const parsed = parseEvent(line);
+    if (!parsed.ok && (parsed.kind === 'not_json' || parsed.seq === undefined || parsed.prevHash === undefined)) {
+      problems.push(parsed.kind === 'not_json' ? { kind: 'unparsable', message: `${where}: line after seq ${current.seq} is not valid JSON (truncated or altered)` } : { kind: 'invalid', message: `${where}: line after seq ${current.seq}: ${parsed.reason}` });
       current = { seq: current.seq + 1, hash: sha256Hex(line) };
       continue;
     }
+    // An event whose payload is invalid still carries its place in the chain: check that too.
+    if (!parsed.ok) problems.push({ kind: 'invalid', seq: parsed.seq!, message: `${where}: ${parsed.reason}` });
+    const event = parsed.ok ? parsed.event : { version: parsed.version, sessionId: parsed.sessionId, seq: parsed.seq!, prevHash: parsed.prevHash! };
     if (event.version !== FORMAT_VERSION) {
       problems.push({ kind: 'bad_version', seq: event.seq, message: `${where}: event seq ${event.seq} has unsupported version ${String(event.version)}` });
     }

@@ -1,4 +1,7 @@
-/** Public API of @snowtrail/recording: the recorder (writer) and the reader/verifier used by `snowtrail sessions`. */
+/**
+ * Public API of @snowtrail/recording: the format, the recorder (writer), the reader and the verifier.
+ * The auditor's rendering, export and replay are in @snowtrail/audit.
+ */
 export type * from './recorder-api.js';
 export { createRecorder, storeFromConfig, type RecorderOptions } from './recorder.js';
 export { RECORDING_ERRORS, RecordingError } from './errors.js';
@@ -14,9 +17,7 @@ export { compileRedaction, JsonRowsRedactor, redactInlineAnswer, REDACTED_VALUE 
 export { mergeIndexStatements, type IndexPart } from './index-object.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export * from './reader.js';
+export { parseEvent, type ParsedEvent } from './event-schema.js';
+export { describeDamage, inflateSalvaging, type DamagedRange, type SessionRecord } from './session-records.js';
 export { verifySession, allowOpenSession, type VerifyReport, type VerifyProblem, type ProblemKind } from './verifier.js';
 export { loadJwks, loadStoreKeys } from './jwks.js';
-export { collectResultParts, decodeResultPart, rowsOfStatement, type RecordedPart, type DecodedRows } from './results.js';
-export { renderTable, renderSessionList, renderSessionShow, renderTrace, renderVerify, oneLine } from './render.js';
-export { exportJson, exportCsv, exportHtml, summarizeEvent, type SessionExport } from './export.js';
-export { replayTimeline, replayExecute, diffRows, bindsFromRecorded, type ReplayTarget, type ReplayDiff } from './replay.js';

@@ -2,12 +2,11 @@
  * Reading recordings back: sessions by day, their index parts (summary and statements, without
  * touching segments), and their events (segments gunzipped one at a time).
  */
-import { gunzipSync } from 'node:zlib';
-import { splitLines } from './chain.js';
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
 import type { IndexStatement, RecordingEvent, SessionSummary } from './format.js';
-import { mergeIndexStatements, type IndexPart } from './index-object.js';
+import { applyEventToIndex, mergeIndexStatements, type IndexPart } from './index-object.js';
 import { dayPrefix, isSessionId, objectNumber, sessionPrefix, sessionsRoot } from './layout.js';
+import { assertSessionFound, readSessionRecords, type SessionRecord } from './session-records.js';
 import type { ObjectStore } from './store.js';
 
 /** Filters of `sessions list`. */
@@ -66,6 +65,30 @@ export async function loadSessionListing(store: ObjectStore, sessionId: string):
   const last = parts[parts.length - 1];
   if (!last) throw new RecordingError(RECORDING_ERRORS.sessionNotFound, `session ${sessionId} not found in ${store.description}`);
   return { summary: last.summary, statements: mergeIndexStatements(parts) };
+}
+
+/**
+ * The session's listing for showing and exporting it: from its index parts, or — when none can be
+ * read but segments exist — rebuilt from the readable events, marked `rebuilt` so a reader can say
+ * the index is missing. Throws SESSION_NOT_FOUND when there is neither.
+ */
+export async function loadSessionListingForDisplay(store: ObjectStore, sessionId: string): Promise<SessionListing & { rebuilt?: boolean }> {
+  try {
+    return await loadSessionListing(store, sessionId);
+  } catch (err) {
+    if ((err as { code?: string }).code !== RECORDING_ERRORS.sessionNotFound || !isSessionId(sessionId)) throw err;
+    const segments = await listSegmentKeys(store, sessionId);
+    if (segments.length === 0) throw err;
+    const summary: SessionSummary = { sessionId, kind: 'session', startedAt: '', lastEventAt: '', status: 'open', statementCount: 0, eventCount: 0 };
+    const touched = new Map<number, IndexStatement>();
+    const querySeqs = new Map<string, number>();
+    for await (const r of readSessionRecords(store, sessionId, segments)) {
+      if (r.kind !== 'event') continue;
+      if (summary.startedAt === '') summary.startedAt = r.event.time;
+      applyEventToIndex(summary, touched, querySeqs, r.event, 0);
+    }
+    return { summary, statements: [...touched.values()].sort((a, b) => a.seq - b.seq).map(({ segment: _s, ...st }) => st), rebuilt: true };
+  }
 }
 
 /** Whether a session matches the filters (pure). */
@@ -158,22 +181,20 @@ export async function listSegmentKeys(store: ObjectStore, sessionId: string): Pr
     .sort((a, b) => a.no - b.no);
 }
 
-/** Reads a session's events in order, one segment at a time. */
-export async function* readSessionEvents(store: ObjectStore, sessionId: string): AsyncGenerator<RecordingEvent> {
+/**
+ * Reads a session for display, one segment at a time: its events in order, with `damage` records
+ * where segments are missing or unreadable (see session-records.ts). Throws SESSION_NOT_FOUND when
+ * the session has neither segments nor an index.
+ */
+export async function* readSession(store: ObjectStore, sessionId: string): AsyncGenerator<SessionRecord> {
   const segments = await listSegmentKeys(store, sessionId);
-  if (segments.length === 0) {
-    const parts = await loadIndexParts(store, sessionId);
-    if (parts.length === 0) throw new RecordingError(RECORDING_ERRORS.sessionNotFound, `session ${sessionId} not found in ${store.description}`);
-  }
-  for (const seg of segments) {
-    const body = await store.get(seg.key);
-    if (!body) continue;
-    let raw: Buffer;
-    try {
-      raw = gunzipSync(body);
-    } catch (err) {
-      throw new RecordingError(RECORDING_ERRORS.corrupt, `segment ${seg.key} is not a valid gzip stream`, { cause: err });
-    }
-    for (const line of splitLines(raw).lines) yield JSON.parse(line.toString('utf8')) as RecordingEvent;
-  }
+  const parts = await loadIndexParts(store, sessionId);
+  assertSessionFound(store, sessionId, segments.length, parts.length);
+  const events = parts[parts.length - 1]?.summary.eventCount;
+  yield* readSessionRecords(store, sessionId, segments, { ...(events !== undefined ? { events } : {}), segments: parts.flatMap((p) => (Array.isArray(p.segments) ? p.segments.map((x) => x.no) : [])) });
+}
+
+/** A session's readable events in order, one segment at a time; damaged ranges are skipped (see readSession). */
+export async function* readSessionEvents(store: ObjectStore, sessionId: string): AsyncGenerator<RecordingEvent> {
+  for await (const r of readSession(store, sessionId)) if (r.kind === 'event') yield r.event;
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { checkChainLines, genesisHead, sha256Hex, splitLines, type ChainHead } from './chain.js';
 import { verifyDigest, type DigestPayload, type DigestSegment } from './digest.js';
-import type { RecordingEvent } from './format.js';
+import { parseEvent } from './event-schema.js';
 import type { PublishedJwk } from './keys.js';
 import { objectNumber, pad, sessionPrefix } from './layout.js';
 import type { ObjectStore } from './store.js';
@@ -35,6 +35,7 @@ export type ProblemKind =
   | 'event_missing'
   | 'chain_broken'
   | 'event_unparsable'
+  | 'event_invalid'
   | 'chain_head_mismatch'
   | 'result_hash_mismatch';
 
@@ -58,6 +59,7 @@ export interface VerifyReport {
 
 const CHAIN_KIND: Record<string, ProblemKind> = {
   unparsable: 'event_unparsable',
+  invalid: 'event_invalid',
   seq_gap: 'event_missing',
   prev_hash_mismatch: 'chain_broken',
   wrong_session: 'chain_broken',
@@ -195,12 +197,10 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
 /** Re-hashes the stored bytes of result parts and compares with their closing events. */
 function checkResultParts(lines: Buffer[], parts: Map<string, { hash: ReturnType<typeof createHash>; bytes: number }>, add: (k: ProblemKind, m: string) => void): void {
   for (const line of lines) {
-    let e: RecordingEvent;
-    try {
-      e = JSON.parse(line.toString('utf8')) as RecordingEvent;
-    } catch {
-      continue;
-    }
+    // Invalid events are reported by the chain check; their payloads are not trusted here.
+    const parsed = parseEvent(line);
+    if (!parsed.ok) continue;
+    const e = parsed.event;
     const d = e.data as Record<string, unknown>;
     if (e.type === 'result') {
       if (d.streamed) parts.set(String(d.partId), { hash: createHash('sha256'), bytes: 0 });

@@ -1,15 +1,24 @@
 /**
  * `snowtrail sessions`: the auditor's view of recordings in S3 or a directory — list, show, trace,
- * verify, replay, export. Thin: reading, verifying and rendering live in @snowtrail/recording.
- * Exit codes: 0 success (verify: intact), 1 verification failed or other failure, 2 usage,
- * 3 store unreachable or wrong store, 4 store refused the credentials, 5 session not found.
+ * verify, replay, export. Thin: reading and verifying live in @snowtrail/recording, rendering,
+ * export and replay in @snowtrail/audit. Output is streamed (a session of any size shows, replays
+ * and exports in bounded memory). Exit codes: 0 success (verify: intact), 1 verification failed or
+ * other failure, 2 usage, 3 store unreachable or wrong store, 4 no credentials found locally or the
+ * store refused them, 5 session not found.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import type { ObjectStore, RecordingEvent, PublishedJwk, SessionSummary, VerifyReport } from '@snowtrail/recording';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import type { ObjectStore, PublishedJwk, SessionSummary, VerifyReport } from '@snowtrail/recording';
 import type * as RecordingModule from '@snowtrail/recording';
+import type * as AuditModule from '@snowtrail/audit';
+import type { Sink } from '@snowtrail/audit';
+import { EXPORT_FORMATS, explainStoreError, httpUrl, nonNegativeDecimal, outputOption, storeSpecProblem, usageError, wholeNumber, type OutputFormat } from './sessions-args.js';
 
 type Recording = typeof RecordingModule;
+type Audit = typeof AuditModule;
 
 interface StoreOpts {
   store?: string;
@@ -27,6 +36,10 @@ function lib(): Promise<Recording> {
   return import('@snowtrail/recording');
 }
 
+function audit(): Promise<Audit> {
+  return import('@snowtrail/audit');
+}
+
 /** Parses `--since/--until`: an ISO date/time or a relative age like 30m, 24h, 7d. */
 export function parseTime(value: string, now = Date.now()): Date {
   const rel = /^(\d+)\s*([smhdw])$/.exec(value.trim());
@@ -35,20 +48,31 @@ export function parseTime(value: string, now = Date.now()): Date {
     return new Date(now - Number(rel[1]) * unit * 1000);
   }
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw Object.assign(new Error(`not a time: ${value} (use ISO 8601 or an age like 24h, 7d)`), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
+  if (Number.isNaN(t)) throw usageError(`not a time: ${value} (use ISO 8601 or an age like 24h, 7d)`);
   return new Date(t);
+}
+
+/** `--since/--until` as a parser argument: a malformed time is refused by the parser (exit 2). */
+function timeArg(value: string): Date {
+  try {
+    return parseTime(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function withStore(cmd: Command): Command {
   return cmd
     .option('--store <store>', 'where recordings are: s3://bucket/prefix[?endpoint=…&forcePathStyle=true] or dir:/path (env SNOWTRAIL_STORE)')
-    .option('--endpoint <url>', 'S3-compatible endpoint (MinIO, radosgw, s3rver); credentials from the default AWS provider chain')
+    .option('--endpoint <url>', 'S3-compatible endpoint (MinIO, radosgw, s3rver); credentials from the default AWS provider chain', httpUrl('--endpoint'))
     .option('--region <region>', 'S3 region (default AWS_REGION or us-east-1)');
 }
 
 async function open(opts: StoreOpts): Promise<ObjectStore> {
   const spec = opts.store ?? process.env.SNOWTRAIL_STORE;
-  if (!spec) throw Object.assign(new Error('--store is required (s3://bucket/prefix or dir:/path)'), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
+  if (!spec) throw usageError('--store is required (s3://bucket/prefix or dir:/path)');
+  const problem = storeSpecProblem(spec);
+  if (problem) throw usageError(`--store ${spec}: ${problem}`);
   const { openStore } = await lib();
   return openStore(spec, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.region ? { region: opts.region } : {}) });
 }
@@ -77,23 +101,25 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (
       const code = await fn(...args);
       if (typeof code === 'number') process.exitCode = code;
     } catch (err) {
-      const e = err as Error & { code?: string; exitCode?: number };
+      const e = explainStoreError(err) as Error & { code?: string; exitCode?: number };
       process.stderr.write(`snowtrail sessions: ${e.message}${e.code ? ` (${e.code})` : ''}\n`);
       process.exitCode = e.exitCode ?? (e.code ? EXIT_BY_CODE[e.code] : undefined) ?? 1;
     }
   };
 }
 
-function out(text: string): void {
-  process.stdout.write(text);
+let stdoutSink: Sink | undefined;
+async function out(text: string | Uint8Array): Promise<void> {
+  stdoutSink ??= (await audit()).streamSink(process.stdout);
+  await stdoutSink(text);
 }
 
-async function loadEvents(store: ObjectStore, id: string): Promise<RecordingEvent[]> {
-  const { readSessionEvents } = await lib();
-  const events: RecordingEvent[] = [];
-  for await (const e of readSessionEvents(store, id)) events.push(e);
-  return events;
+/** Prints objects as JSON or YAML (the machine formats of `-o`). */
+async function printObjects(format: OutputFormat, value: unknown): Promise<void> {
+  await out(format === 'yaml' ? toYaml(value) : JSON.stringify(value, null, 2) + '\n');
 }
+
+const isMachine = (f: OutputFormat): boolean => f === 'json' || f === 'yaml';
 
 async function trustKeys(store: ObjectStore, jwks: string | undefined): Promise<PublishedJwk[]> {
   const { loadJwks, loadStoreKeys } = await lib();
@@ -135,84 +161,71 @@ export function register(program: Command): void {
     .option('--namespace <ns>', 'only this namespace')
     .option('--pod <name>', 'only this pod')
     .option('--service-account <sa>', 'only this service account')
-    .option('--since <time>', 'sessions active after (ISO time or age like 24h)')
-    .option('--until <time>', 'sessions started before')
+    .option('--since <time>', 'sessions active after (ISO time or age like 24h)', timeArg)
+    .option('--until <time>', 'sessions started before', timeArg)
     .option('--contains <sql>', 'only sessions with a statement containing this text (case-insensitive)')
-    .option('-o, --output <format>', 'table or json', 'table')
+    .addOption(outputOption())
     .option('--json', 'same as -o json')
     .action(
-      run(async (o: StoreOpts & { namespace?: string; pod?: string; serviceAccount?: string; since?: string; until?: string; contains?: string; output: string; json?: boolean }) => {
+      run(async (o: StoreOpts & { namespace?: string; pod?: string; serviceAccount?: string; since?: Date; until?: Date; contains?: string; output: OutputFormat; json?: boolean }) => {
         const store = await open(o);
-        const { listSessions, renderSessionList } = await lib();
+        const { listSessions } = await lib();
+        const a = await audit();
         const items = await listSessions(
           store,
           {
             ...(o.namespace ? { namespace: o.namespace } : {}),
             ...(o.pod ? { pod: o.pod } : {}),
             ...(o.serviceAccount ? { serviceAccount: o.serviceAccount } : {}),
-            ...(o.since ? { since: parseTime(o.since) } : {}),
-            ...(o.until ? { until: parseTime(o.until) } : {}),
+            ...(o.since ? { since: o.since } : {}),
+            ...(o.until ? { until: o.until } : {}),
             ...(o.contains ? { contains: o.contains } : {}),
           },
           progress('reading session indexes'),
         );
-        if (o.json || o.output === 'json') out(JSON.stringify(items.map(flatListing), null, 2) + '\n');
-        else out(items.length === 0 ? 'no sessions found\n' : renderSessionList(items));
+        const format: OutputFormat = o.json ? 'json' : o.output;
+        if (isMachine(format)) await printObjects(format, items.map(flatListing));
+        else await out(items.length === 0 ? 'no sessions found\n' : a.renderSessionList(items, { wide: format === 'wide' }));
       }),
     );
 
   withStore(sessions.command('show <sessionId>'))
-    .description('the timeline of a session: identity, statements, outcomes, rows, durations')
-    .option('--results', 'print the recorded result rows (JSON and Arrow decoded)')
-    .option('--max-rows <n>', 'rows printed per statement with --results', '20')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .description('the timeline of a session: identity, statements, outcomes (denials with rule and reason), rows, durations; damaged ranges are marked and the rest is shown')
+    .option('--results', 'print the recorded result rows (JSON and Arrow decoded, values readable by column type)')
+    .option('--max-rows <n>', 'rows printed per statement with --results', wholeNumber('--max-rows', 0), 20)
+    .addOption(outputOption())
     .action(
-      run(async (id: string, o: StoreOpts & { results?: boolean; maxRows: string; output: string }) => {
+      run(async (id: string, o: StoreOpts & { results?: boolean; maxRows: number; output: OutputFormat }) => {
         const store = await open(o);
         const r = await lib();
-        const listing = await r.loadSessionListing(store, id);
-        const events = await loadEvents(store, id);
-        if (o.output === 'json') {
-          out(JSON.stringify({ summary: listing.summary, statements: listing.statements }, null, 2) + '\n');
+        const a = await audit();
+        const listing = await r.loadSessionListingForDisplay(store, id);
+        const pass = await a.passSession(r.readSession(store, id), { results: Boolean(o.results), maxRows: o.maxRows });
+        if (isMachine(o.output)) {
+          await printObjects(o.output, a.showDocument(listing, pass, { results: Boolean(o.results) }));
           return;
         }
-        out(r.renderSessionShow(listing.summary, listing.statements, events));
-        if (o.results) {
-          const parts = r.collectResultParts(events);
-          const max = Number(o.maxRows);
-          for (const st of listing.statements) {
-            let rows;
-            try {
-              rows = r.rowsOfStatement(parts, { querySeq: st.seq, ...(st.requestId ? { requestId: st.requestId } : {}) });
-            } catch (err) {
-              out(`\n#${st.seq} ${r.oneLine(st.sqlText)}\n  (result could not be decoded: ${(err as Error).message})\n`);
-              continue;
-            }
-            if (!rows) continue;
-            const redacted = parts.filter((p) => p.querySeq === st.seq && p.redaction).flatMap((p) => p.redaction!.columns);
-            out(`\n#${st.seq} ${r.oneLine(st.sqlText)} — ${rows.rows.length} row(s)${redacted.length > 0 ? `, redacted columns: ${[...new Set(redacted)].join(', ')}` : ''}\n`);
-            out(r.renderTable(rows.columns, rows.rows.slice(0, max).map((row) => row.map((c) => (c === null || c === undefined ? 'NULL' : typeof c === 'object' ? JSON.stringify(c) : String(c))))));
-            if (rows.rows.length > max) out(`… ${rows.rows.length - max} more row(s)\n`);
-          }
-        }
+        await out(a.renderSessionShow(listing.summary, listing.statements, pass, { wide: o.output === 'wide', ...(listing.rebuilt ? { rebuilt: true } : {}) }));
+        if (o.results) await out(a.renderStatementResults(listing.statements, pass));
       }),
     );
 
   withStore(sessions.command('trace <object>'))
     .description('every recorded statement that wrote (or read) DATABASE.SCHEMA.OBJECT, newest first, from the index')
-    .option('--since <time>', 'statements after')
-    .option('--until <time>', 'statements before')
+    .option('--since <time>', 'statements after', timeArg)
+    .option('--until <time>', 'statements before', timeArg)
     .option('--writes', 'statements that wrote the object (default)')
     .option('--reads', 'statements that read the object')
-    .option('-o, --output <format>', 'table or json', 'table')
+    .addOption(outputOption())
     .action(
-      run(async (object: string, o: StoreOpts & { since?: string; until?: string; writes?: boolean; reads?: boolean; output: string }) => {
+      run(async (object: string, o: StoreOpts & { since?: Date; until?: Date; writes?: boolean; reads?: boolean; output: OutputFormat }) => {
         const store = await open(o);
-        const { traceObject, renderTrace } = await lib();
+        const { traceObject } = await lib();
+        const a = await audit();
         const relation = o.reads && o.writes ? 'both' : o.reads ? 'reads' : 'writes';
-        const hits = await traceObject(store, object, { relation, ...(o.since ? { since: parseTime(o.since) } : {}), ...(o.until ? { until: parseTime(o.until) } : {}) }, progress('reading session indexes'));
-        if (o.output === 'json') out(JSON.stringify(hits, null, 2) + '\n');
-        else out(hits.length === 0 ? `no recorded statement ${relation === 'reads' ? 'read' : 'wrote'} ${object}\n` : renderTrace(hits));
+        const hits = await traceObject(store, object, { relation, ...(o.since ? { since: o.since } : {}), ...(o.until ? { until: o.until } : {}) }, progress('reading session indexes'));
+        if (isMachine(o.output)) await printObjects(o.output, hits);
+        else await out(hits.length === 0 ? `no recorded statement ${relation === 'reads' ? 'read' : 'wrote'} ${object}\n` : a.renderTrace(hits, { wide: o.output === 'wide' }));
       }),
     );
 
@@ -221,12 +234,14 @@ export function register(program: Command): void {
     .option('--all', 'verify every session in the store')
     .option('--jwks <fileOrUrl>', 'public keys to trust (default: the keys published in the store)')
     .option('--allow-open', 'pass sessions that are intact so far but still open (their last digest is not final); a live session cannot be told from one whose last digests were removed, so use this only where pipelines may still be running')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(outputOption())
     .action(
-      run(async (id: string | undefined, o: StoreOpts & { all?: boolean; jwks?: string; output: string; allowOpen?: boolean }) => {
-        if (!id && !o.all) throw Object.assign(new Error('give a session id or --all'), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
+      run(async (id: string | undefined, o: StoreOpts & { all?: boolean; jwks?: string; output: OutputFormat; allowOpen?: boolean }) => {
+        if (!id && !o.all) throw usageError('give a session id or --all');
+        if (id && o.all) throw usageError('give a session id or --all, not both');
         const store = await open(o);
         const r = await lib();
+        const a = await audit();
         const keys = await trustKeys(store, o.jwks);
         const ids = o.all ? await r.listSessionIds(store) : [id!];
         if (!o.all) await r.loadSessionListing(store, id!).catch(async (err: { code?: string }) => {
@@ -240,20 +255,22 @@ export function register(program: Command): void {
           const rep = o.allowOpen ? r.allowOpenSession(verified) : verified;
           reports.push(rep);
           tick(reports.length, ids.length);
-          if (o.output !== 'json') out(r.renderVerify(rep));
+          if (!isMachine(o.output)) await out(a.renderVerify(rep));
         }
         const failed = reports.filter((x) => !x.ok).length;
-        if (o.output === 'json') out(JSON.stringify(o.all ? reports : reports[0], null, 2) + '\n');
-        else if (o.all) out(`${reports.length} session(s) verified, ${failed} failed\n`);
+        if (isMachine(o.output)) await printObjects(o.output, o.all ? reports : reports[0]);
+        else if (o.all) await out(`${reports.length} session(s) verified, ${failed} failed\n`);
         return failed > 0 ? 1 : 0;
       }),
     );
 
   withStore(sessions.command('replay <sessionId>'))
-    .description('replay the timeline at the original pace, or re-execute the statements against a target and diff results')
-    .option('--speed <n>', 'pace multiplier (0: no pauses)', '1')
+    .description('replay the timeline at the original pace (damaged ranges marked), or re-execute the statements against a target and diff results')
+    .option('--speed <n>', 'pace multiplier (0: no pauses)', nonNegativeDecimal('--speed'), 1)
+    .option('--results', 'print the rows of each result (JSON and Arrow decoded) as it appears in the timeline')
+    .option('--max-rows <n>', 'rows printed per result part with --results', wholeNumber('--max-rows', 0), 20)
     .option('--execute', 're-run the statements against --target and diff the results')
-    .option('--target <url>', 'Snowflake (or emulator) URL, e.g. https://acct.snowflakecomputing.com')
+    .option('--target <url>', 'Snowflake (or emulator) URL, e.g. https://acct.snowflakecomputing.com', httpUrl('--target'))
     .option('--account <account>', 'target account')
     .option('--user <user>', 'target user')
     .option('--password-env <name>', 'environment variable holding the target password', 'SNOWFLAKE_PASSWORD')
@@ -264,22 +281,23 @@ export function register(program: Command): void {
     .option('--database <db>')
     .option('--schema <schema>')
     .option('--include-writes', 're-run statements that write too (by default only reads are re-run)')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(outputOption())
     .action(
-      run(async (id: string, o: StoreOpts & Record<string, string | boolean | undefined>) => {
+      run(async (id: string, o: StoreOpts & { speed: number; results?: boolean; maxRows: number; output: OutputFormat } & Record<string, string | boolean | number | undefined>) => {
+        if (o.execute && (!o.target || !o.account || !o.user)) throw usageError('--execute needs --target, --account and --user');
         const store = await open(o);
         const r = await lib();
-        await r.loadSessionListing(store, id);
-        const events = await loadEvents(store, id);
+        const a = await audit();
+        await r.loadSessionListingForDisplay(store, id);
         if (!o.execute) {
-          await r.replayTimeline(events, { speed: Number(o.speed), write: out });
+          if (isMachine(o.output)) return void (await printTimelineObjects(o.output, r.readSession(store, id)));
+          await a.replayTimeline(r.readSession(store, id), out, { speed: o.speed, ...(o.results ? { resultRows: o.maxRows } : {}) });
           return 0;
         }
-        if (!o.target || !o.account || !o.user) throw Object.assign(new Error('--execute needs --target, --account and --user'), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
         const password = process.env[String(o.passwordEnv)];
         const token = o.tokenFile ? (await readFile(String(o.tokenFile), 'utf8')).trim() : undefined;
-        const diffs = await r.replayExecute(
-          events,
+        const diffs = await a.replayExecute(
+          r.readSession(store, id),
           {
             url: String(o.target),
             account: String(o.account),
@@ -294,33 +312,58 @@ export function register(program: Command): void {
           },
           { includeWrites: Boolean(o.includeWrites), onProgress: progress('replaying statements') },
         );
-        if (o.output === 'json') out(JSON.stringify(diffs, null, 2) + '\n');
-        else for (const d of diffs) out(`${d.outcome.toUpperCase().padEnd(9)} #${d.seq} ${r.oneLine(d.sqlText)}\n${d.details.map((x) => `          ${x}\n`).join('')}`);
         const different = diffs.filter((d) => d.outcome === 'different' || d.outcome === 'error').length;
-        if (o.output !== 'json') out(`${diffs.filter((d) => d.outcome === 'same').length} same, ${different} different or failed, ${diffs.filter((d) => d.outcome === 'skipped').length} skipped\n`);
+        if (isMachine(o.output)) await printObjects(o.output, diffs);
+        else {
+          for (const d of diffs) await out(`${d.outcome.toUpperCase().padEnd(9)} #${d.seq} ${a.oneLine(d.sqlText)}\n${d.details.map((x) => `          ${x}\n`).join('')}`);
+          await out(`${diffs.filter((d) => d.outcome === 'same').length} same, ${different} different or failed, ${diffs.filter((d) => d.outcome === 'skipped').length} skipped\n`);
+        }
         return different > 0 ? 1 : 0;
       }),
     );
 
   withStore(sessions.command('export <sessionId>'))
-    .description('export a session as JSON, CSV (statements) or an HTML evidence report including verification')
-    .option('-o, --output <format>', 'json, csv or html', 'json')
+    .description('export a session as JSON, CSV (statements) or an HTML evidence report including verification; streamed, damaged ranges marked')
+    .addOption(new Option('-o, --output <format>', 'file format').choices(EXPORT_FORMATS).default('json'))
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--jwks <fileOrUrl>', 'public keys to trust for the verification section')
     .action(
-      run(async (id: string, o: StoreOpts & { output: string; out?: string; jwks?: string }) => {
-        if (!['json', 'csv', 'html'].includes(o.output)) throw Object.assign(new Error(`unknown export format ${o.output} (json, csv or html)`), { code: 'SNOWTRAIL_ERR_RECORDING_CLI_USAGE', exitCode: 2 });
+      run(async (id: string, o: StoreOpts & { output: (typeof EXPORT_FORMATS)[number]; out?: string; jwks?: string }) => {
         const store = await open(o);
         const r = await lib();
-        const listing = await r.loadSessionListing(store, id);
-        const events = await loadEvents(store, id);
+        const a = await audit();
+        const listing = await r.loadSessionListingForDisplay(store, id);
         const verification = await r.verifySession(store, id, await trustKeys(store, o.jwks));
-        const x = { summary: listing.summary, statements: listing.statements, events, verification, generatedAt: new Date().toISOString() };
-        const text = o.output === 'csv' ? r.exportCsv(x) : o.output === 'html' ? r.exportHtml(x) : r.exportJson(x);
-        if (o.out) {
-          await writeFile(o.out, text);
-          process.stderr.write(`wrote ${o.out} (${text.length} bytes); verification ${verification.ok ? 'intact' : 'FAILED'}\n`);
-        } else out(text);
+        const x = { summary: listing.summary, statements: listing.statements, verification, generatedAt: new Date().toISOString(), records: () => r.readSession(store, id), ...(listing.rebuilt ? { rebuilt: true } : {}) };
+        const write = o.output === 'csv' ? a.exportCsv : o.output === 'html' ? a.exportHtml : a.exportJson;
+        if (!o.out) return void (await write(x, out));
+        const file = createWriteStream(o.out);
+        let bytes = 0;
+        const sink = a.streamSink(file);
+        await write(x, (t) => ((bytes += typeof t === 'string' ? Buffer.byteLength(t) : t.length), sink(t)));
+        file.end();
+        await finished(file);
+        process.stderr.write(`wrote ${o.out} (${bytes} bytes); verification ${verification.ok ? 'intact' : 'FAILED'}\n`);
       }),
     );
+}
+
+/** `replay -o json|yaml` without --execute: the timeline as objects, streamed. */
+async function printTimelineObjects(format: OutputFormat, records: AsyncIterable<RecordingModule.SessionRecord>): Promise<void> {
+  const { summarizeEvent } = await audit();
+  let first = true;
+  if (format === 'json') await out('[');
+  for await (const r of records) {
+    const item =
+      r.kind === 'damage'
+        ? { damaged: r.damage }
+        : r.event.type === 'result.data'
+          ? undefined
+          : { seq: r.event.seq, time: r.event.time, type: r.event.type, summary: summarizeEvent(r.event) };
+    if (!item) continue;
+    if (format === 'json') await out(`${first ? '' : ','}\n  ${JSON.stringify(item)}`);
+    else await out(toYaml([item]));
+    first = false;
+  }
+  if (format === 'json') await out(`${first ? '' : '\n'}]\n`);
 }

@@ -1,0 +1,66 @@
+/**
+ * The result parts of a session as they close while it streams by, each with the statement it
+ * belongs to and its decoded rows (JSON and Arrow alike, as wire cells). Only the part being
+ * decoded is in memory; the columns of each statement's inline answer are kept for its chunks.
+ */
+import type { RecordingEvent, SessionRecord } from '@snowtrail/recording';
+import type { WireCell } from './arrow.js';
+import { decodeResultPart, ResultAssembler, type RecordedPart } from './results.js';
+import type { ColumnType } from './wire-values.js';
+
+/** One closed part, decoded (or why it cannot be). */
+export interface DecodedResultPart {
+  /** seq of the statement's `query` event, when known. */
+  seq?: number;
+  part: RecordedPart;
+  columns: ColumnType[];
+  rows: Iterable<WireCell[]>;
+  problem?: string;
+}
+
+/** Decodes result parts as their events go by; remembers which statement each part belongs to. */
+export class PartDecoder {
+  private readonly assembler = new ResultAssembler();
+  private readonly seqOf = new Map<string, number>();
+  private readonly columnsOf = new Map<number, ColumnType[]>();
+
+  /** Feeds one event; returns the part it closed, decoded. */
+  push(e: RecordingEvent): DecodedResultPart | undefined {
+    if (e.type === 'query' || e.type === 'query.denied') this.seqOf.set(`r:${String(e.data.requestId)}`, e.seq);
+    else if (e.type === 'query.end' && typeof e.data.queryId === 'string') {
+      const seq = typeof e.data.querySeq === 'number' ? e.data.querySeq : this.seqOf.get(`r:${String(e.data.requestId)}`);
+      if (seq !== undefined) this.seqOf.set(`q:${e.data.queryId}`, seq);
+    }
+    const closed = this.assembler.push(e);
+    return closed ? this.decode(closed) : undefined;
+  }
+
+  /** The parts never closed, decoded as far as they go. */
+  finish(): DecodedResultPart[] {
+    return this.assembler.unclosed().map((p) => this.decode({ ...p, aborted: p.aborted ?? 'its closing event is not in the readable recording' }));
+  }
+
+  private decode(p: RecordedPart): DecodedResultPart {
+    const seq = p.querySeq ?? (p.requestId !== undefined ? this.seqOf.get(`r:${p.requestId}`) : undefined) ?? (p.queryId !== undefined ? this.seqOf.get(`q:${p.queryId}`) : undefined);
+    const base = { ...(seq !== undefined ? { seq } : {}), part: p, columns: (seq !== undefined ? this.columnsOf.get(seq) : undefined) ?? [], rows: [] as WireCell[][] };
+    if (p.redaction?.method === 'withheld') return { ...base, problem: `not stored (redacted columns ${p.redaction.columns.join(', ')} in an Arrow result)` };
+    try {
+      const d = decodeResultPart(p, base.columns);
+      if (p.part === 'inline' && seq !== undefined) this.columnsOf.set(seq, d.columns);
+      return { ...base, columns: d.columns, rows: d.rows, ...(p.aborted ? { problem: `cut short (${p.aborted})` } : {}) };
+    } catch (err) {
+      return { ...base, problem: `could not be decoded (${p.aborted ? `cut short: ${p.aborted}; ` : ''}${(err as Error).message})` };
+    }
+  }
+}
+
+/** Yields each result part of the session, decoded, as soon as its closing event goes by. */
+export async function* decodedParts(records: AsyncIterable<SessionRecord>): AsyncGenerator<DecodedResultPart> {
+  const decoder = new PartDecoder();
+  for await (const r of records) {
+    if (r.kind !== 'event') continue;
+    const d = decoder.push(r.event);
+    if (d) yield d;
+  }
+  yield* decoder.finish();
+}

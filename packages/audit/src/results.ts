@@ -1,0 +1,178 @@
+/**
+ * Recorded result payloads, reassembled while a session streams by and decoded into wire cells:
+ * inline answers (JSON `rowset` or Arrow `rowsetBase64`) and chunks (JSON rows without brackets, or
+ * Arrow IPC streams), gunzipped where stored compressed. Only parts still open are held in memory —
+ * a part is handed out as soon as its closing event goes by.
+ */
+import { gunzipSync } from 'node:zlib';
+import type { RecordingEvent, RedactionInfo } from '@snowtrail/recording';
+import { readArrowStream, type WireCell } from './arrow.js';
+import { columnsFromRowtype, type ColumnType } from './wire-values.js';
+
+/** One result part as recorded. */
+export interface RecordedPart {
+  partId: string;
+  requestId?: string;
+  queryId?: string;
+  querySeq?: number;
+  part: string;
+  format: 'json' | 'arrow';
+  storedCompression: 'none' | 'gzip';
+  columns?: string[];
+  bytes: Buffer[];
+  size: number;
+  complete: boolean;
+  /** Bytes past the display cap were not kept. */
+  truncatedForDisplay: boolean;
+  /** Why the part was cut short, when a `result.abort` closed it. */
+  aborted?: string;
+  redaction?: RedactionInfo;
+  clientSha256?: string;
+}
+
+/** Decoded rows of a part, cells as wire strings. */
+export interface DecodedPart {
+  columns: ColumnType[];
+  rows: Iterable<WireCell[]>;
+}
+
+/** Default most bytes of one part kept for decoding (a Snowflake chunk is far smaller). */
+export const MAX_PART_BYTES = 256 * 1024 * 1024;
+
+function openPart(d: Record<string, unknown>): RecordedPart {
+  return {
+    partId: String(d.partId),
+    part: String(d.part),
+    format: d.format === 'arrow' ? 'arrow' : 'json',
+    storedCompression: (d.storedCompression ?? d.compression) === 'gzip' ? 'gzip' : 'none',
+    bytes: [],
+    size: 0,
+    complete: !d.streamed,
+    truncatedForDisplay: false,
+    ...(typeof d.requestId === 'string' ? { requestId: d.requestId } : {}),
+    ...(typeof d.queryId === 'string' ? { queryId: d.queryId } : {}),
+    ...(typeof d.querySeq === 'number' ? { querySeq: d.querySeq } : {}),
+    ...(Array.isArray(d.columns) ? { columns: d.columns as string[] } : {}),
+    ...(d.redaction ? { redaction: d.redaction as RedactionInfo } : {}),
+    ...(typeof d.clientSha256 === 'string' ? { clientSha256: d.clientSha256 } : {}),
+  };
+}
+
+/** Reassembles result parts from a stream of events; `push` returns each part once it is closed. */
+export class ResultAssembler {
+  private readonly open = new Map<string, RecordedPart>();
+  constructor(private readonly maxPartBytes = MAX_PART_BYTES) {}
+
+  /** Feeds one event; returns the part it closed, if any. */
+  push(e: RecordingEvent): RecordedPart | undefined {
+    const d = e.data;
+    if (e.type === 'result') {
+      const p = openPart(d);
+      if (typeof d.base64 === 'string') {
+        const b = Buffer.from(d.base64, 'base64');
+        p.bytes.push(b);
+        p.size = b.length;
+      }
+      if (p.complete) return p;
+      this.open.set(p.partId, p);
+      return undefined;
+    }
+    const p = this.open.get(String(d.partId));
+    if (!p) return undefined;
+    if (e.type === 'result.data') {
+      const b = Buffer.from(String(d.base64), 'base64');
+      if (p.size + b.length <= this.maxPartBytes && !p.truncatedForDisplay) p.bytes.push(b);
+      else p.truncatedForDisplay = true;
+      p.size += b.length;
+      return undefined;
+    }
+    if (e.type === 'result.end' || e.type === 'result.abort') {
+      this.open.delete(p.partId);
+      p.complete = e.type === 'result.end';
+      if (e.type === 'result.abort') p.aborted = String(d.reason ?? 'aborted');
+      if (typeof d.clientSha256 === 'string') p.clientSha256 = d.clientSha256;
+      if (d.redaction) p.redaction = d.redaction as RedactionInfo;
+      return p;
+    }
+    return undefined;
+  }
+
+  /** Parts never closed (the stream ended or was damaged before their end). */
+  unclosed(): RecordedPart[] {
+    return [...this.open.values()];
+  }
+}
+
+/** Every part of a list of events, closed or not, in the order they opened (tests and replay; holds them all). */
+export function collectResultParts(events: Iterable<RecordingEvent>, maxBytes = MAX_PART_BYTES): RecordedPart[] {
+  const a = new ResultAssembler(maxBytes);
+  const opened: string[] = [];
+  const byId = new Map<string, RecordedPart>();
+  for (const e of events) {
+    if (e.type === 'result') opened.push(String(e.data.partId));
+    const p = a.push(e);
+    if (p) byId.set(p.partId, p);
+  }
+  for (const p of a.unclosed()) byId.set(p.partId, p);
+  return opened.flatMap((id) => byId.get(id) ?? []);
+}
+
+function plainBytes(p: RecordedPart): Buffer {
+  const b = Buffer.concat(p.bytes);
+  // Detected by magic bytes too: the stored compression flag is not the only witness.
+  return p.storedCompression === 'gzip' || (b[0] === 0x1f && b[1] === 0x8b) ? gunzipSync(b) : b;
+}
+
+/** Arrow columns, with names and types from the answer's rowtype where the field metadata has none. */
+function mergeColumns(arrow: ColumnType[], rowtype: ColumnType[]): ColumnType[] {
+  return arrow.map((c, i) => {
+    const r = rowtype[i];
+    return c.type || !r ? c : { ...r, name: c.name || r.name };
+  });
+}
+
+/**
+ * Decodes a part into wire cells (throws when it cannot be decoded or was cut for display).
+ * `context` gives a chunk the columns of its statement's inline answer.
+ */
+export function decodeResultPart(p: RecordedPart, context: ColumnType[] = []): DecodedPart {
+  if (p.truncatedForDisplay) throw new Error(`part ${p.part} holds ${p.size} bytes, more than can be decoded for display`);
+  const bytes = plainBytes(p);
+  if (p.part === 'inline') {
+    const answer = JSON.parse(bytes.toString('utf8')) as { data?: { rowtype?: unknown; rowset?: unknown; rowsetBase64?: string } };
+    const data = answer.data ?? {};
+    const columns = columnsFromRowtype(data.rowtype);
+    if (typeof data.rowsetBase64 === 'string' && data.rowsetBase64 !== '') {
+      const arrow = readArrowStream(Buffer.from(data.rowsetBase64, 'base64'));
+      return { columns: mergeColumns(arrow.columns, columns), rows: arrow.rows };
+    }
+    return { columns, rows: Array.isArray(data.rowset) ? (data.rowset as WireCell[][]) : [] };
+  }
+  if (p.format === 'arrow') {
+    const arrow = readArrowStream(bytes);
+    return { columns: mergeColumns(arrow.columns, context), rows: arrow.rows };
+  }
+  const text = bytes.toString('utf8').trim();
+  const columns = context.length > 0 ? context : (p.columns ?? []).map((name) => ({ name }));
+  return { columns, rows: text === '' ? [] : (JSON.parse(`[${text}]`) as WireCell[][]) };
+}
+
+/** Order of parts within a statement: the inline answer, then chunks by number. */
+export function partOrder(part: string): number {
+  return part === 'inline' ? -1 : Number(part.slice(6));
+}
+
+/** All rows of one statement as wire cells: its inline answer followed by its chunks, in order. */
+export function rowsOfStatement(parts: RecordedPart[], match: { requestId?: string; querySeq?: number }): { columns: string[]; rows: WireCell[][] } | undefined {
+  const mine = parts.filter((p) => (match.querySeq !== undefined && p.querySeq === match.querySeq) || (match.requestId !== undefined && p.requestId === match.requestId));
+  if (mine.length === 0) return undefined;
+  const sorted = [...mine].sort((a, b) => partOrder(a.part) - partOrder(b.part));
+  let columns: ColumnType[] = [];
+  const rows: WireCell[][] = [];
+  for (const p of sorted) {
+    const d = decodeResultPart(p, columns);
+    if (p.part === 'inline' || columns.length === 0) columns = d.columns;
+    for (const r of d.rows) rows.push(r);
+  }
+  return { columns: columns.map((c) => c.name), rows };
+}

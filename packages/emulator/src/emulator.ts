@@ -14,6 +14,8 @@ import { delay, readJsonBody, sendEnvelope, sendJson } from './http/io.js';
 import { serveChunk } from './http/chunks.js';
 import { QueryStore } from './query/queries.js';
 import { registerUsers } from './session/auth.js';
+import { createIssuerKeys } from './session/workload-identity.js';
+import { applyUserStatement, parseUserStatement } from './session/workload-identity-sql.js';
 import { SessionStore } from './session/sessions.js';
 import { splitStatements } from './sql/lexer.js';
 import type { EmulatorHandle, EmulatorOptions, LoginRecord } from './types.js';
@@ -83,6 +85,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     engine.close();
     throw err;
   }
+  engine.userStatements = (sql) => {
+    const stmt = parseUserStatement(sql);
+    return stmt ? applyUserStatement(stmt, users, (name) => ({ name })) : undefined;
+  };
   const sessions = new SessionStore(options.sessionValiditySeconds ?? 3600, options.masterValiditySeconds ?? 14400, now);
   const store = new QueryStore(options.resultRetentionMs ?? 30 * 60 * 1000, now);
   const faults: FaultState = createFaultState(options.faults ? parseFaultSettings(options.faults) : undefined, () => sessions.expireAll());
@@ -93,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     store,
     sessions,
     users,
+    issuerKeys: createIssuerKeys(options.workloadIdentityJwks),
     account: options.account,
     logins,
     queryWaitMs: options.queryWaitMs ?? 20_000,

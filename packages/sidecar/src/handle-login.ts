@@ -8,6 +8,7 @@ import { buildUpstreamLoginQuery, describeContextConflict, extractLoginTokens, r
 import type { ProxyContext } from './proxy-context.js';
 import { forwardableHeaders } from './upstream-client.js';
 import { answerUpstreamFailure } from './upstream-failure.js';
+import { recordCredentialFailure } from './upstream-workload-identity.js';
 
 /** Login refusals answer like Snowflake refusing an OAuth token (§3.4), so the driver stops at once. */
 const LOGIN_REFUSAL_DATA = { nextAction: 'RETRY_LOGIN', authnMethod: 'OAUTH', signInOptions: {} };
@@ -62,6 +63,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
   } catch (err) {
     log.error({ err }, 'upstream credential unusable');
     ctx.metrics.logins.inc({ outcome: 'failure', reason: 'credential_unusable' });
+    await recordCredentialFailure(ctx, { message: (err as Error).message, client, claims: verified.claims }, log);
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.upstreamUnavailable, message: `snowtrail: the sidecar's Snowflake credential cannot be used (${(err as Error).message}); see the sidecar's log`, sqlState: SIDECAR_SQL_STATES.upstreamUnavailable }, ctx.metrics);
     return 0;
   }
@@ -123,6 +125,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
         ...optional('schema', context.schema),
       },
       client,
+      upstreamAuth: up.auth.type,
       ...(tokens.sessionId ? { upstreamSessionId: tokens.sessionId } : {}),
     });
   } catch (err) {

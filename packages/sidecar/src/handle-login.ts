@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJsonBody, encodeJsonBody, type LoginRequest, type LoginResponseData, type SnowflakeEnvelope } from '@snowtrail/protocol';
 import { describeAuthFailure, type AuthFailureReason } from './auth-reasons.js';
+import { clientTokenFrom } from './client-authenticator.js';
 import { clientInfoFrom } from './client-info.js';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendBytes, sendJson, sendSnowflakeError } from './http-io.js';
@@ -45,12 +46,10 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
   };
 
   if (!body || !data) return refuse('token_malformed', describeAuthFailure('token_missing', 'the login body is not a Snowflake login request'), SIDECAR_SF_CODES.authFailed);
-  const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
-  if (authenticator !== 'OAUTH') return refuse('authenticator_not_supported', describeAuthFailure('authenticator_not_supported', `got ${authenticator}`), SIDECAR_SF_CODES.authFailed);
-  const token = typeof data.TOKEN === 'string' ? data.TOKEN.trim() : '';
-  if (!token) return refuse('token_missing', describeAuthFailure('token_missing'), SIDECAR_SF_CODES.authFailed);
+  const presented = clientTokenFrom(data);
+  if (!presented.ok) return refuse(presented.reason, describeAuthFailure(presented.reason, presented.detail), SIDECAR_SF_CODES.authFailed);
 
-  const verified = await ctx.verifyIdentity(token);
+  const verified = await ctx.verifyIdentity(presented.token);
   if (!verified.ok) return refuse(verified.reason, describeAuthFailure(verified.reason, verified.detail), SIDECAR_SF_CODES.authFailed, verified.claims);
 
   const up = cfg.upstream;

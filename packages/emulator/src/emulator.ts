@@ -79,16 +79,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
   const logger = options.logger ?? pino({ level: 'silent' });
   const users = registerUsers(options.users);
   const engine = await Engine.create();
+  // Set before the init SQL runs, so it can create workload-identity users too.
+  engine.userStatements = (sql) => {
+    const stmt = parseUserStatement(sql);
+    return stmt ? applyUserStatement(stmt, users, (name) => ({ name })) : undefined;
+  };
   try {
     if (options.initSql) await runInitSql(engine, options.initSql, options.account.toUpperCase());
   } catch (err) {
     engine.close();
     throw err;
   }
-  engine.userStatements = (sql) => {
-    const stmt = parseUserStatement(sql);
-    return stmt ? applyUserStatement(stmt, users, (name) => ({ name })) : undefined;
-  };
   const sessions = new SessionStore(options.sessionValiditySeconds ?? 3600, options.masterValiditySeconds ?? 14400, now);
   const store = new QueryStore(options.resultRetentionMs ?? 30 * 60 * 1000, now);
   const faults: FaultState = createFaultState(options.faults ? parseFaultSettings(options.faults) : undefined, () => sessions.expireAll());

@@ -29,7 +29,7 @@ describe('parseSidecarConfig', () => {
 
   it('defaults the workload-identity token file and Snowflake\'s audience', () => {
     const c = parseSidecarConfig(minimal.replace('type: keypair, privateKeyFile: /var/run/snowtrail/creds/private-key.pem', 'type: workloadIdentity'));
-    expect(c.upstream.auth).toEqual({ type: 'workloadIdentity', tokenFile: '/var/run/secrets/snowtrail/snowflake/token', audience: 'snowflakecomputing.com' });
+    expect(c.upstream.auth).toEqual({ type: 'workloadIdentity', tokenFile: '/var/run/snowtrail/workload-identity/token', audience: 'snowflakecomputing.com' });
     expect(() => parseSidecarConfig(minimal.replace('type: keypair, privateKeyFile: /var/run/snowtrail/creds/private-key.pem', 'type: workloadIdentity, privateKeyFile: /k'))).toThrow(/privateKeyFile/);
   });
 

@@ -44,7 +44,7 @@ const identitySchema = z
 /** Snowflake's default audience for workload identity federation (CREATE USER … WORKLOAD_IDENTITY without OIDC_AUDIENCE_LIST). */
 export const SNOWFLAKE_WORKLOAD_IDENTITY_AUDIENCE = 'snowflakecomputing.com';
 /** Where the operator mounts the token the sidecar presents to Snowflake. */
-export const WORKLOAD_IDENTITY_TOKEN_FILE = '/var/run/secrets/snowtrail/snowflake/token';
+export const WORKLOAD_IDENTITY_TOKEN_FILE = '/var/run/snowtrail/workload-identity/token';
 
 /** The sidecar's own Snowflake credential. */
 const upstreamAuthSchema = z.discriminatedUnion('type', [

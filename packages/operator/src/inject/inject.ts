@@ -123,7 +123,7 @@ function isolationDenial(pod: Pod, shape: SidecarShape, traces: InjectionTraces 
   const owner = traces?.sidecars.length === 1 ? traces.sidecars[0] : undefined;
   const deny = (reason: InjectReason, found: string[], why: string) => result(false, [reason], `snowtrail: denied for ${where}: ${summarise(found)}; ${why}`);
   const mounts = foreignInjectedMounts(pod, owner);
-  const mountDenial = () => deny('injected_volume_mounted', mounts, 'only the injected sidecar may mount the credentials, signing key, spool and config volumes the injection adds');
+  const mountDenial = () => deny('injected_volume_mounted', mounts, 'only the injected sidecar may mount the credentials, Snowflake token, signing key, spool and config volumes the injection adds');
   if (traces) {
     // Without a sidecar, mounting an injected volume is the attack itself: name it first.
     if (traces.sidecars.length === 0 && mounts.length) return mountDenial();

@@ -4,6 +4,7 @@ import { validatePolicySpec, type SnowflakeAccessPolicy } from '../crd/policy-sc
 import { escapePointer, type Container, type EnvVar, type PatchOperation, type Pod } from './pod-types.js';
 import { INJECT_REASONS, type InjectReason } from './reasons.js';
 import { disallowedHostAccess, foreignInjectedMounts, foreignSecretReferences, policySecretNames, sidecarTargets } from './pod-guard.js';
+import { foreignSnowflakeTokenProjections } from './workload-identity-volume.js';
 import { appEnv, appTokenMount, sidecarContainer, sidecarImage, sidecarVolumes, type SidecarShape } from './sidecar-container.js';
 import { injectionTraces, verifyInjection, type InjectionTraces } from './verify-injection.js';
 
@@ -135,6 +136,8 @@ function isolationDenial(pod: Pod, shape: SidecarShape, traces: InjectionTraces 
   const ownVolumes = new Set(traces?.volumes ?? []);
   const secrets = foreignSecretReferences(pod, policySecretNames(shape.spec), ownVolumes);
   if (secrets.length) return deny('policy_secret_referenced', secrets, 'the Secrets of the policy are for the sidecar only');
+  const projections = foreignSnowflakeTokenProjections(pod, shape.spec, ownVolumes);
+  if (projections.length) return deny('snowflake_token_projected', projections, 'only the injected sidecar may hold a token Snowflake accepts');
   const targets = sidecarTargets(pod);
   if (targets.length) return deny('sidecar_targeted', targets, 'an ephemeral container sharing the sidecar\'s process namespace sees its files through /proc');
   const host = disallowedHostAccess(pod, shape.spec.podSecurity);

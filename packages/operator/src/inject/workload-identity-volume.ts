@@ -36,3 +36,26 @@ export function credentialMount(spec: PolicySpec): VolumeMount {
     ? { name: VOLUMES.workloadIdentityToken, mountPath: POD_PATHS.workloadIdentityDir, readOnly: true }
     : { name: VOLUMES.credentials, mountPath: POD_PATHS.credentialsDir, readOnly: true };
 }
+
+/** Audiences a token must not be projected for outside the injection: Snowflake's, and the policy's own. */
+export function snowflakeAudiences(spec: PolicySpec): string[] {
+  return [...new Set([SNOWFLAKE_WORKLOAD_IDENTITY_AUDIENCE, ...(usesWorkloadIdentity(spec) ? [workloadIdentityAudience(spec)] : [])])];
+}
+
+/**
+ * Volumes of the pod, other than the injection's own, that project a service-account token for a
+ * Snowflake audience. Snowflake trusts the ServiceAccount, not the container: any container holding
+ * such a token could log in to Snowflake directly, without policy or recording.
+ */
+export function foreignSnowflakeTokenProjections(pod: { spec?: { volumes?: Volume[] } }, spec: PolicySpec, ownVolumes: ReadonlySet<Volume>): string[] {
+  const audiences = snowflakeAudiences(spec);
+  const found: string[] = [];
+  for (const v of pod.spec?.volumes ?? []) {
+    if (ownVolumes.has(v)) continue;
+    for (const s of v.projected?.sources ?? []) {
+      const aud = s.serviceAccountToken?.audience;
+      if (aud !== undefined && audiences.includes(aud)) found.push(`volume ${JSON.stringify(v.name)} projects a service-account token for audience ${aud}`);
+    }
+  }
+  return found;
+}

@@ -57,6 +57,14 @@ describe('webhook scope: only pods that ask for snowtrail reach it', () => {
     expect(matches(plainPod({ 'snowtrail.dev/policy': 'etl' }), debug)).toBe(false);
   });
 
+  it('sends ephemeral containers of pods injected for workload identity (no credentials Secret volume)', () => {
+    const wif = injectedPod();
+    wif.spec.volumes = wif.spec.volumes
+      .filter((v: any) => v.name !== 'snowtrail-credentials')
+      .concat([{ name: 'snowtrail-snowflake-token', projected: { sources: [{ serviceAccountToken: { audience: 'snowflakecomputing.com', expirationSeconds: 600, path: 'token' } }] } }]);
+    expect(matches(wif, debug)).toBe(true);
+  });
+
   it('keeps the operator\'s own pods out', () => {
     expect(webhook.objectSelector.matchExpressions).toContainEqual({ key: 'snowtrail.dev/operator', operator: 'DoesNotExist' });
   });
@@ -100,6 +108,7 @@ describe('ValidatingAdmissionPolicy: the sidecar\'s volumes stay the sidecar\'s 
     ['an app container mounting the credentials', (p: any) => (p.spec.containers[0].volumeMounts = [{ name: 'snowtrail-credentials', mountPath: '/k' }]), /a container other than snowtrail-sidecar/],
     ['an app container mounting the spool', (p: any) => p.spec.containers[0].volumeMounts.push({ name: 'snowtrail-spool', mountPath: '/s' }), /a container other than snowtrail-sidecar/],
     ['an init container mounting the signing key', (p: any) => p.spec.initContainers.push({ name: 'migrate', image: 'x', volumeMounts: [{ name: 'snowtrail-signing', mountPath: '/k' }] }), /an init container other than/],
+    ['an app container mounting the sidecar\'s Snowflake token (workload identity)', (p: any) => (p.spec.containers[0].volumeMounts = [{ name: 'snowtrail-snowflake-token', mountPath: '/sf' }]), /a container other than snowtrail-sidecar/],
     ['an ephemeral container mounting the credentials', (p: any) => (p.spec.ephemeralContainers = [{ name: 'dbg', image: 'busybox', volumeMounts: [{ name: 'snowtrail-credentials', mountPath: '/k' }] }]), /an ephemeral container/],
     ['an ephemeral container mounting the app token', (p: any) => (p.spec.ephemeralContainers = [{ name: 'dbg', image: 'busybox', volumeMounts: [{ name: 'snowtrail-token', mountPath: '/t' }] }]), /an ephemeral container/],
     ['an ephemeral container targeting the sidecar', (p: any) => (p.spec.ephemeralContainers = [{ name: 'dbg', image: 'busybox', targetContainerName: 'snowtrail-sidecar' }]), /targets snowtrail-sidecar/],

@@ -27,6 +27,12 @@ describe('parseSidecarConfig', () => {
     expect(c.policy.defaultAction).toBe('allow');
   });
 
+  it('defaults the workload-identity token file and Snowflake\'s audience', () => {
+    const c = parseSidecarConfig(minimal.replace('type: keypair, privateKeyFile: /var/run/snowtrail/creds/private-key.pem', 'type: workloadIdentity'));
+    expect(c.upstream.auth).toEqual({ type: 'workloadIdentity', tokenFile: '/var/run/snowtrail/workload-identity/token', audience: 'snowflakecomputing.com' });
+    expect(() => parseSidecarConfig(minimal.replace('type: keypair, privateKeyFile: /var/run/snowtrail/creds/private-key.pem', 'type: workloadIdentity, privateKeyFile: /k'))).toThrow(/privateKeyFile/);
+  });
+
   it('names an unknown key', () => {
     expect(() => parseSidecarConfig(`${minimal}\nlisten: { hots: x }\n`)).toThrow(/listen\.hots: unknown key/);
   });

@@ -42,6 +42,11 @@ const identitySchema = z
     path: ['jwksUri'],
   });
 
+/** Snowflake's default audience for workload identity federation (CREATE USER … WORKLOAD_IDENTITY without OIDC_AUDIENCE_LIST). */
+export const SNOWFLAKE_WORKLOAD_IDENTITY_AUDIENCE = 'snowflakecomputing.com';
+/** Where the operator mounts the token the sidecar presents to Snowflake. */
+export const WORKLOAD_IDENTITY_TOKEN_FILE = '/var/run/snowtrail/workload-identity/token';
+
 /** The sidecar's own Snowflake credential. */
 const upstreamAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -51,6 +56,17 @@ const upstreamAuthSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('pat'), tokenFile: filePath.describe('File holding a programmatic access token.') }),
   z.strictObject({ type: z.literal('password'), passwordFile: filePath.describe('File holding the password.') }),
+  z.strictObject({
+    type: z.literal('workloadIdentity'),
+    tokenFile: filePath
+      .default(WORKLOAD_IDENTITY_TOKEN_FILE)
+      .describe('Projected service-account token presented to Snowflake (AUTHENTICATOR=WORKLOAD_IDENTITY, PROVIDER=OIDC); re-read at every login, never used past its exp.'),
+    audience: z
+      .string()
+      .min(1)
+      .default(SNOWFLAKE_WORKLOAD_IDENTITY_AUDIENCE)
+      .describe('`aud` the token must carry (the audience the operator projects it with); Snowflake accepts snowflakecomputing.com unless the user lists others.'),
+  }),
 ]);
 
 /** The Snowflake account the sidecar logs in to. */

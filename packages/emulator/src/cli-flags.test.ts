@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildFaults, buildUsers, splitNamed } from './cli-flags.js';
+import { buildFaults, buildUsers, parseWorkloadIdentityFlag, splitNamed } from './cli-flags.js';
 
 describe('emulator CLI flags', () => {
   it('merges repeated user flags per user, case-insensitively', () => {
@@ -27,5 +27,15 @@ describe('emulator CLI flags', () => {
     expect(buildFaults({})).toBeUndefined();
     expect(() => buildFaults({ faults: '{nope' })).toThrow(/--faults expects a JSON object/);
     expect(() => buildFaults({ faultServerError: '1:404' })).toThrow(/serverError.status must be 5xx/);
+  });
+  it('parses --workload-identity values and names a user\'s identities in order', () => {
+    const id = parseWorkloadIdentityFlag('https://oidc.eks.example/id/1,system:serviceaccount:ns:sa');
+    expect(id).toEqual({ issuer: 'https://oidc.eks.example/id/1', subject: 'system:serviceaccount:ns:sa' });
+    expect(parseWorkloadIdentityFlag('https://i,s,aud-x')).toEqual({ issuer: 'https://i', subject: 's', audiences: ['aud-x'] });
+    expect(() => parseWorkloadIdentityFlag('https://i')).toThrow('--workload-identity expects NAME=<issuer>,<subject>[,<audience>], got "https://i"');
+    expect(() => parseWorkloadIdentityFlag('issuer,sub')).toThrow(/the issuer must be a URL/);
+    expect(buildUsers({ passwords: [], publicKeys: [], oauthTokens: [], pats: [], workloadIdentities: [['svc', id], ['SVC', { issuer: 'https://i', subject: 's' }]] })).toEqual([
+      { name: 'svc', workloadIdentities: [{ ...id, name: 'DEFAULT' }, { issuer: 'https://i', subject: 's', name: 'IDENTITY_2' }] },
+    ]);
   });
 });

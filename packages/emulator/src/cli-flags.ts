@@ -5,6 +5,7 @@
 import { EXIT_CODES, SnowtrailError } from '@snowtrail/protocol';
 import { parseFaultSettings, type FaultSettings, type FaultTarget } from './faults.js';
 import type { EmulatorUser } from './session/auth.js';
+import type { WorkloadIdentity } from './session/workload-identity.js';
 
 /** Thrown for a malformed flag value; the CLI prints the message and exits non-zero. */
 export class FlagError extends SnowtrailError {
@@ -33,6 +34,17 @@ export interface UserFlags {
   publicKeys: [string, string][];
   oauthTokens: [string, string][];
   pats: [string, string][];
+  /** `--workload-identity NAME=issuer,subject[,audience]` values, parsed. */
+  workloadIdentities?: [string, WorkloadIdentity][];
+}
+
+/** Parses the value after `NAME=` of `--workload-identity`: `issuer,subject[,audience]`. */
+export function parseWorkloadIdentityFlag(value: string): WorkloadIdentity {
+  const form = 'NAME=<issuer>,<subject>[,<audience>]';
+  const [issuer, subject, audience, extra] = value.split(',').map((s) => s.trim());
+  if (!issuer || !subject || extra !== undefined || audience === '') throw new FlagError(`--workload-identity expects ${form}, got "${value}"`);
+  if (!/^https?:\/\//.test(issuer)) throw new FlagError(`--workload-identity: the issuer must be a URL (the token's iss), got "${issuer}"`);
+  return audience ? { issuer, subject, audiences: [audience] } : { issuer, subject };
 }
 
 /** Merges repeated user flags into one EmulatorUser per name (names compare case-insensitively). */
@@ -51,6 +63,10 @@ export function buildUsers(flags: UserFlags): EmulatorUser[] {
   for (const [n, k] of flags.publicKeys) get(n).publicKeyPem = k;
   for (const [n, t] of flags.oauthTokens) (get(n).oauthTokens ??= []).push(t);
   for (const [n, t] of flags.pats) (get(n).pats ??= []).push(t);
+  for (const [n, id] of flags.workloadIdentities ?? []) {
+    const list = (get(n).workloadIdentities ??= []);
+    list.push({ ...id, name: list.length === 0 ? 'DEFAULT' : `IDENTITY_${list.length + 1}` });
+  }
   return [...users.values()];
 }
 

@@ -14,6 +14,8 @@ import { delay, readJsonBody, sendEnvelope, sendJson } from './http/io.js';
 import { serveChunk } from './http/chunks.js';
 import { QueryStore } from './query/queries.js';
 import { registerUsers } from './session/auth.js';
+import { createIssuerKeys } from './session/workload-identity.js';
+import { applyUserStatement, parseUserStatement } from './session/workload-identity-sql.js';
 import { SessionStore } from './session/sessions.js';
 import { splitStatements } from './sql/lexer.js';
 import type { EmulatorHandle, EmulatorOptions, LoginRecord } from './types.js';
@@ -77,6 +79,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
   const logger = options.logger ?? pino({ level: 'silent' });
   const users = registerUsers(options.users);
   const engine = await Engine.create();
+  // Set before the init SQL runs, so it can create workload-identity users too.
+  engine.userStatements = (sql) => {
+    const stmt = parseUserStatement(sql);
+    return stmt ? applyUserStatement(stmt, users, (name) => ({ name })) : undefined;
+  };
   try {
     if (options.initSql) await runInitSql(engine, options.initSql, options.account.toUpperCase());
   } catch (err) {
@@ -93,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     store,
     sessions,
     users,
+    issuerKeys: createIssuerKeys(options.workloadIdentityJwks),
     account: options.account,
     logins,
     queryWaitMs: options.queryWaitMs ?? 20_000,

@@ -1,4 +1,5 @@
 /** The public option and handle types of @snowtrail/emulator (contract in the cross-package API list). */
+import type { JSONWebKeySet } from 'jose';
 import type { Logger } from 'pino';
 import type { EmulatorUser } from './session/auth.js';
 import type { FaultController, FaultSettings } from './faults.js';
@@ -32,6 +33,11 @@ export interface EmulatorOptions {
   faults?: FaultSettings;
   /** Logger (default: silent). Never receives SQL, binds, rows or credentials. */
   logger?: Logger;
+  /**
+   * JWKS of OIDC issuers by issuer URL, for workload-identity users whose issuer the emulator cannot
+   * (or should not) reach; other issuers are found by OIDC discovery.
+   */
+  workloadIdentityJwks?: Record<string, JSONWebKeySet>;
   /** Clock (tests). */
   now?: () => number;
 }
@@ -42,6 +48,8 @@ export interface LoginRecord {
   authenticator: string;
   success: boolean;
   code?: string;
+  /** The `jti` of the token a WORKLOAD_IDENTITY login presented. */
+  tokenId?: string;
   at: number;
 }
 

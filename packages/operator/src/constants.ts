@@ -49,6 +49,9 @@ export const POD_PATHS = {
   spoolDir: '/var/spool/snowtrail',
   tokenDir: '/var/run/secrets/snowtrail',
   tokenFile: '/var/run/secrets/snowtrail/token',
+  /** The sidecar's own token for Snowflake (workload identity), mounted into the sidecar alone. */
+  workloadIdentityDir: '/var/run/snowtrail/workload-identity',
+  workloadIdentityTokenFile: '/var/run/snowtrail/workload-identity/token',
 } as const;
 
 /** Volume names the webhook adds (prefixed so they never clash with the app's). */
@@ -59,7 +62,11 @@ export const VOLUMES = {
   storeCredentials: 'snowtrail-store-credentials',
   spool: 'snowtrail-spool',
   token: 'snowtrail-token',
+  workloadIdentityToken: 'snowtrail-snowflake-token',
 } as const;
+
+/** Snowflake's default audience for workload identity (a user without OIDC_AUDIENCE_LIST accepts only it). */
+export const SNOWFLAKE_WORKLOAD_IDENTITY_AUDIENCE = 'snowflakecomputing.com';
 
 /** ConfigMap keys the controller writes. */
 export const CONFIGMAP_KEYS = { config: 'config.yaml', jwks: 'jwks.json' } as const;

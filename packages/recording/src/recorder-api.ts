@@ -25,6 +25,8 @@ export interface SessionStartInfo {
   policy: { name: string; generation: number };
   snowflake: { account: string; user: string; role?: string; warehouse?: string; database?: string; schema?: string };
   client: { app?: string; version?: string; address?: string; userAgent?: string };
+  /** How the sidecar logged in to Snowflake for this session (`upstream.auth.type`: keypair, workloadIdentity, …). */
+  upstreamAuth?: string;
   /** Upstream Snowflake session id, when the login answer gave one. */
   upstreamSessionId?: string;
   /** The client's login `SESSION_PARAMETERS` the policy accepted (and that were forwarded). */

@@ -3,7 +3,7 @@
  * text the driver shows. Messages say what was wrong, never which key or what the token contained.
  */
 export const AUTH_FAILURE_REASONS = {
-  token_missing: 'the login carries no token; use authenticator OAUTH with the pod\'s projected service-account token',
+  token_missing: 'the login carries no token; use authenticator OAUTH, or WORKLOAD_IDENTITY with provider OIDC, and the pod\'s projected service-account token',
   token_malformed: 'the token is not a well-formed signed JWT',
   token_expired: 'the token has expired',
   token_not_yet_valid: 'the token is not valid yet (nbf or iat in the future)',
@@ -16,7 +16,7 @@ export const AUTH_FAILURE_REASONS = {
   token_kid_unknown: 'the token was signed with a key the issuer does not publish',
   token_claims_missing: 'the token lacks a required claim',
   jwks_unavailable: 'the issuer\'s signing keys could not be loaded',
-  authenticator_not_supported: 'only authenticator OAUTH with a projected service-account token is accepted',
+  authenticator_not_supported: 'only authenticator OAUTH, or WORKLOAD_IDENTITY with provider OIDC, with the pod\'s projected service-account token is accepted',
   request_malformed: 'the login request body is not a well-formed Snowflake login request (JSON without repeated keys, nested at most 64 levels)',
 } as const;
 

@@ -8,6 +8,7 @@ import { SnowtrailError } from '@snowtrail/protocol';
 export const SIDECAR_ERRORS = {
   podUidMissing: 'SNOWTRAIL_ERR_SIDECAR_POD_UID_MISSING',
   credentialUnreadable: 'SNOWTRAIL_ERR_SIDECAR_CREDENTIAL_UNREADABLE',
+  workloadIdentityTokenUnusable: 'SNOWTRAIL_ERR_SIDECAR_WORKLOAD_IDENTITY_TOKEN_UNUSABLE',
   jwksUnavailable: 'SNOWTRAIL_ERR_SIDECAR_JWKS_UNAVAILABLE',
   listenFailed: 'SNOWTRAIL_ERR_SIDECAR_LISTEN_FAILED',
   upstreamUnreachable: 'SNOWTRAIL_ERR_SIDECAR_UPSTREAM_UNREACHABLE',

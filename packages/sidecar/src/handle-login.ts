@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type LoginRequest, type LoginResponseData, type SnowflakeEnvelope } from '@snowtrail/protocol';
 import { describeAuthFailure, type AuthFailureReason } from './auth-reasons.js';
+import { clientTokenFrom } from './client-authenticator.js';
 import { clientInfoFrom } from './client-info.js';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendBytes, sendJson, sendSnowflakeError } from './http-io.js';
@@ -10,6 +11,7 @@ import { forwardBuffered } from './forward-buffered.js';
 import type { ParsedBody } from './request-body.js';
 import { denialMessage } from './handle-query.js';
 import { judgeSessionParameters } from './session-parameters.js';
+import { recordCredentialFailure } from './upstream-workload-identity.js';
 
 /** Login refusals answer like Snowflake refusing an OAuth token (§3.4), so the driver stops at once. */
 const LOGIN_REFUSAL_DATA = { nextAction: 'RETRY_LOGIN', authnMethod: 'OAUTH', signInOptions: {} };
@@ -39,12 +41,10 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
   };
 
   if (!body || !data) return refuse('request_malformed', describeAuthFailure('request_malformed', 'malformed' in input ? input.malformed.replace(/^snowtrail: /, '') : undefined), SIDECAR_SF_CODES.authFailed);
-  const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
-  if (authenticator !== 'OAUTH') return refuse('authenticator_not_supported', describeAuthFailure('authenticator_not_supported', `got ${authenticator}`), SIDECAR_SF_CODES.authFailed);
-  const token = typeof data.TOKEN === 'string' ? data.TOKEN.trim() : '';
-  if (!token) return refuse('token_missing', describeAuthFailure('token_missing'), SIDECAR_SF_CODES.authFailed);
+  const presented = clientTokenFrom(data);
+  if (!presented.ok) return refuse(presented.reason, describeAuthFailure(presented.reason, presented.detail), SIDECAR_SF_CODES.authFailed);
 
-  const verified = await ctx.verifyIdentity(token);
+  const verified = await ctx.verifyIdentity(presented.token);
   if (!verified.ok) return refuse(verified.reason, describeAuthFailure(verified.reason, verified.detail), SIDECAR_SF_CODES.authFailed, verified.claims);
 
   const up = cfg.upstream;
@@ -60,6 +60,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
   } catch (err) {
     log.error({ err }, 'upstream credential unusable');
     ctx.metrics.logins.inc({ outcome: 'failure', reason: 'credential_unusable' });
+    await recordCredentialFailure(ctx, { message: (err as Error).message, client, claims: verified.claims }, log);
     sendSnowflakeError(res, { code: SIDECAR_SF_CODES.upstreamUnavailable, message: `snowtrail: the sidecar's Snowflake credential cannot be used (${(err as Error).message}); see the sidecar's log`, sqlState: SIDECAR_SQL_STATES.upstreamUnavailable }, ctx.metrics);
     return 0;
   }
@@ -113,6 +114,7 @@ export async function handleLogin(ctx: ProxyContext, req: IncomingMessage, res: 
         ...optional('schema', context.schema),
       },
       client,
+      upstreamAuth: up.auth.type,
       ...(tokens.sessionId ? { upstreamSessionId: tokens.sessionId } : {}),
       sessionParameters: parameters.accepted,
     });

@@ -99,6 +99,7 @@ export function rewriteLoginRequestBody(body: LoginRequest, cred: UpstreamCreden
   data.AUTHENTICATOR = cred.AUTHENTICATOR;
   if (cred.TOKEN !== undefined) data.TOKEN = cred.TOKEN;
   if (cred.PASSWORD !== undefined) data.PASSWORD = cred.PASSWORD;
+  if (cred.PROVIDER !== undefined) data.PROVIDER = cred.PROVIDER;
   const env = data.CLIENT_ENVIRONMENT;
   if (env && typeof env === 'object') {
     const copy = { ...(env as Record<string, unknown>) };

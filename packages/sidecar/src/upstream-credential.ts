@@ -4,11 +4,14 @@ import { SignJWT } from 'jose';
 import type { SidecarConfig } from '@snowtrail/config';
 import { jwtIssuer, jwtSubject } from '@snowtrail/protocol';
 import { SIDECAR_ERRORS, SidecarError } from './errors.js';
+import { createWorkloadIdentityCredential } from './upstream-workload-identity.js';
 
 /** The credential fields that replace the client's in the upstream login body. */
 export interface UpstreamCredentialFields {
-  AUTHENTICATOR: 'SNOWFLAKE_JWT' | 'PROGRAMMATIC_ACCESS_TOKEN' | 'SNOWFLAKE';
+  AUTHENTICATOR: 'SNOWFLAKE_JWT' | 'PROGRAMMATIC_ACCESS_TOKEN' | 'SNOWFLAKE' | 'WORKLOAD_IDENTITY';
   TOKEN?: string;
+  /** Workload identity only: the attestation provider (`OIDC` for a service-account token). */
+  PROVIDER?: string;
   PASSWORD?: string;
 }
 
@@ -70,6 +73,8 @@ export function createUpstreamCredential(upstream: SidecarConfig['upstream'], no
       return async () => ({ AUTHENTICATOR: 'PROGRAMMATIC_ACCESS_TOKEN', TOKEN: await readSecretFile(auth.tokenFile, 'token') });
     case 'password':
       return async () => ({ AUTHENTICATOR: 'SNOWFLAKE', PASSWORD: await readSecretFile(auth.passwordFile, 'password') });
+    case 'workloadIdentity':
+      return createWorkloadIdentityCredential(auth, now);
   }
 }
 

@@ -10,9 +10,10 @@ export function register(program: Command): void {
       return Number(v);
     }, 200_000)
     .option('--keep', 'keep the scratch folder (config, keys, spool)')
-    .action(async (opts: { rows: number; keep?: boolean }) => {
+    .option('--key-pair', 'log the sidecar in to Snowflake with a generated key pair instead of workload identity')
+    .action(async (opts: { rows: number; keep?: boolean; keyPair?: boolean }) => {
       const { runDemo } = await import('../demo/run-demo.js');
-      const report = await runDemo({ eventRows: opts.rows, keep: opts.keep });
+      const report = await runDemo({ eventRows: opts.rows, keep: opts.keep, keyPair: opts.keyPair });
       if (report.verifyExitCode !== 0) process.exitCode = 1;
     });
 }

@@ -18,6 +18,8 @@ interface EmulatorFlags extends FaultFlags {
   userPublicKey: string[];
   oauthToken: string[];
   pat: string[];
+  workloadIdentity: string[];
+  workloadIdentityJwks: string[];
   init: string[];
   inlineRows?: string;
   rowsPerChunk?: string;
@@ -57,6 +59,8 @@ export function register(program: Command): void {
     .option('--user-public-key <name=pemfile>', 'RSA public key (PEM file) of a user for key-pair login (SNOWFLAKE_JWT); repeatable', collect, [])
     .option('--oauth-token <name=token>', 'an OAuth access token accepted for a user (authenticator OAUTH); repeatable', collect, [])
     .option('--pat <name=token>', 'a programmatic access token of a user (PROGRAMMATIC_ACCESS_TOKEN); repeatable', collect, [])
+    .option('--workload-identity <name=issuer,subject[,audience]>', 'an OIDC identity a user trusts (AUTHENTICATOR=WORKLOAD_IDENTITY, PROVIDER=OIDC; audience default snowflakecomputing.com); repeatable', collect, [])
+    .option('--workload-identity-jwks <issuer=jwksfile>', 'the JWKS of an issuer the emulator should not discover over HTTP; repeatable', collect, [])
     .option('--init <file.sql>', 'SQL file run once at start (CREATE DATABASE, tables, sample rows); repeatable, run in order', collect, [])
     .option('--inline-rows <n>', 'rows answered inline before the rest goes to chunks (default 1000)')
     .option('--rows-per-chunk <n>', 'rows per result chunk (default 20000)')
@@ -86,7 +90,7 @@ Docs: docs/emulator.md`,
     )
     .action(async (flags: EmulatorFlags) => {
       const emu = await import('@snowtrail/emulator');
-      const { FlagError, buildFaults, buildUsers, parseCount, splitNamed } = emu;
+      const { FlagError, buildFaults, buildUsers, parseCount, parseWorkloadIdentityFlag, splitNamed } = emu;
       let options: EmulatorOptions;
       try {
         const publicKeys: [string, string][] = [];
@@ -99,7 +103,23 @@ Docs: docs/emulator.md`,
           publicKeys,
           oauthTokens: flags.oauthToken.map((s) => splitNamed('--oauth-token', s, '=', 'NAME=<token>')),
           pats: flags.pat.map((s) => splitNamed('--pat', s, '=', 'NAME=<token>')),
+          workloadIdentities: flags.workloadIdentity.map((s) => {
+            const [name, value] = splitNamed('--workload-identity', s, '=', 'NAME=<issuer>,<subject>[,<audience>]');
+            return [name, parseWorkloadIdentityFlag(value)];
+          }),
         });
+        const workloadIdentityJwks: NonNullable<EmulatorOptions['workloadIdentityJwks']> = {};
+        for (const spec of flags.workloadIdentityJwks) {
+          // The issuer is a URL (it holds ':' and maybe '='), so split at the last '='.
+          const at = spec.lastIndexOf('=');
+          if (at <= 0 || at === spec.length - 1) throw new FlagError(`--workload-identity-jwks expects ISSUER=<jwks file>, got "${spec}"`);
+          const text = await readFlagFile('--workload-identity-jwks', spec.slice(at + 1));
+          try {
+            workloadIdentityJwks[spec.slice(0, at)] = JSON.parse(text) as (typeof workloadIdentityJwks)[string];
+          } catch {
+            throw new FlagError(`--workload-identity-jwks: ${spec.slice(at + 1)} is not JSON`);
+          }
+        }
         const init: string[] = [];
         for (const file of flags.init) init.push(await readFlagFile('--init', file));
         const port = parseCount('--port', flags.port);
@@ -125,6 +145,7 @@ Docs: docs/emulator.md`,
           ...(flags.masterValidity !== undefined ? { masterValiditySeconds: num('--master-validity', flags.masterValidity)! } : {}),
           ...(flags.queryWaitMs !== undefined ? { queryWaitMs: num('--query-wait-ms', flags.queryWaitMs)! } : {}),
           ...(faults ? { faults } : {}),
+          ...(Object.keys(workloadIdentityJwks).length ? { workloadIdentityJwks } : {}),
         };
       } catch (err) {
         // Flag errors are usage errors already (exit 2, their own code).
@@ -132,7 +153,7 @@ Docs: docs/emulator.md`,
         const e = err as Error & { code?: string };
         return usage(`${e.message}${e.code ? ` (${e.code})` : ''}`);
       }
-      if (options.users.length === 0) process.stderr.write('snowtrail emulator: no users configured (--user, --user-public-key, --oauth-token, --pat): every login will fail\n');
+      if (options.users.length === 0) process.stderr.write('snowtrail emulator: no users configured (--user, --user-public-key, --oauth-token, --pat, --workload-identity): every login will fail\n');
       const { pino } = await import('pino');
       const logger = pino({ level: flags.logLevel, base: { component: 'emulator' } }, pino.destination(2));
       const handle = await emu.startEmulator({ ...options, logger });

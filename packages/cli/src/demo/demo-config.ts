@@ -14,6 +14,8 @@ export interface DemoConfigInput {
   podUid: string;
   subject: string;
   s3: { endpoint: string; bucket: string };
+  /** How the sidecar logs in to Snowflake: its projected token (workload identity) or a key pair. */
+  upstreamAuth: 'workloadIdentity' | 'keypair';
 }
 
 /** Builds the sidecar config (YAML text) with the demo's policy: the dbt example (read RAW, write ANALYTICS, no exfiltration). */
@@ -30,7 +32,10 @@ export function renderDemoConfig(c: DemoConfigInput): string {
       warehouse: 'PIPELINES',
       database: 'ANALYTICS',
       schema: 'PUBLIC',
-      auth: { type: 'keypair', privateKeyFile: `${c.dir}/snowflake-key.pem` },
+      auth:
+        c.upstreamAuth === 'keypair'
+          ? { type: 'keypair', privateKeyFile: `${c.dir}/snowflake-key.pem` }
+          : { type: 'workloadIdentity', tokenFile: `${c.dir}/snowflake-token`, audience: 'snowflakecomputing.com' },
     },
     policy: {
       // The documented dbt policy (docs/policy.md): read RAW.PUBLIC and ANALYTICS.PUBLIC, write

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSidecarConfig } from '@snowtrail/config';
@@ -14,7 +14,7 @@ import { startEmulator } from '@snowtrail/emulator';
 import { startSidecar } from '@snowtrail/sidecar';
 import { cliInvocation } from '../cli-entry.js';
 import { DEMO_OUTPUT_TABLE, demoInitSql } from './demo-data.js';
-import { generateDemoKeys } from './demo-keys.js';
+import { generateSigningKey, generateSnowflakeKeys } from './demo-keys.js';
 import { renderDemoConfig } from './demo-config.js';
 import { runSamplePipeline } from './pipeline.js';
 
@@ -24,6 +24,8 @@ export interface DemoOptions {
   eventRows?: number;
   /** Keep the scratch folder (config, keys, spool) instead of removing it. */
   keep?: boolean;
+  /** Log the sidecar in to Snowflake with a generated key pair instead of workload identity. */
+  keyPair?: boolean;
   /** Where progress goes (default stdout). */
   out?: (line: string) => void;
 }
@@ -34,6 +36,8 @@ export interface DemoReport {
   pipeline: Awaited<ReturnType<typeof runSamplePipeline>>;
   verifyExitCode: number;
   outputs: Record<'list' | 'show' | 'verify' | 'trace', string>;
+  /** The scratch folder's files when the pipeline ran (what a pod would have had to hold). */
+  scratchFiles: string[];
 }
 
 const ACCOUNT = 'DEMO';
@@ -72,20 +76,42 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const closers: Closer[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'snowtrail-demo-'));
   try {
-    step(1, 'Starting the Snowflake emulator (DuckDB) with sample data');
-    const keys = generateDemoKeys();
-    await writeFile(join(dir, 'snowflake-key.pem'), keys.snowflakePrivateKeyPem, { mode: 0o600 });
-    await writeFile(join(dir, 'signing-key.pem'), keys.signingPrivateKeyPem, { mode: 0o600 });
+    step(1, "Starting a token issuer standing in for the cluster's service-account issuer");
+    const issuer = await startTokenIssuer();
+    closers.push(() => issuer.close());
+    const podUid = randomUUID();
+    const token = await issuer.mint({ ...POD, podUid, audience: 'snowtrail', expiresInSeconds: 600 });
+    const subject = `system:serviceaccount:${POD.namespace}:${POD.serviceAccount}`;
+    out(`      issuer ${issuer.issuer}; projected token for ${subject} in pod ${POD.podName}`);
+    await writeFile(join(dir, 'signing-key.pem'), generateSigningKey(), { mode: 0o600 });
+
+    step(2, 'Starting the Snowflake emulator (DuckDB) with sample data');
+    let user: { name: string; publicKeyPem?: string } = { name: SNOWFLAKE_USER };
+    let trust = '';
+    if (options.keyPair) {
+      const keys = generateSnowflakeKeys();
+      await writeFile(join(dir, 'snowflake-key.pem'), keys.snowflakePrivateKeyPem, { mode: 0o600 });
+      user = { name: SNOWFLAKE_USER, publicKeyPem: keys.snowflakePublicKeyPem };
+    } else {
+      // What a Snowflake admin runs once per ServiceAccount; the sidecar then needs no secret at all.
+      trust = `CREATE USER ${SNOWFLAKE_USER} TYPE = SERVICE WORKLOAD_IDENTITY = (TYPE = OIDC ISSUER = '${issuer.issuer}' SUBJECT = '${subject}')`;
+      // The sidecar's own projected token (audience snowflakecomputing.com), as the kubelet writes it.
+      await writeFile(join(dir, 'snowflake-token'), await issuer.mint({ ...POD, podUid, audience: 'snowflakecomputing.com', expiresInSeconds: 600 }), { mode: 0o600 });
+    }
     const emulator = await startEmulator({
       account: ACCOUNT,
-      users: [{ name: SNOWFLAKE_USER, publicKeyPem: keys.snowflakePublicKeyPem }],
-      initSql: demoInitSql(eventRows),
+      users: options.keyPair ? [user] : [],
+      initSql: options.keyPair ? demoInitSql(eventRows) : `${trust};\n${demoInitSql(eventRows)}`,
     });
     closers.push(() => emulator.close());
     out(`      emulator on ${emulator.url}: RAW.PUBLIC.{CUSTOMERS,ORDERS,EVENTS(${eventRows.toLocaleString('en-US')} rows)}, ANALYTICS.PUBLIC`);
-    out(`      user ${SNOWFLAKE_USER} accepts only its RSA key pair — held by the sidecar, never by the pipeline`);
+    if (options.keyPair) out(`      user ${SNOWFLAKE_USER} accepts only its RSA key pair — held by the sidecar, never by the pipeline`);
+    else {
+      out(`      ${trust}`);
+      out(`      user ${SNOWFLAKE_USER} trusts the pod's service account by workload identity: no key pair, no Secret`);
+    }
 
-    step(2, 'Starting an S3-compatible object store (s3rver) for the recordings');
+    step(3, 'Starting an S3-compatible object store (s3rver) for the recordings');
     const s3 = await startS3rver();
     closers.push(() => s3.close());
     await s3.createBucket(BUCKET);
@@ -93,20 +119,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     await writeFile(join(dir, 's3-secret-access-key'), s3.secretAccessKey);
     out(`      s3://${BUCKET}/recordings on ${s3.endpoint}`);
 
-    step(3, "Starting a token issuer standing in for the cluster's service-account issuer");
-    const issuer = await startTokenIssuer();
-    closers.push(() => issuer.close());
-    const podUid = randomUUID();
-    const token = await issuer.mint({ ...POD, podUid, audience: 'snowtrail', expiresInSeconds: 600 });
-    const subject = `system:serviceaccount:${POD.namespace}:${POD.serviceAccount}`;
-    out(`      issuer ${issuer.issuer}; projected token for ${subject} in pod ${POD.podName}`);
-
     step(4, 'Starting the snowtrail sidecar (policy: read RAW, write ANALYTICS, nothing leaves)');
     await mkdir(join(dir, 'spool'), { recursive: true });
     const configPath = join(dir, 'sidecar.yaml');
     const configText = renderDemoConfig({
       dir, emulatorUrl: emulator.url, account: ACCOUNT, user: SNOWFLAKE_USER, issuer: issuer.issuer, jwksUri: issuer.jwksUri,
-      podUid, subject, s3: { endpoint: s3.endpoint, bucket: BUCKET },
+      podUid, subject, s3: { endpoint: s3.endpoint, bucket: BUCKET }, upstreamAuth: options.keyPair ? 'keypair' : 'workloadIdentity',
     });
     await writeFile(configPath, configText);
     const sidecar = await startSidecar({ config: parseSidecarConfig(configText, configPath), configPath, env: { ...process.env, SNOWTRAIL_POD_UID: podUid } });
@@ -116,6 +134,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
     step(5, 'Running the sample pipeline through the sidecar (snowflake-sdk, OAUTH with the pod token)');
     const pipeline = await runSamplePipeline(sidecar.url, ACCOUNT, token);
+    const scratchFiles = (await readdir(dir)).sort();
     out(`      built ${DEMO_OUTPUT_TABLE}; appended ${pipeline.appended} row with binds`);
     out(`      revenue by country: ${pipeline.revenueByCountry.map((r) => `${r.COUNTRY} ${Number(r.REVENUE).toFixed(2)}`).join(', ')}`);
     out(`      streamed ${pipeline.largeRows.toLocaleString('en-US')} rows of RAW.PUBLIC.EVENTS (chunked result, every chunk through the sidecar)`);
@@ -160,6 +179,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       pipeline,
       verifyExitCode: verified.code,
       outputs: { list: list.stdout, show: shown.stdout, verify: verified.stdout, trace: traced.stdout },
+      scratchFiles,
     };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);

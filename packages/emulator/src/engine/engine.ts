@@ -13,6 +13,7 @@ import { planStatement, type Plan, type SessionNames } from '../sql/translate.js
 import { ResultBuilder, type BuiltRows, type ChunkingOptions } from '../results/result-builder.js';
 import { describeSql, qualifyTable, showSql } from './show.js';
 import { bindRows } from './binds.js';
+import type { UserStatementAnswer } from '../session/workload-identity-sql.js';
 
 /** The outcome of one statement: its columns, rows and statement type. */
 export interface StatementOutcome {
@@ -72,6 +73,9 @@ const DUCK_RESULT_QUERY = 3;
 
 /** The DuckDB side of the emulator. */
 export class Engine {
+  /** Statements the emulator answers from its user table (workload identities); set by startEmulator. */
+  userStatements: ((sql: string) => UserStatementAnswer | undefined) | undefined;
+
   private constructor(private readonly instance: DuckDBInstance) {}
 
   /** Opens an in-memory DuckDB instance. */
@@ -119,6 +123,12 @@ export class Engine {
 
   /** Executes one statement (already split from any multi-statement text). */
   async execute(input: ExecuteInput): Promise<StatementOutcome> {
+    try {
+      const user = this.userStatements?.(input.sql);
+      if (user) return user.kind === 'status' ? statusOutcome(user.message, DDL_ID) : await this.query(user.sql, [], [], input, 0x1000);
+    } catch (err) {
+      throw mapDuckDbError(err);
+    }
     const plan = planStatement(input.sql, input.state.names);
     try {
       return await this.executePlan(plan, input);

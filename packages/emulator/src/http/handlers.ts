@@ -21,6 +21,7 @@ import { inProgressEnvelope, monitoringEnvelope, resultEnvelope, statementErrorE
 import type { QueryRecord, QueryStore } from '../query/queries.js';
 import { createRecord, startQuery, type RunnerDeps } from '../query/runner.js';
 import { verifyLogin, type RegisteredUser } from '../session/auth.js';
+import type { IssuerKeys } from '../session/workload-identity.js';
 import { answerParameters, type Session, type SessionStore } from '../session/sessions.js';
 import type { LoginRecord } from '../types.js';
 import { delay, readJsonBody, sendEnvelope } from './io.js';
@@ -31,6 +32,8 @@ export interface HandlerContext extends RunnerDeps {
   store: QueryStore;
   sessions: SessionStore;
   users: Map<string, RegisteredUser>;
+  /** Keys of the OIDC issuers workload-identity users trust. */
+  issuerKeys: IssuerKeys;
   account: string;
   logins: LoginRecord[];
   queryWaitMs: number;
@@ -60,7 +63,7 @@ export function resolveUrlName(value: string | null): string | null {
 export async function handleLogin(ctx: HandlerContext, { req, res, url }: RequestInfo): Promise<void> {
   const body = await readJsonBody<LoginRequest>(req);
   const data = body?.data ?? {};
-  const outcome = await verifyLogin(data, ctx.users, ctx.account, ctx.now());
+  const outcome = await verifyLogin(data, ctx.users, ctx.account, ctx.now(), ctx.issuerKeys);
   if (!outcome.ok) {
     ctx.logins.push({ user: outcome.user, authenticator: outcome.authenticator, success: false, code: outcome.code, at: ctx.now() });
     ctx.logger.info({ authenticator: outcome.authenticator, code: outcome.code }, 'login refused');
@@ -102,7 +105,7 @@ export async function handleLogin(ctx: HandlerContext, { req, res, url }: Reques
     session.names.schema = (await ctx.engine.schemaExists(conn, database, wanted)) ? wanted : null;
   }
   await ctx.engine.applyUse(session);
-  ctx.logins.push({ user: session.user, authenticator: outcome.authenticator, success: true, at: ctx.now() });
+  ctx.logins.push({ user: session.user, authenticator: outcome.authenticator, success: true, at: ctx.now(), ...(outcome.tokenId ? { tokenId: outcome.tokenId } : {}) });
   ctx.logger.info({ authenticator: outcome.authenticator, sessionId: session.id }, 'login accepted');
   const validity = ctx.sessions.validity;
   sendEnvelope(

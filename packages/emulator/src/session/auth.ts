@@ -7,6 +7,7 @@ import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'no
 import { compactVerify, decodeJwt } from 'jose';
 import { SF_CODES, jwtIssuer, jwtSubject, normalizeEpochSeconds, type LoginRequestData } from '@snowtrail/protocol';
 import { EMULATOR_ERROR_CODES, EmulatorError } from '../errors.js';
+import { createIssuerKeys, verifyWorkloadIdentityToken, type IssuerKeys, type WorkloadIdentity } from './workload-identity.js';
 
 /** A user the emulator accepts (the public API's EmulatorUser). */
 export interface EmulatorUser {
@@ -15,6 +16,8 @@ export interface EmulatorUser {
   publicKeyPem?: string;
   oauthTokens?: string[];
   pats?: string[];
+  /** OIDC identities the (service) user trusts for AUTHENTICATOR=WORKLOAD_IDENTITY. */
+  workloadIdentities?: WorkloadIdentity[];
 }
 
 /** A user with its key parsed once at start-up. */
@@ -25,7 +28,7 @@ export interface RegisteredUser extends EmulatorUser {
 
 /** The outcome of a login check. */
 export type LoginOutcome =
-  | { ok: true; user: RegisteredUser; authenticator: string }
+  | { ok: true; user: RegisteredUser; authenticator: string; tokenId?: string }
   | { ok: false; user: string; authenticator: string; code: string; message: string; authnMethod: string };
 
 /** Seconds of clock skew tolerated on iat/exp. */
@@ -68,6 +71,7 @@ function mergeUsers(a: RegisteredUser, b: RegisteredUser): RegisteredUser {
     ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)),
     oauthTokens: [...(a.oauthTokens ?? []), ...(b.oauthTokens ?? [])],
     pats: [...(a.pats ?? []), ...(b.pats ?? [])],
+    workloadIdentities: [...(a.workloadIdentities ?? []), ...(b.workloadIdentities ?? [])],
   } as RegisteredUser;
 }
 
@@ -82,7 +86,7 @@ function fail(user: string, authenticator: string, code: string, message: string
 }
 
 /** Checks a login-request's credentials against the registered users. */
-export async function verifyLogin(data: LoginRequestData, users: Map<string, RegisteredUser>, account: string, nowMs: number): Promise<LoginOutcome> {
+export async function verifyLogin(data: LoginRequestData, users: Map<string, RegisteredUser>, account: string, nowMs: number, issuerKeys: IssuerKeys = createIssuerKeys()): Promise<LoginOutcome> {
   const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
   const loginName = typeof data.LOGIN_NAME === 'string' ? data.LOGIN_NAME : '';
   const user = users.get(loginName.toUpperCase());
@@ -112,6 +116,16 @@ export async function verifyLogin(data: LoginRequestData, users: Map<string, Reg
         return fail(loginName || owner?.name || '', authenticator, SF_CODES.patInvalid, 'Programmatic access token is invalid.', 'PAT');
       }
       return { ok: true, user: owner, authenticator };
+    }
+    case 'WORKLOAD_IDENTITY': {
+      const r = await verifyWorkloadIdentityToken(
+        { provider: typeof data.PROVIDER === 'string' ? data.PROVIDER : '', token: typeof data.TOKEN === 'string' ? data.TOKEN : '', loginName },
+        users.values(),
+        issuerKeys,
+        nowMs,
+      );
+      if (!r.ok) return fail(loginName, authenticator, SF_CODES.jwtInvalid, `JWT token is invalid. [${r.reason}]`, 'WORKLOAD_IDENTITY');
+      return r.tokenId ? { ok: true, user: r.user, authenticator, tokenId: r.tokenId } : { ok: true, user: r.user, authenticator };
     }
     default:
       return fail(loginName, authenticator, SF_CODES.incorrectPassword, `Authenticator ${authenticator} is not supported by the snowtrail emulator.`, authenticator);

@@ -17,8 +17,9 @@ export interface SecretRequirement {
 export function requiredSecrets(spec: PolicySpec): SecretRequirement[] {
   const c = spec.snowflake.credentials;
   const credKeys = c.type === 'pat' ? [c.tokenKey] : c.type === 'password' ? [c.passwordKey] : [c.privateKeyKey, ...(c.privateKeyPassphraseKey ? [c.privateKeyPassphraseKey] : [])];
+  // Workload identity needs no Secret: the kubelet projects the token the sidecar presents.
   const out: SecretRequirement[] = [
-    { secretName: c.secretName, keys: credKeys, field: 'spec.snowflake.credentials' },
+    ...(c.type !== 'workloadIdentity' && c.secretName ? [{ secretName: c.secretName, keys: credKeys, field: 'spec.snowflake.credentials' }] : []),
     { secretName: spec.recording.signing.secretName, keys: [spec.recording.signing.key], field: 'spec.recording.signing' },
   ];
   const s = spec.recording.store.credentials;

@@ -64,6 +64,15 @@ describe('controller against the in-process API server', () => {
     await api.close();
   });
 
+  it('makes a workload-identity policy Ready with no Snowflake Secret in the namespace', async () => {
+    api.remove('secrets', NS, 'snowflake-etl');
+    api.create('snowflakeaccesspolicies', policy('wif', { snowflake: { account: 'myorg-myacct', user: 'SVC_ETL', credentials: { type: 'workloadIdentity' } } }));
+    const cond = await waitFor('Ready=True', () => readyCond('wif')?.status === 'True' && readyCond('wif'));
+    expect(cond).toMatchObject({ reason: 'Reconciled' });
+    const config = parseSidecarConfig((api.get('configmaps', NS, 'snowtrail-wif')!.data as Record<string, string>)['config.yaml']!);
+    expect(config.upstream.auth).toEqual({ type: 'workloadIdentity', tokenFile: '/var/run/snowtrail/workload-identity/token', audience: 'snowflakecomputing.com' });
+  });
+
   it('renders a created policy into an owned ConfigMap the sidecar loader accepts, and reports Ready', async () => {
     const created = api.create('snowflakeaccesspolicies', policy('etl'));
     const cond = await waitFor('Ready=True', () => readyCond('etl')?.status === 'True' && readyCond('etl'));

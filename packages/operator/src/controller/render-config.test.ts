@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { validatePolicySpec, type PolicySpec } from '../crd/policy-schema.js';
 import { renderConfigMapData, snowflakeUrl } from './render-config.js';
 import { checkSecrets } from './check-secrets.js';
+import { POD_PATHS } from '../constants.js';
 
 const samplesDir = fileURLToPath(new URL('../../../../crds/samples/', import.meta.url));
 const issuer = { issuer: 'https://oidc.example.com/cluster-1', jwks: { keys: [{ kty: 'EC', kid: 'a' }] } };
@@ -48,6 +49,19 @@ describe('renderConfigMapData', () => {
   it('derives the Snowflake URL from url, host or account', () => {
     expect(snowflakeUrl(specOf('local-emulator.yaml').spec)).toBe('http://snowflake-emulator.snowtrail-system.svc:8080');
     expect(snowflakeUrl(specOf('minimal.yaml').spec)).toBe('https://myorg-myacct.snowflakecomputing.com');
+  });
+});
+
+describe('workload identity (credentials.type workloadIdentity)', () => {
+  const { name, namespace, spec } = specOf('workload-identity.yaml');
+  it('renders the sidecar\'s upstream auth to the projected token the injection mounts', () => {
+    const { config } = renderConfigMapData({ name, namespace, generation: 1 }, spec, issuer);
+    expect(config.upstream.auth).toEqual({ type: 'workloadIdentity', tokenFile: POD_PATHS.workloadIdentityTokenFile, audience: 'snowflakecomputing.com' });
+  });
+  it('requires no Snowflake Secret: only the signing key\'s', () => {
+    const lookup = (n: string) => (n === 'snowtrail-signing' ? { keys: new Set(['signing-key.pem']) } : undefined);
+    expect(checkSecrets(namespace, spec, lookup)).toBeUndefined();
+    expect(checkSecrets(namespace, spec, () => undefined)).toEqual({ reason: 'SecretNotFound', message: 'Secret pipelines/snowtrail-signing (spec.recording.signing) not found' });
   });
 });
 

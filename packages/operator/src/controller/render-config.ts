@@ -3,6 +3,7 @@ import { parseSidecarConfig, type SidecarConfig, type SidecarConfigInput } from 
 import { POD_PATHS } from '../constants.js';
 import type { PolicySpec } from '../crd/policy-schema.js';
 import { sidecarPorts } from '../inject/sidecar-container.js';
+import { workloadIdentityAudience } from '../inject/workload-identity-volume.js';
 
 /** What the API server publishes about its service-account tokens. */
 export interface ServiceAccountIssuer {
@@ -21,6 +22,7 @@ function upstreamAuth(spec: PolicySpec): SidecarConfigInput['upstream']['auth'] 
   const file = (key: string) => `${POD_PATHS.credentialsDir}/${key}`;
   if (c.type === 'pat') return { type: 'pat', tokenFile: file(c.tokenKey) };
   if (c.type === 'password') return { type: 'password', passwordFile: file(c.passwordKey) };
+  if (c.type === 'workloadIdentity') return { type: 'workloadIdentity', tokenFile: POD_PATHS.workloadIdentityTokenFile, audience: workloadIdentityAudience(spec) };
   return { type: 'keypair', privateKeyFile: file(c.privateKeyKey), ...(c.privateKeyPassphraseKey ? { privateKeyPassphraseFile: file(c.privateKeyPassphraseKey) } : {}) };
 }
 

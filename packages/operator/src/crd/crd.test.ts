@@ -80,7 +80,7 @@ describe('CRD', () => {
     ['no subjects', (s) => { s.subjects = []; }, 'spec.subjects: must NOT have fewer than 1 items'],
     ['subject not a DNS name', (s) => { s.subjects = [{ serviceAccount: 'ETL_Job' }]; }, 'spec.subjects.0.serviceAccount: must match pattern'],
     ['missing account', (s) => { delete s.snowflake.account; }, "spec.snowflake: must have required property 'account'"],
-    ['unknown credential type', (s) => { s.snowflake.credentials.type = 'kerberos'; }, 'spec.snowflake.credentials.type: must be equal to one of the allowed values (keypair, pat, password)'],
+    ['unknown credential type', (s) => { s.snowflake.credentials.type = 'kerberos'; }, 'spec.snowflake.credentials.type: must be equal to one of the allowed values (keypair, pat, password, workloadIdentity)'],
     ['unknown statement class', (s) => { s.statements = [{ action: 'allow', classes: ['SELEKT'] }]; }, 'spec.statements.0.classes.0: must be equal to one of the allowed values'],
     ['bad action', (s) => { s.statements = [{ action: 'permit' }]; }, 'spec.statements.0.action: must be equal to one of the allowed values (allow, deny)'],
     ['zero row limit', (s) => { s.limits = { maxResultRows: 0 }; }, 'spec.limits.maxResultRows: must be >= 1'],
@@ -107,6 +107,9 @@ describe('CRD', () => {
   const celCases: [string, (s: Record<string, any>) => void, string][] = [
     ['host and url together', (s) => { s.snowflake.host = 'a.example.com'; s.snowflake.url = 'http://localhost:8080'; }, 'spec.snowflake: set at most one of host and url'],
     ['passphrase on a PAT', (s) => { s.snowflake.credentials = { secretName: 'x', type: 'pat', privateKeyPassphraseKey: 'p' }; }, 'spec.snowflake.credentials: privateKeyPassphraseKey applies only to type keypair'],
+    ['a Secret for workload identity', (s) => { s.snowflake.credentials = { secretName: 'x', type: 'workloadIdentity' }; }, 'spec.snowflake.credentials: secretName is required, except for type workloadIdentity, which uses no Secret'],
+    ['no Secret for a key pair', (s) => { s.snowflake.credentials = { type: 'keypair' }; }, 'spec.snowflake.credentials: secretName is required, except for type workloadIdentity, which uses no Secret'],
+    ['an audience on a key pair', (s) => { s.snowflake.credentials = { secretName: 'x', audience: 'snowflakecomputing.com' }; }, 'spec.snowflake.credentials: audience applies only to type workloadIdentity'],
     ['same subject twice', (s) => { s.subjects = [{ serviceAccount: 'etl' }, { serviceAccount: 'etl' }]; }, 'spec: subjects must name each service account once'],
     ['duplicate rule names', (s) => { s.statements = [{ name: 'r', action: 'allow' }, { name: 'r', action: 'deny' }]; }, 'spec: statement rule names must be unique'],
     ['proxy port equals admin port', (s) => { s.sidecar = { ports: { proxy: 9090 } }; }, 'spec.sidecar.ports: proxy and admin ports must differ'],

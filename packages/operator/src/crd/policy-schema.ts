@@ -28,8 +28,12 @@ export const subjectSchema = z.strictObject({
 /** Snowflake credentials held in a Secret of the policy's namespace (mounted into the sidecar only). */
 export const credentialsSchema = withCel(
   z.strictObject({
-    secretName: objectName.describe('Secret in the policy\'s namespace holding the sidecar\'s Snowflake credential.'),
-    type: z.enum(['keypair', 'pat', 'password']).default('keypair').describe('Authentication the sidecar uses towards Snowflake: key-pair JWT, programmatic access token, or password.'),
+    secretName: objectName.optional().describe('Secret in the policy\'s namespace holding the sidecar\'s Snowflake credential (every type but workloadIdentity, which needs none).'),
+    type: z
+      .enum(['keypair', 'pat', 'password', 'workloadIdentity'])
+      .default('keypair')
+      .describe('Authentication the sidecar uses towards Snowflake: key-pair JWT, programmatic access token, password, or workload identity (the pod\'s projected service-account token, no Secret).'),
+    audience: z.string().min(1).max(255).optional().describe('Type workloadIdentity: the audience of the token projected for Snowflake (default snowflakecomputing.com; must be in the user\'s OIDC_AUDIENCE_LIST otherwise).'),
     privateKeyKey: secretKey('private-key.pem', 'the PEM private key (type keypair)'),
     privateKeyPassphraseKey: z.string().min(1).max(253).regex(SECRET_KEY).optional().describe('Key in the Secret holding the private key\'s passphrase (type keypair, encrypted keys only).'),
     tokenKey: secretKey('token', 'the programmatic access token (type pat)'),
@@ -40,6 +44,16 @@ export const credentialsSchema = withCel(
       rule: "self.type == 'keypair' || !has(self.privateKeyPassphraseKey)",
       message: 'privateKeyPassphraseKey applies only to type keypair',
       check: (v) => v.type === 'keypair' || v.privateKeyPassphraseKey === undefined,
+    },
+    {
+      rule: "self.type == 'workloadIdentity' ? !has(self.secretName) : has(self.secretName)",
+      message: 'secretName is required, except for type workloadIdentity, which uses no Secret',
+      check: (v) => (v.type === 'workloadIdentity' ? v.secretName === undefined : v.secretName !== undefined),
+    },
+    {
+      rule: "self.type == 'workloadIdentity' || !has(self.audience)",
+      message: 'audience applies only to type workloadIdentity',
+      check: (v) => v.type === 'workloadIdentity' || v.audience === undefined,
     },
   ],
 ).describe('Where the sidecar\'s Snowflake credential lives.');

@@ -65,7 +65,10 @@ describe('inject() wiring (what a user would notice in the patched pods)', () =>
     const sidecar = all.find((x) => x.name === SIDECAR_CONTAINER)!;
     const apps = all.filter((x) => x.name !== SIDECAR_CONTAINER && (c.options.nativeSidecars !== false || pod.spec!.containers.includes(x)));
     const secretVolumes = pod.spec!.volumes!.filter((v) => v.secret).map((v) => v.name);
-    expect(secretVolumes).toEqual(expect.arrayContaining([VOLUMES.credentials, VOLUMES.signing]));
+    const wif = c.policy?.spec.snowflake.credentials.type === 'workloadIdentity';
+    expect(secretVolumes).toEqual(expect.arrayContaining(wif ? [VOLUMES.signing] : [VOLUMES.credentials, VOLUMES.signing]));
+    // The sidecar's token for Snowflake (workload identity) is as much the sidecar's alone as a Secret.
+    if (wif) secretVolumes.push(VOLUMES.workloadIdentityToken);
     for (const app of apps) {
       const mounts = (app.volumeMounts ?? []).map((m) => m.name);
       expect(mounts.filter((m) => secretVolumes.includes(m) || m === VOLUMES.config || m === VOLUMES.spool)).toEqual([]);
@@ -88,6 +91,26 @@ describe('inject() wiring (what a user would notice in the patched pods)', () =>
       expect(sidecar.restartPolicy).toBe('Always');
       expect(sidecar.startupProbe!.httpGet!.path).toBe('/readyz');
     }
+  });
+
+  it('workload identity: no Secret, a token with Snowflake\'s audience mounted into the sidecar alone, the config pointing at it', () => {
+    const { pod, policy, options } = load('workload-identity');
+    const patched = applied(pod, inject(pod, policy, options));
+    const volumes = patched.spec!.volumes!;
+    expect(volumes.map((v) => v.name)).not.toContain(VOLUMES.credentials);
+    expect(volumes.filter((v) => v.secret).map((v) => v.secret!.secretName)).toEqual(['snowtrail-signing']);
+    expect(volumes.find((v) => v.name === VOLUMES.workloadIdentityToken)!.projected!.sources![0]!.serviceAccountToken).toEqual({ audience: 'snowflakecomputing.com', expirationSeconds: 600, path: 'token' });
+    const all = [...(patched.spec!.initContainers ?? []), ...patched.spec!.containers];
+    const mounting = all.filter((x) => (x.volumeMounts ?? []).some((m) => m.name === VOLUMES.workloadIdentityToken)).map((x) => x.name);
+    expect(mounting).toEqual([SIDECAR_CONTAINER]);
+    expect(all.find((x) => x.name === SIDECAR_CONTAINER)!.volumeMounts).toContainEqual({ name: VOLUMES.workloadIdentityToken, mountPath: POD_PATHS.workloadIdentityDir, readOnly: true });
+    const app = patched.spec!.containers.find((x) => x.name === 'etl')!;
+    expect(Object.fromEntries((app.env ?? []).map((e) => [e.name, e.value]))).toMatchObject({ SNOWFLAKE_WORKLOAD_IDENTITY_PROVIDER: 'OIDC', SNOWFLAKE_WIF_ALLOWED_HOST_SUFFIXES: '127.0.0.1' });
+  });
+
+  it('workload identity: an app container naming the Snowflake token volume is refused', () => {
+    const { pod, policy, options } = load('app-mounts-snowflake-token');
+    expect(inject(pod, policy, options)).toMatchObject({ allowed: false, reasons: ['injected_volume_mounted'], message: expect.stringContaining('container "load" mounts snowtrail-snowflake-token') });
   });
 
   it('denies with a message naming the policy and why', () => {

@@ -4,6 +4,7 @@ import { validatePolicySpec, type SnowflakeAccessPolicy } from '../crd/policy-sc
 import { escapePointer, type Container, type EnvVar, type PatchOperation, type Pod } from './pod-types.js';
 import { INJECT_REASONS, type InjectReason } from './reasons.js';
 import { disallowedHostAccess, foreignInjectedMounts, foreignSecretReferences, policySecretNames, sidecarTargets } from './pod-guard.js';
+import { foreignSnowflakeTokenProjections } from './workload-identity-volume.js';
 import { appEnv, appTokenMount, sidecarContainer, sidecarImage, sidecarVolumes, type SidecarShape } from './sidecar-container.js';
 import { injectionTraces, verifyInjection, type InjectionTraces } from './verify-injection.js';
 
@@ -123,7 +124,7 @@ function isolationDenial(pod: Pod, shape: SidecarShape, traces: InjectionTraces 
   const owner = traces?.sidecars.length === 1 ? traces.sidecars[0] : undefined;
   const deny = (reason: InjectReason, found: string[], why: string) => result(false, [reason], `snowtrail: denied for ${where}: ${summarise(found)}; ${why}`);
   const mounts = foreignInjectedMounts(pod, owner);
-  const mountDenial = () => deny('injected_volume_mounted', mounts, 'only the injected sidecar may mount the credentials, signing key, spool and config volumes the injection adds');
+  const mountDenial = () => deny('injected_volume_mounted', mounts, 'only the injected sidecar may mount the credentials, Snowflake token, signing key, spool and config volumes the injection adds');
   if (traces) {
     // Without a sidecar, mounting an injected volume is the attack itself: name it first.
     if (traces.sidecars.length === 0 && mounts.length) return mountDenial();
@@ -135,6 +136,8 @@ function isolationDenial(pod: Pod, shape: SidecarShape, traces: InjectionTraces 
   const ownVolumes = new Set(traces?.volumes ?? []);
   const secrets = foreignSecretReferences(pod, policySecretNames(shape.spec), ownVolumes);
   if (secrets.length) return deny('policy_secret_referenced', secrets, 'the Secrets of the policy are for the sidecar only');
+  const projections = foreignSnowflakeTokenProjections(pod, shape.spec, ownVolumes);
+  if (projections.length) return deny('snowflake_token_projected', projections, 'only the injected sidecar may hold a token Snowflake accepts');
   const targets = sidecarTargets(pod);
   if (targets.length) return deny('sidecar_targeted', targets, 'an ephemeral container sharing the sidecar\'s process namespace sees its files through /proc');
   const host = disallowedHostAccess(pod, shape.spec.podSecurity);

@@ -61,7 +61,8 @@ export function foreignInjectedMounts(pod: Pod, owner: PlacedContainer | undefin
 
 /** The Secrets a policy hands to the sidecar. */
 export function policySecretNames(spec: PolicySpec): string[] {
-  return [spec.snowflake.credentials.secretName, spec.recording.signing.secretName, ...(spec.recording.store.credentials ? [spec.recording.store.credentials.secretName] : [])];
+  const snowflake = spec.snowflake.credentials.secretName;
+  return [...(snowflake ? [snowflake] : []), spec.recording.signing.secretName, ...(spec.recording.store.credentials ? [spec.recording.store.credentials.secretName] : [])];
 }
 
 function volumeSecrets(v: Volume): string[] {

@@ -17,6 +17,7 @@ export const INJECT_REASONS = {
   injection_mismatch: 'the pod carries a sidecar or injected volumes that differ from what the injection writes for its policy',
   policy_secret_referenced: 'the pod reads one of the policy\'s Secrets other than through the injected sidecar',
   host_namespace_not_allowed: 'the pod uses hostNetwork, hostPID or shareProcessNamespace, which its policy does not allow',
+  snowflake_token_projected: 'the pod projects a service-account token for Snowflake\'s audience outside the injection; a container holding it could log in to Snowflake unrecorded',
   sidecar_targeted: 'an ephemeral container targets the sidecar and would share its processes and files',
   not_a_pod: 'the request is not for a Pod',
   operation_not_handled: 'only pod CREATE and ephemeral-container updates are checked',

@@ -3,6 +3,7 @@ import {
   DEFAULT_ADMIN_PORT, DEFAULT_IMAGE, DEFAULT_PROXY_PORT, POD_PATHS, SIDECAR_CONTAINER, TOKEN_AUDIENCE, TOKEN_EXPIRATION_SECONDS, VOLUMES, configMapNameFor,
 } from '../constants.js';
 import type { Container, EnvVar, Volume, VolumeMount } from './pod-types.js';
+import { credentialMount, credentialVolume } from './workload-identity-volume.js';
 
 /** Inputs that shape the sidecar, after defaults. */
 export interface SidecarShape {
@@ -38,7 +39,7 @@ export function sidecarVolumes(shape: SidecarShape): Volume[] {
   const spoolMi = Math.ceil((spec.recording.spoolMaxBytes ?? DEFAULT_SPOOL_BYTES) / MI) + SPOOL_HEADROOM_MI;
   const volumes: Volume[] = [
     { name: VOLUMES.config, configMap: { name: configMapNameFor(shape.policyName) } },
-    { name: VOLUMES.credentials, secret: { secretName: spec.snowflake.credentials.secretName, defaultMode: SECRET_MODE } },
+    credentialVolume(spec, SECRET_MODE),
     { name: VOLUMES.signing, secret: { secretName: spec.recording.signing.secretName, defaultMode: SECRET_MODE } },
   ];
   if (spec.recording.store.credentials) {
@@ -105,7 +106,7 @@ export function sidecarContainer(shape: SidecarShape): Container {
     },
     volumeMounts: [
       { name: VOLUMES.config, mountPath: POD_PATHS.configDir, readOnly: true },
-      { name: VOLUMES.credentials, mountPath: POD_PATHS.credentialsDir, readOnly: true },
+      credentialMount(spec),
       { name: VOLUMES.signing, mountPath: POD_PATHS.signingDir, readOnly: true },
       ...(spec.recording.store.credentials ? [{ name: VOLUMES.storeCredentials, mountPath: POD_PATHS.storeCredentialsDir, readOnly: true }] : []),
       { name: VOLUMES.spool, mountPath: POD_PATHS.spoolDir },
@@ -139,6 +140,10 @@ export function appEnv(shape: SidecarShape): EnvVar[] {
     { name: 'SNOWFLAKE_PROTOCOL', value: 'http' },
     { name: 'SNOWFLAKE_AUTHENTICATOR', value: 'OAUTH' },
     { name: 'SNOWFLAKE_TOKEN_FILE', value: POD_PATHS.tokenFile },
+    // For drivers set up for workload identity (docs/drivers.md): the same token as an OIDC attestation;
+    // snowflake-sdk only sends one to hosts this list allows.
+    { name: 'SNOWFLAKE_WORKLOAD_IDENTITY_PROVIDER', value: 'OIDC' },
+    { name: 'SNOWFLAKE_WIF_ALLOWED_HOST_SUFFIXES', value: '127.0.0.1' },
     { name: 'SNOWTRAIL_ACCESS_URL', value: `http://127.0.0.1:${proxy}` },
     { name: 'SNOWTRAIL_TOKEN_FILE', value: POD_PATHS.tokenFile },
     { name: 'SNOWTRAIL_POLICY', value: shape.policyName },

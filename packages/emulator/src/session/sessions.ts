@@ -149,12 +149,21 @@ export const FORMAT_PARAMETERS: ParameterEntry[] = [
   { name: 'BINARY_OUTPUT_FORMAT', value: 'HEX' },
   { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 },
   { name: 'CLIENT_STAGE_ARRAY_BINDING_THRESHOLD', value: 65280 },
+  // snowflake-jdbc reads AUTOCOMMIT from the login answer as a Boolean and fails without it.
+  { name: 'AUTOCOMMIT', value: true },
 ];
 
 /** The parameters of an answer: formats, overridden and extended by the session's own. */
 export function answerParameters(session: Pick<Session, 'parameters'> | undefined): ParameterEntry[] {
   const extra = session?.parameters ?? {};
-  const out = FORMAT_PARAMETERS.map((p) => (p.name in extra ? { name: p.name, value: extra[p.name] } : p));
+  const out = FORMAT_PARAMETERS.map((p) => (p.name in extra ? { name: p.name, value: p.name === 'AUTOCOMMIT' ? isTrue(extra[p.name]) : extra[p.name] } : p));
   for (const [name, value] of Object.entries(extra)) if (!FORMAT_PARAMETERS.some((p) => p.name === name)) out.push({ name, value });
   return out;
+}
+
+/** A session parameter's boolean value as Snowflake reads it (true, 'TRUE', 1). */
+export function isTrue(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  return typeof value === 'string' && ['TRUE', '1', 'ON', 'YES'].includes(value.trim().toUpperCase());
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the drivers of the compatibility suite (drivers/) into .drivers/ inside the workspace, each
-# from its own registry with a pinned version: the Python connector and dbt-snowflake into a venv (PyPI),
+# from its own registry with a pinned version: the Python connector into a venv (PyPI),
 # the JDBC driver's jar (Maven Central, through Maven), gosnowflake (the Go module proxy) built into one
 # binary. Idempotent and cached: a second run only checks the stamps. Prints one line per driver:
 # "installed", "cached" or "skipped: <why>" (a missing toolchain skips that driver, it never fails).
@@ -12,23 +12,20 @@ log() { printf '\033[1m[drivers]\033[0m %s\n' "$*" >&2; }
 # Pinned versions: change them here only (drivers/versions.env is read by the suite too).
 # shellcheck source=../drivers/versions.env
 . drivers/versions.env
-cache="$PWD/.drivers"
+cache="${SNOWTRAIL_DRIVERS_CACHE:-$PWD/.drivers}"
 mkdir -p "$cache"
 
-python_ok=false
 if command -v python3 >/dev/null 2>&1; then
   stamp="$cache/venv/.stamp"
-  want="connector=$PYTHON_CONNECTOR_VERSION dbt=$DBT_SNOWFLAKE_VERSION"
+  want="connector=$PYTHON_CONNECTOR_VERSION"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    log "python connector $PYTHON_CONNECTOR_VERSION, dbt-snowflake $DBT_SNOWFLAKE_VERSION: cached"
+    log "python connector $PYTHON_CONNECTOR_VERSION: cached"
   else
-    log "python connector $PYTHON_CONNECTOR_VERSION, dbt-snowflake $DBT_SNOWFLAKE_VERSION: installing into .drivers/venv"
+    log "python connector $PYTHON_CONNECTOR_VERSION: installing into .drivers/venv"
     python3 -m venv "$cache/venv"
-    "$cache/venv/bin/pip" install -q --disable-pip-version-check \
-      "snowflake-connector-python==$PYTHON_CONNECTOR_VERSION" "dbt-snowflake==$DBT_SNOWFLAKE_VERSION" "dbt-core==$DBT_CORE_VERSION" >&2
+    "$cache/venv/bin/pip" install -q --disable-pip-version-check "snowflake-connector-python==$PYTHON_CONNECTOR_VERSION" >&2
     echo "$want" > "$stamp"
   fi
-  python_ok=true
 else
   log "python connector: skipped: python3 not found"
 fi

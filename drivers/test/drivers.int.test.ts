@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
+import { createDirStore, listSessionIds, loadStoreKeys, verifySession } from '@snowtrail/recording';
+import { judgeReport, type SuiteCase } from '../src/compare.js';
+import { startSuiteStack, SUITE_ACCOUNT, SUITE_USER, type SuiteStack } from '../src/stack.js';
+import { CASES_FILE, EXTERNAL_DRIVERS, runHarness, type HarnessConfig, type HarnessReport } from '../src/run-harness.js';
+
+const cases = JSON.parse(readFileSync(CASES_FILE, 'utf8')) as SuiteCase[];
+const installed = EXTERNAL_DRIVERS.filter((d) => d.installed());
+const missing = EXTERNAL_DRIVERS.filter((d) => !d.installed());
+const reports = new Map<string, { direct?: HarnessReport; sidecar?: HarnessReport }>();
+
+describe('driver compatibility suite: the same cases directly and through the sidecar', () => {
+  let stack: SuiteStack;
+
+  beforeAll(async () => {
+    console.log(
+      `driver suite: running ${installed.map((d) => d.name).join(', ') || 'no external driver'}` +
+        (missing.length ? `; not installed: ${missing.map((d) => d.name).join(', ')} (run scripts/install-drivers.sh)` : ''),
+    );
+    stack = await startSuiteStack(EXTERNAL_DRIVERS.flatMap((d) => [`DRV_${d.name.toUpperCase()}_DIRECT`, `DRV_${d.name.toUpperCase()}_SIDECAR`]));
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  function config(driver: string, mode: 'direct' | 'sidecar', auth: HarnessConfig['auth']): HarnessConfig {
+    const url = new URL(mode === 'direct' ? stack.emulator.url : stack.sidecar.url);
+    return {
+      mode,
+      host: url.hostname,
+      port: Number(url.port),
+      account: SUITE_ACCOUNT,
+      user: SUITE_USER,
+      database: `DRV_${driver.toUpperCase()}_${mode.toUpperCase()}`,
+      schema: 'PUBLIC',
+      warehouse: 'COMPUTE_WH',
+      emulatorUrl: stack.emulator.url,
+      casesFile: CASES_FILE,
+      auth,
+    };
+  }
+
+  it('has every driver installed in CI (the bootstrap installs them)', () => {
+    if (process.env.CI) expect(missing.map((d) => d.name)).toEqual([]);
+    else expect(installed.length + missing.length).toBe(EXTERNAL_DRIVERS.length);
+  });
+
+  for (const driver of EXTERNAL_DRIVERS) {
+    it(`${driver.name}: every case passes directly (key-pair JWT) and through the sidecar (OAuth), equal value by value`, async () => {
+      if (!driver.installed()) return;
+      const direct = await runHarness(driver, config(driver.name, 'direct', { kind: 'jwt', privateKeyFile: stack.privateKeyFile }), stack.dir);
+      const sidecar = await runHarness(driver, config(driver.name, 'sidecar', { kind: 'oauth', token: await stack.mint() }), stack.dir);
+      reports.set(driver.name, { direct, sidecar });
+      expect({ direct: judgeReport(cases, direct, undefined, 'direct'), sidecar: judgeReport(cases, sidecar, direct, 'sidecar') }).toEqual({ direct: {}, sidecar: {} });
+    });
+  }
+
+  it('recorded sessions that all verify', async () => {
+    await stack.stopSidecar();
+    const store = createDirStore(stack.storeDir);
+    const ids = await listSessionIds(store);
+    expect(ids.length).toBeGreaterThanOrEqual(installed.length);
+    const keys = await loadStoreKeys(store);
+    for (const id of ids) expect({ id, problems: (await verifySession(store, id, keys)).problems }).toEqual({ id, problems: [] });
+  });
+});

@@ -10,7 +10,7 @@ export const SUITE_POLICY = {
   defaultAction: 'deny',
   statements: [
     { name: 'session', action: 'allow', classes: ['SESSION', 'SHOW', 'DESCRIBE'] },
-    { name: 'result-format', action: 'allow', classes: ['ALTER_OTHER'], objects: ['session://QUERY_RESULT_FORMAT'], access: 'write' },
+    { name: 'result-format', action: 'allow', classes: ['ALTER_OTHER'], objects: ['session://QUERY_RESULT_FORMAT', 'session://AUTOCOMMIT'], access: 'write' },
     { name: 'read', action: 'allow', classes: ['SELECT'], objects: ['DRV_*.**'], access: 'read' },
     { name: 'write', action: 'allow', classes: ['DML', 'CREATE_TABLE'], objects: ['DRV_*.**'] },
   ],

@@ -9,11 +9,13 @@ import { SnowflakeError } from '../errors.js';
 import { canceledError, mapDuckDbError } from '../sql/error-map.js';
 import { columnCodec } from '../sql/encode.js';
 import { quoteIdentifier } from '../sql/lexer.js';
+import { isTrue } from '../session/params.js';
 import { planStatement, type Plan, type SessionNames } from '../sql/translate.js';
 import { ResultBuilder, type BuiltRows, type ChunkingOptions } from '../results/result-builder.js';
 import type { ResultFormat } from '../results/result-format.js';
 import { describeSql, qualifyTable, showSql } from './show.js';
 import { bindRows } from './binds.js';
+import { opensImplicitTransaction, transactionCommand } from './transactions.js';
 
 /** The outcome of one statement: its columns, rows and statement type. */
 export interface StatementOutcome {
@@ -32,6 +34,8 @@ export interface SessionState {
   parameters?: Record<string, unknown>;
   /** The driver's CLIENT_APP_ID from login (picks the default result format). */
   clientAppId?: string;
+  /** A transaction is open on the DuckDB connection (BEGIN, or AUTOCOMMIT = FALSE). */
+  inTransaction?: boolean;
 }
 
 /** Inputs of one statement execution. */
@@ -128,6 +132,12 @@ export class Engine {
   async execute(input: ExecuteInput): Promise<StatementOutcome> {
     const plan = planStatement(input.sql, input.state.names);
     try {
+      const command = transactionCommand(input.sql);
+      if (command) return await this.transaction(command, input.state);
+      if (opensImplicitTransaction(plan.kind) && !input.state.inTransaction && !isTrue(input.state.parameters?.AUTOCOMMIT ?? true)) {
+        await input.state.conn.run('BEGIN TRANSACTION');
+        input.state.inTransaction = true;
+      }
       return await this.executePlan(plan, input);
     } catch (err) {
       if (input.signal.aborted) throw canceledError();
@@ -150,6 +160,8 @@ export class Engine {
           Object.assign(state.parameters, plan.set);
           for (const name of plan.unset) delete state.parameters[name];
         }
+        // Turning AUTOCOMMIT back on commits the open transaction, as in Snowflake.
+        if (state.inTransaction && isTrue(state.parameters?.AUTOCOMMIT ?? true)) await this.transaction('commit', state);
         return statusOutcome('Statement executed successfully.', SCL_ID);
       case 'use':
         return this.use(plan, state);
@@ -196,6 +208,17 @@ export class Engine {
         for (const sql of plan.before ?? []) await state.conn.run(sql);
         return this.runSql(plan.sql, isCall(input.sql) ? { ...input, resultFormat: 'json' } : input);
     }
+  }
+
+  private async transaction(command: 'begin' | 'commit' | 'rollback', state: SessionState): Promise<StatementOutcome> {
+    if (command === 'begin') {
+      if (!state.inTransaction) await state.conn.run('BEGIN TRANSACTION');
+      state.inTransaction = true;
+      return statusOutcome('Statement executed successfully.', TCL_ID);
+    }
+    if (state.inTransaction) await state.conn.run(command === 'commit' ? 'COMMIT' : 'ROLLBACK');
+    state.inTransaction = false;
+    return statusOutcome('Statement executed successfully.', TCL_ID);
   }
 
   private async use(plan: Extract<Plan, { kind: 'use' }>, state: SessionState): Promise<StatementOutcome> {

@@ -120,6 +120,16 @@ export class QueryStore {
     return this.byCapability.get(capability);
   }
 
+  /** Ids of the session's statements started before `beforeId`, oldest first (LAST_QUERY_ID). */
+  sessionQueryIds(sessionId: number, beforeId: string): string[] {
+    const ids: string[] = [];
+    for (const r of this.byId.values()) {
+      if (r.id === beforeId) break;
+      if (r.session.id === sessionId) ids.push(r.id);
+    }
+    return ids;
+  }
+
   /** Records still running (for close). */
   running(): QueryRecord[] {
     return [...this.byId.values()].filter((r) => r.status === 'RUNNING');

@@ -13,6 +13,7 @@ import { runInSession, type Session } from '../session/sessions.js';
 import { newChunkSecrets, newQueryId, type QueryRecord, type QueryStore, type StoredResult } from './queries.js';
 import { encodeArrowStream } from '../results/arrow-encode.js';
 import { chooseResultFormat, type ResultFormat } from '../results/result-format.js';
+import { resolveLastQueryId, resultNotFound, resultScanTarget } from './result-scan.js';
 
 /** What the runner needs. */
 export interface RunnerDeps {
@@ -97,6 +98,22 @@ function toResult(outcome: StatementOutcome, session: Session, requested: Result
   };
 }
 
+/** A stored result answered again (RESULT_SCAN): same rows, fresh chunk capability, the requester's format. */
+function rescan(prior: StoredResult | undefined, id: string, requested: ResultFormat): StoredResult {
+  if (!prior || prior.resultIds) throw resultNotFound(id);
+  // Chunks are stored in one format; inline rows can be answered in either.
+  const format = prior.chunks.length > 0 ? prior.format : requested;
+  const { capability, sseKey } = newChunkSecrets();
+  const { inlineBase64: _old, ...rest } = prior;
+  return {
+    ...rest,
+    format,
+    ...(format === 'arrow' ? { inlineBase64: prior.inline.length > 0 ? encodeArrowStream(prior.rowtype, prior.inline).toString('base64') : '' } : {}),
+    capability,
+    sseKey,
+  };
+}
+
 function desiredStatementCount(body: QueryRequest, session: Session): number {
   const raw = body.parameters?.MULTI_STATEMENT_COUNT ?? session.parameters.MULTI_STATEMENT_COUNT ?? 1;
   const n = Number(raw);
@@ -119,9 +136,15 @@ async function executeRequest(deps: RunnerDeps, record: QueryRecord, body: Query
     );
   }
   if (statements.length === 1 && desired <= 1) {
+    const sql = resolveLastQueryId(statements[0]!, deps.store.sessionQueryIds(session.id, record.id));
+    const scanned = resultScanTarget(sql);
+    if (scanned) {
+      deps.store.complete(record, rescan(deps.store.get(scanned)?.result, scanned, resultFormat));
+      return;
+    }
     const outcome = await deps.engine.execute({
       state: session,
-      sql: statements[0]!,
+      sql,
       ...(body.bindings ? { bindings: body.bindings } : {}),
       ...(body.describeOnly ? { describeOnly: true } : {}),
       ...(deps.chunking ? { chunking: deps.chunking } : {}),

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ParameterEntry } from '@snowtrail/protocol';
 import type { SessionState } from '../engine/engine.js';
+import { isTrue } from './params.js';
 
 /** One emulated Snowflake session. */
 export interface Session extends SessionState {
@@ -161,9 +162,3 @@ export function answerParameters(session: Pick<Session, 'parameters'> | undefine
   return out;
 }
 
-/** A session parameter's boolean value as Snowflake reads it (true, 'TRUE', 1). */
-export function isTrue(value: unknown): boolean {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
-  return typeof value === 'string' && ['TRUE', '1', 'ON', 'YES'].includes(value.trim().toUpperCase());
-}

@@ -5,6 +5,7 @@ import { createDirStore, listSessionIds, loadStoreKeys, verifySession } from '@s
 import { judgeReport, type SuiteCase } from '../src/compare.js';
 import { startSuiteStack, SUITE_ACCOUNT, SUITE_USER, type SuiteStack } from '../src/stack.js';
 import { CASES_FILE, EXTERNAL_DRIVERS, runHarness, type HarnessConfig, type HarnessReport } from '../src/run-harness.js';
+import { runNodeHarness } from '../node/harness.js';
 
 const cases = JSON.parse(readFileSync(CASES_FILE, 'utf8')) as SuiteCase[];
 const installed = EXTERNAL_DRIVERS.filter((d) => d.installed());
@@ -19,7 +20,7 @@ describe('driver compatibility suite: the same cases directly and through the si
       `driver suite: running ${installed.map((d) => d.name).join(', ') || 'no external driver'}` +
         (missing.length ? `; not installed: ${missing.map((d) => d.name).join(', ')} (run scripts/install-drivers.sh)` : ''),
     );
-    stack = await startSuiteStack(EXTERNAL_DRIVERS.flatMap((d) => [`DRV_${d.name.toUpperCase()}_DIRECT`, `DRV_${d.name.toUpperCase()}_SIDECAR`]));
+    stack = await startSuiteStack(['node', ...EXTERNAL_DRIVERS.map((d) => d.name)].flatMap((d) => [`DRV_${d.toUpperCase()}_DIRECT`, `DRV_${d.toUpperCase()}_SIDECAR`]));
   });
   afterAll(async () => {
     await stack?.close();
@@ -45,6 +46,13 @@ describe('driver compatibility suite: the same cases directly and through the si
   it('has every driver installed in CI (the bootstrap installs them)', () => {
     if (process.env.CI) expect(missing.map((d) => d.name)).toEqual([]);
     else expect(installed.length + missing.length).toBe(EXTERNAL_DRIVERS.length);
+  });
+
+  it('node: every case passes directly (key-pair JWT) and through the sidecar (OAuth), equal value by value', async () => {
+    const direct = await runNodeHarness(config('node', 'direct', { kind: 'jwt', privateKeyFile: stack.privateKeyFile }));
+    const sidecar = await runNodeHarness(config('node', 'sidecar', { kind: 'oauth', token: await stack.mint() }));
+    reports.set('node', { direct, sidecar });
+    expect({ direct: judgeReport(cases, direct, undefined, 'direct'), sidecar: judgeReport(cases, sidecar, direct, 'sidecar') }).toEqual({ direct: {}, sidecar: {} });
   });
 
   for (const driver of EXTERNAL_DRIVERS) {

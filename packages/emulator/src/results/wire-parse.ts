@@ -14,15 +14,11 @@ export function parseDecimalUnscaled(text: string, scale: number): bigint {
   return negative ? -value : value;
 }
 
-/**
- * Nanoseconds of a time/timestamp cell `"<secs>.<9-digit fraction>"`. A negative cell is the floor
- * second with a positive fraction (`"-2.500000000"` is -1.5 s), as encode.ts writes pre-1970 instants.
- */
+/** Nanoseconds of a time/timestamp cell `"<secs>.<fraction>"`, a plain signed decimal ("-1.500000000" is -1.5 s). */
 export function parseWireNanos(text: string): bigint {
   const negative = text.startsWith('-');
   const body = negative ? text.slice(1) : text;
   const [whole = '0', fraction = ''] = body.split('.');
-  const frac = BigInt(fraction.padEnd(9, '0').slice(0, 9) || '0');
-  const secs = BigInt(whole || '0');
-  return negative ? -secs * 1_000_000_000n + frac : secs * 1_000_000_000n + frac;
+  const nanos = BigInt(whole || '0') * 1_000_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9) || '0');
+  return negative ? -nanos : nanos;
 }

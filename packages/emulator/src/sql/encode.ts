@@ -157,17 +157,16 @@ export function formatDecimal(unscaled: bigint, scale: number): string {
   return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
-/** Seconds with a `scale`-digit fraction (default 9) from nanoseconds: 3723000000000n → "3723.000000000" (§4.4 time/timestamp). */
+/**
+ * Seconds with a `scale`-digit fraction (default 9) from nanoseconds: 3723000000000n → "3723.000000000"
+ * (§4.4 time/timestamp). A pre-1970 instant is a plain negative decimal (-1.5 s → "-1.500000000"):
+ * snowflake-sdk and the Python connector's JSON converters read the whole text as one signed number.
+ */
 export function formatNanos(nanos: bigint, scale = 9): string {
   const negative = nanos < 0n;
   const abs = negative ? -nanos : nanos;
-  let seconds = abs / 1_000_000_000n;
-  let fraction = abs % 1_000_000_000n;
-  if (negative && fraction !== 0n) {
-    // Floor toward -infinity so the fraction stays positive, as Snowflake encodes pre-1970 instants.
-    seconds += 1n;
-    fraction = 1_000_000_000n - fraction;
-  }
+  const seconds = abs / 1_000_000_000n;
+  const fraction = abs % 1_000_000_000n;
   const digits = fraction.toString().padStart(9, '0').slice(0, scale);
   return `${negative ? '-' : ''}${seconds}${scale > 0 ? `.${digits}` : ''}`;
 }

@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { URL } from 'node:url';
-import { createDirStore, listSessionIds, loadStoreKeys, verifySession } from '@snowtrail/recording';
+import { createDirStore, listSessionIds, loadStoreKeys, readSessionEvents, verifySession } from '@snowtrail/recording';
 import { judgeReport, type SuiteCase } from '../src/compare.js';
+import { renderCompatTable, replaceCompatTable, type CompatRow } from '../src/compat-table.js';
 import { startSuiteStack, SUITE_ACCOUNT, SUITE_USER, type SuiteStack } from '../src/stack.js';
-import { CASES_FILE, EXTERNAL_DRIVERS, runHarness, type HarnessConfig, type HarnessReport } from '../src/run-harness.js';
+import { CASES_FILE, EXTERNAL_DRIVERS, ROOT, runHarness, type HarnessConfig, type HarnessReport } from '../src/run-harness.js';
 import { runNodeHarness } from '../node/harness.js';
 
 const cases = JSON.parse(readFileSync(CASES_FILE, 'utf8')) as SuiteCase[];
 const installed = EXTERNAL_DRIVERS.filter((d) => d.installed());
 const missing = EXTERNAL_DRIVERS.filter((d) => !d.installed());
-const reports = new Map<string, { direct?: HarnessReport; sidecar?: HarnessReport }>();
+const reports = new Map<string, { direct: HarnessReport; sidecar: HarnessReport }>();
+/** The driver name of each CLIENT_APP_ID the drivers send. */
+const APP_DRIVER: Record<string, string> = { JavaScript: 'node', PythonConnector: 'python', JDBC: 'jdbc', Go: 'go' };
+const LABELS: Record<string, string> = { node: 'Node.js — snowflake-sdk', python: 'Python — snowflake-connector-python', jdbc: 'Java — snowflake-jdbc', go: 'Go — gosnowflake' };
 
 describe('driver compatibility suite: the same cases directly and through the sidecar', () => {
   let stack: SuiteStack;
@@ -65,12 +70,42 @@ describe('driver compatibility suite: the same cases directly and through the si
     });
   }
 
-  it('recorded sessions that all verify', async () => {
+  it('recorded sessions that all verify, Arrow results among them, and the compatibility table in docs/drivers.md matches this run', async () => {
     await stack.stopSidecar();
     const store = createDirStore(stack.storeDir);
     const ids = await listSessionIds(store);
-    expect(ids.length).toBeGreaterThanOrEqual(installed.length);
+    expect(ids.length).toBeGreaterThanOrEqual(installed.length + 1);
     const keys = await loadStoreKeys(store);
-    for (const id of ids) expect({ id, problems: (await verifySession(store, id, keys)).problems }).toEqual({ id, problems: [] });
+    const formats = new Map<string, Set<string>>();
+    for (const id of ids) {
+      expect({ id, problems: (await verifySession(store, id, keys)).problems }).toEqual({ id, problems: [] });
+      let driver = '';
+      for await (const e of readSessionEvents(store, id)) {
+        const data = e.data as { client?: { app?: string }; format?: string };
+        if (e.type === 'session.start') driver = APP_DRIVER[data.client?.app ?? ''] ?? '';
+        if (e.type === 'result' && data.format && driver) formats.set(driver, (formats.get(driver) ?? new Set()).add(data.format));
+      }
+    }
+    for (const d of installed) expect([d.name, [...(formats.get(d.name) ?? [])].sort()]).toEqual([d.name, ['arrow', 'json']]);
+    expect([...(formats.get('node') ?? [])]).toEqual(['json']);
+
+    const rows: CompatRow[] = [];
+    for (const name of ['jdbc', 'python', 'go', 'node']) {
+      const report = reports.get(name);
+      if (!report) continue;
+      rows.push({
+        label: LABELS[name]!,
+        report,
+        failures: { direct: Object.keys(judgeReport(cases, report.direct, undefined, 'direct')).length, sidecar: Object.keys(judgeReport(cases, report.sidecar, report.direct, 'sidecar')).length },
+        formats: [...(formats.get(name) ?? [])].sort(),
+        knownDifferences: cases.flatMap((c) => (c.knownDifferences?.[report.direct.driver] ?? []).map((k) => `${c.name}: ${k.why}`)),
+      });
+    }
+    if (missing.length > 0) return; // a partial run must not rewrite or judge the table
+    const docPath = join(ROOT, 'docs', 'drivers.md');
+    const doc = readFileSync(docPath, 'utf8');
+    const updated = replaceCompatTable(doc, renderCompatTable(rows));
+    if (process.env.UPDATE_DOCS === '1') writeFileSync(docPath, updated);
+    else expect(doc).toBe(updated);
   });
 });

@@ -99,10 +99,23 @@ func runCase(ctx context.Context, conn *sql.Conn, cfg config, c testCase) (map[s
 			return nil, err
 		}
 		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return nil, err
+		}
 		var n, total int64
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
 		for rows.Next() {
-			var v int64
-			if err := rows.Scan(&v); err != nil {
+			// Every column is read, as a pipeline would; the first is summed.
+			if err := rows.Scan(ptrs...); err != nil {
+				return nil, err
+			}
+			v, err := strconv.ParseInt(fmt.Sprint(vals[0]), 10, 64)
+			if err != nil {
 				return nil, err
 			}
 			n++

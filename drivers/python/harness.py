@@ -142,7 +142,9 @@ def main():
         if case.get("mode") and case["mode"] != cfg["mode"]:
             continue
         try:
-            out["cases"][case["name"]] = {"ok": True, **run_case(conn, cfg, case)}
+            started = time.perf_counter()
+            result = run_case(conn, cfg, case)
+            out["cases"][case["name"]] = {"ok": True, **result, "elapsedMs": round((time.perf_counter() - started) * 1000, 1)}
         except Exception as e:  # a failed case is reported, the others still run
             out["cases"][case["name"]] = {"ok": False, "failure": f"{type(e).__name__}: {e}"}
     conn.close()

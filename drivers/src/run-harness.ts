@@ -38,6 +38,8 @@ export interface CaseOutcome {
   rows?: unknown;
   columns?: unknown;
   error?: { class: string; code: string; sqlState: string };
+  /** Wall time of the case inside the harness (Python and JDBC), for the benchmarks. */
+  elapsedMs?: number;
 }
 
 /** A harness's whole report. */

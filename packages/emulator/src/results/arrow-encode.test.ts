@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { tableFromIPC, Type } from 'apache-arrow';
 import type { RowType } from '@snowtrail/protocol';
-import { encodeArrowStream } from './arrow-encode.js';
+import { encodeArrowStream, oddBatchSizes } from './arrow-encode.js';
 import { parseDecimalUnscaled, parseWireNanos } from './wire-parse.js';
 import { formatNanos } from '../sql/encode.js';
 
@@ -121,4 +121,13 @@ describe('Arrow answers per logical type, as the drivers read them', () => {
     expect(table.numRows).toBe(0);
     expect(table.schema.fields.map((f) => f.name)).toEqual(['A', 'B']);
   });
+
+  it('splits a stream into odd-length batches (no zero-padded string offsets for nanoarrow to reject), one FIXED width for all', () => {
+    expect([0, 1, 2, 7, 8].map(oddBatchSizes)).toEqual([[], [1], [1, 1], [7], [7, 1]]);
+    const table = tableFromIPC(encodeArrowStream([rt('A', 'fixed', 38, 0), rt('T', 'text')], [['1', 'a'], ['2', 'b'], ['3', 'c'], ['300', null]]));
+    expect(table.batches.map((b) => b.numRows)).toEqual([3, 1]);
+    expect(table.schema.fields[0]!.type.bitWidth).toBe(16);
+    expect(table.toArray().map((r) => r.toJSON())).toEqual([{ A: 1, T: 'a' }, { A: 2, T: 'b' }, { A: 3, T: 'c' }, { A: 300, T: null }]);
+  });
 });
+

@@ -91,26 +91,33 @@ function writeInt128(target: Uint32Array, index: number, value: bigint): void {
   }
 }
 
+/** Bits of the narrowest integer (8/16/32/64) that holds every value of a FIXED column, 128 beyond. */
+export function fixedWidth(rt: RowType, cells: Cell[]): 8 | 16 | 32 | 64 | 128 {
+  const scale = rt.scale ?? 0;
+  let min = 0n;
+  let max = 0n;
+  for (const c of cells) {
+    if (c === null) continue;
+    const v = parseDecimalUnscaled(c, scale);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  for (const bits of [8, 16, 32, 64] as const) if (min >= -(1n << BigInt(bits - 1)) && max < 1n << BigInt(bits - 1)) return bits;
+  return 128;
+}
+
 /**
  * FIXED: scaled integers in the narrowest of int8/16/32/64 that holds every value of the stream
  * (Snowflake's SB1…SB8), Decimal128 beyond 64 bits (SB16). The drivers divide by 10^scale.
  */
-function encodeFixed(rt: RowType, cells: Cell[]): EncodedColumn {
+function encodeFixed(rt: RowType, cells: Cell[], width: 8 | 16 | 32 | 64 | 128): EncodedColumn {
   const scale = rt.scale ?? 0;
   const values = cells.map((c) => (c === null ? null : parseDecimalUnscaled(c, scale)));
-  let min = 0n;
-  let max = 0n;
-  for (const v of values) {
-    if (v === null) continue;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const fits = (bits: number): boolean => min >= -(1n << BigInt(bits - 1)) && max < 1n << BigInt(bits - 1);
   const name = rt.name;
-  if (fits(8)) return { field: new Field(name, new Int8(), true, metadataOf(rt, 'FIXED', 'SB1')), data: bigintData(new Int8(), values, cells, Int8Array) };
-  if (fits(16)) return { field: new Field(name, new Int16(), true, metadataOf(rt, 'FIXED', 'SB2')), data: bigintData(new Int16(), values, cells, Int16Array) };
-  if (fits(32)) return { field: new Field(name, new Int32(), true, metadataOf(rt, 'FIXED', 'SB4')), data: bigintData(new Int32(), values, cells, Int32Array) };
-  if (fits(64)) return { field: new Field(name, new Int64(), true, metadataOf(rt, 'FIXED', 'SB8')), data: bigintData(new Int64(), values, cells, BigInt64Array) };
+  if (width === 8) return { field: new Field(name, new Int8(), true, metadataOf(rt, 'FIXED', 'SB1')), data: bigintData(new Int8(), values, cells, Int8Array) };
+  if (width === 16) return { field: new Field(name, new Int16(), true, metadataOf(rt, 'FIXED', 'SB2')), data: bigintData(new Int16(), values, cells, Int16Array) };
+  if (width === 32) return { field: new Field(name, new Int32(), true, metadataOf(rt, 'FIXED', 'SB4')), data: bigintData(new Int32(), values, cells, Int32Array) };
+  if (width === 64) return { field: new Field(name, new Int64(), true, metadataOf(rt, 'FIXED', 'SB8')), data: bigintData(new Int64(), values, cells, BigInt64Array) };
   const type = new Decimal(scale, rt.precision ?? 38, 128);
   const words = new Uint32Array(values.length * 4);
   values.forEach((v, i) => {
@@ -246,11 +253,11 @@ function encodeTimestampTz(rt: RowType, cells: Cell[]): EncodedColumn {
   return { field: new Field(rt.name, type, true, metadataOf(rt, 'TIMESTAMP_TZ', 'SB16', { byteLength: '16' })), data };
 }
 
-/** Encodes one column's cells by its Snowflake type. */
-export function encodeColumn(rt: RowType, cells: Cell[]): EncodedColumn {
+/** Encodes one column's cells by its Snowflake type (FIXED at `width`, default: the narrowest for these cells). */
+export function encodeColumn(rt: RowType, cells: Cell[], width?: 8 | 16 | 32 | 64 | 128): EncodedColumn {
   switch (rt.type.toLowerCase()) {
     case 'fixed':
-      return encodeFixed(rt, cells);
+      return encodeFixed(rt, cells, width ?? fixedWidth(rt, cells));
     case 'real':
       return encodeReal(rt, cells);
     case 'boolean':
@@ -278,10 +285,30 @@ export function encodeColumn(rt: RowType, cells: Cell[]): EncodedColumn {
   }
 }
 
-/** One Arrow IPC stream (schema + one record batch) of rows, as a result chunk or `rowsetBase64`. */
+/**
+ * Record-batch sizes for `n` rows, each odd. apache-arrow's IPC writer pads every buffer to 8 bytes
+ * and records the padded size; an even batch length leaves one zero offset after a string column's
+ * length + 1 offsets, which the Python connector's nanoarrow reader validates as a negative element
+ * size ("Expected element size >= 0"). An odd length makes the offsets fill whole 8-byte words.
+ */
+export function oddBatchSizes(n: number): number[] {
+  if (n === 0) return [];
+  return n % 2 === 1 ? [n] : [n - 1, 1];
+}
+
+/** One Arrow IPC stream (schema + record batches) of rows, as a result chunk or `rowsetBase64`. */
 export function encodeArrowStream(rowtype: RowType[], rows: Cell[][]): Buffer {
-  const columns = rowtype.map((rt, c) => encodeColumn(rt, rows.map((r) => r[c] ?? null)));
-  const schema = new Schema(columns.map((col) => col.field));
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children: columns.map((col) => col.data) }));
-  return Buffer.from(RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true));
+  // FIXED widths are chosen over the whole stream: every batch of a stream has the same schema.
+  const widths = rowtype.map((rt, c) => (rt.type.toLowerCase() === 'fixed' ? fixedWidth(rt, rows.map((r) => r[c] ?? null)) : undefined));
+  let schema: Schema | undefined;
+  const batches: RecordBatch[] = [];
+  let start = 0;
+  for (const size of rows.length === 0 ? [0] : oddBatchSizes(rows.length)) {
+    const slice = rows.slice(start, start + size);
+    start += size;
+    const columns = rowtype.map((rt, c) => encodeColumn(rt, slice.map((r) => r[c] ?? null), widths[c]));
+    schema ??= new Schema(columns.map((col) => col.field));
+    batches.push(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: size, nullCount: 0, children: columns.map((col) => col.data) })));
+  }
+  return Buffer.from(RecordBatchStreamWriter.writeAll(batches).toUint8Array(true));
 }

@@ -72,11 +72,13 @@ export function showSql(plan: Extract<Plan, { kind: 'show' }>, names: SessionNam
       const where = scopeWhere(plan, names);
       const tables = `SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' AS "created_on", table_name AS "name", database_name AS "database_name",
         schema_name AS "schema_name", CASE WHEN temporary THEN 'TEMPORARY' ELSE 'TABLE' END AS "kind", coalesce(comment, '') AS "comment",
-        '' AS "cluster_by", estimated_size AS "rows", NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time"
+        '' AS "cluster_by", estimated_size AS "rows", NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time",
+        'N' AS "is_dynamic", 'N' AS "is_iceberg"
         FROM duckdb_tables() WHERE ${where}${likeClause('table_name', plan.like)}`;
       const views = `SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' AS "created_on", view_name AS "name", database_name AS "database_name",
         schema_name AS "schema_name", 'VIEW' AS "kind", coalesce(comment, '') AS "comment", '' AS "cluster_by", NULL::BIGINT AS "rows",
-        NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time"
+        NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time",
+        'N' AS "is_dynamic", 'N' AS "is_iceberg"
         FROM duckdb_views() WHERE NOT internal AND ${where}${likeClause('view_name', plan.like)}`;
       const body = plan.object === 'tables' ? tables : plan.object === 'views' ? views : `${tables} UNION ALL ${views}`;
       return `SELECT * FROM (${body}) ORDER BY "database_name", "schema_name", "name"`;

@@ -82,11 +82,13 @@ def run_kind(conn, cfg, case, cur):
         return {"format": cur._query_result_format, "rows": rows_of(cur)}
     if kind == "aggregate":
         cur.execute(case["sql"])
+        fetch_started = time.perf_counter()
         n, total = 0, 0
         for batch in iter(lambda: cur.fetchmany(50000), []):
             n += len(batch)
             total += sum(int(r[0]) for r in batch)
-        return {"format": cur._query_result_format, "rows": [[str(n), str(total)]]}
+        fetch_ms = round((time.perf_counter() - fetch_started) * 1000, 1)
+        return {"format": cur._query_result_format, "rows": [[str(n), str(total)]], "fetchMs": fetch_ms}
     if kind == "multi":
         cur.execute(case["sql"], num_statements=case["count"])
         out = []
@@ -140,6 +142,8 @@ def main():
     conn = connect(cfg)
     for case in cases:
         if case.get("mode") and case["mode"] != cfg["mode"]:
+            continue
+        if case.get("driver") and case["driver"] != out["driver"]:
             continue
         try:
             started = time.perf_counter()

@@ -40,6 +40,8 @@ export interface CaseOutcome {
   error?: { class: string; code: string; sqlState: string };
   /** Wall time of the case inside the harness (Python and JDBC), for the benchmarks. */
   elapsedMs?: number;
+  /** Large-result cases: the time from the statement's answer to the last row (chunk download and decoding). */
+  fetchMs?: number;
 }
 
 /** A harness's whole report. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the drivers of the compatibility suite (drivers/) into .drivers/ inside the workspace, each
-# from its own registry with a pinned version: the Python connector into a venv (PyPI),
+# from its own registry with a pinned version: the Python connector into a venv and dbt-snowflake into another (PyPI),
 # the JDBC driver's jar (Maven Central, through Maven), gosnowflake (the Go module proxy) built into one
 # binary. Idempotent and cached: a second run only checks the stamps. Prints one line per driver:
 # "installed", "cached" or "skipped: <why>" (a missing toolchain skips that driver, it never fails).
@@ -28,6 +28,24 @@ if command -v python3 >/dev/null 2>&1; then
   fi
 else
   log "python connector: skipped: python3 not found"
+fi
+
+if command -v python3 >/dev/null 2>&1; then
+  # dbt in its own venv: dbt-core 1.11+ pulls a parser package that downloads a binary from outside
+  # the registries at install time, so 1.10 is pinned.
+  stamp="$cache/dbt-venv/.stamp"
+  want="dbt-core=$DBT_CORE_VERSION dbt-snowflake=$DBT_SNOWFLAKE_VERSION connector=$PYTHON_CONNECTOR_VERSION"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    log "dbt-core $DBT_CORE_VERSION, dbt-snowflake $DBT_SNOWFLAKE_VERSION: cached"
+  else
+    log "dbt-core $DBT_CORE_VERSION, dbt-snowflake $DBT_SNOWFLAKE_VERSION: installing into .drivers/dbt-venv"
+    python3 -m venv "$cache/dbt-venv"
+    "$cache/dbt-venv/bin/pip" install -q --disable-pip-version-check "dbt-core==$DBT_CORE_VERSION" \
+      "dbt-snowflake==$DBT_SNOWFLAKE_VERSION" "snowflake-connector-python==$PYTHON_CONNECTOR_VERSION" >&2
+    echo "$want" > "$stamp"
+  fi
+else
+  log "dbt: skipped: python3 not found"
 fi
 
 if command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then

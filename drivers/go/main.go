@@ -29,7 +29,7 @@ type config struct {
 }
 
 type testCase struct {
-	Name, Kind, SQL, Check, Mode string
+	Name, Kind, SQL, Check, Mode, Driver string
 	Binds                        []any
 	Setup, Teardown              []string
 	Rollback, Commit             []string
@@ -60,6 +60,9 @@ func main() {
 	results := map[string]any{}
 	for _, c := range cases {
 		if c.Mode != "" && c.Mode != cfg.Mode {
+			continue
+		}
+		if c.Driver != "" && c.Driver != "gosnowflake" {
 			continue
 		}
 		r, err := runCase(ctx, conn, cfg, c)

@@ -11,6 +11,8 @@ interface NodeCase {
   name: string;
   kind: string;
   mode?: string;
+  /** Only this driver (its report name) runs the case. */
+  driver?: string;
   sql?: string;
   binds?: unknown[];
   count?: number;
@@ -154,6 +156,7 @@ export async function runNodeHarness(cfg: HarnessConfig): Promise<HarnessReport>
   const results: Record<string, CaseOutcome> = {};
   for (const c of cases) {
     if (c.mode && c.mode !== cfg.mode) continue;
+    if (c.driver && c.driver !== 'snowflake-sdk') continue;
     try {
       for (const s of c.setup ?? []) await execute(conn, s);
       try {

@@ -17,6 +17,8 @@ export interface SuiteCase {
   name: string;
   kind: string;
   mode?: 'direct' | 'sidecar';
+  /** Only this driver (its report name) runs the case. */
+  driver?: string;
   expected?: unknown;
   expectedError?: { code?: string; sqlState?: string };
   /** Per driver name (as its report names it): first-row values it reads differently. */
@@ -62,6 +64,7 @@ export function judgeReport(cases: SuiteCase[], report: HarnessReport, direct: H
   const failures: Record<string, string> = {};
   for (const c of cases) {
     if (c.mode && c.mode !== mode) continue;
+    if (c.driver && c.driver !== report.driver) continue;
     const reason = judgeCase(c, report.driver, report.cases[c.name], c.mode ? undefined : direct?.cases[c.name]);
     if (reason) failures[c.name] = reason;
   }

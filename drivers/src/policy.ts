@@ -10,9 +10,12 @@ export const SUITE_POLICY = {
   defaultAction: 'deny',
   statements: [
     { name: 'session', action: 'allow', classes: ['SESSION', 'SHOW', 'DESCRIBE'] },
-    { name: 'result-format', action: 'allow', classes: ['ALTER_OTHER'], objects: ['session://QUERY_RESULT_FORMAT', 'session://AUTOCOMMIT'], access: 'write' },
+    // QUERY_TAG: dbt tags every model's statements.
+    { name: 'session-parameters', action: 'allow', classes: ['ALTER_OTHER'], objects: ['session://QUERY_RESULT_FORMAT', 'session://AUTOCOMMIT', 'session://QUERY_TAG'], access: 'write' },
     { name: 'read', action: 'allow', classes: ['SELECT'], objects: ['DRV_*.**'], access: 'read' },
-    { name: 'write', action: 'allow', classes: ['DML', 'CREATE_TABLE'], objects: ['DRV_*.**'] },
+    { name: 'write', action: 'allow', classes: ['DML', 'CREATE_TABLE', 'CREATE_VIEW'], objects: ['DRV_*.**'] },
+    // dbt's incremental models drop their temporary `<model>__dbt_tmp` view; no other DROP is allowed.
+    { name: 'dbt-tmp-drop', action: 'allow', classes: ['DROP'], objects: ['DRV_*.*.*__DBT_TMP'] },
   ],
   limits: {},
 } as const;

@@ -53,4 +53,17 @@ describe('what dbt-snowflake sends', () => {
     await ok('drop view if exists ANALYTICS.PUBLIC.INC__dbt_tmp cascade');
     expect(await ok('select id, v from ANALYTICS.PUBLIC.INC order by id')).toEqual([['1', 'b'], ['2', 'c']]);
   });
+
+  it('answers SHOW COLUMNS with Snowflake\'s data_type JSON (what snowflake-jdbc\'s getColumns parses)', async () => {
+    await ok('create or replace table ANALYTICS.PUBLIC.COLS (id int, price number(10,2), name varchar, created timestamp_ntz)');
+    const env = await rawQuery(emu.url, token, 'show columns in table ANALYTICS.PUBLIC.COLS');
+    const names = (env.data.rowtype as { name: string }[]).map((c) => c.name);
+    const types = (env.data.rowset ?? []).map((r) => JSON.parse(String(r[names.indexOf('data_type')])) as Record<string, unknown>);
+    expect(types).toEqual([
+      { type: 'FIXED', precision: 38, scale: 0, nullable: true },
+      { type: 'FIXED', precision: 10, scale: 2, nullable: true },
+      { type: 'TEXT', length: 16777216, byteLength: 16777216, nullable: true, fixed: false },
+      { type: 'TIMESTAMP_NTZ', precision: 0, scale: 9, nullable: true },
+    ]);
+  });
 });

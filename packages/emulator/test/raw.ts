@@ -39,3 +39,12 @@ export async function rawLogin(base: string, user: string, password: string): Pr
 export function rawQuery(base: string, token: string, sqlText: string, extra: Record<string, unknown> = {}): Promise<Envelope> {
   return post(base, `/queries/v1/query-request?requestId=${randomUUID()}`, { sqlText, disableOfflineChunks: false, ...extra }, token);
 }
+
+/** Logs in with a password as a given driver (its CLIENT_APP_ID) and optional session parameters. */
+export async function rawLoginAs(base: string, user: string, password: string, clientAppId: string, sessionParameters: Record<string, unknown> = {}): Promise<string> {
+  const env = await post(base, `/session/v1/login-request?requestId=${randomUUID()}`, {
+    data: { ACCOUNT_NAME: 'SNOWTRAIL', LOGIN_NAME: user, PASSWORD: password, AUTHENTICATOR: 'SNOWFLAKE', CLIENT_APP_ID: clientAppId, SESSION_PARAMETERS: sessionParameters },
+  });
+  if (!env.success || !env.data.token) throw new Error(`login failed: ${env.code} ${env.message}`);
+  return env.data.token;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
+import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { compileRedaction, JsonRowsRedactor, redactInlineAnswer, REDACTED_VALUE } from './redaction.js';
 
 describe('redaction', () => {
@@ -19,7 +20,22 @@ describe('redaction', () => {
     }
   });
 
-  it('withholds an Arrow inline answer with a matching column, and leaves non-matching answers byte for byte', () => {
+  it('masks the matching columns of an Arrow inline answer (decoded, re-encoded), leaves the others and nulls as they were', () => {
+    const ipc = tableToIPC(tableFromArrays({ ID: Int32Array.from([1, 2, 3]), EMAIL: ['a@b.c', null, 'd@e.f'] }), 'stream');
+    const answer = { data: { rowtype: [{ name: 'ID' }, { name: 'EMAIL' }], rowsetBase64: Buffer.from(ipc).toString('base64') } };
+    const r = redactInlineAnswer(Buffer.from(JSON.stringify(answer)), 'none', compileRedaction(['email']), ['email']);
+    expect(r.redaction).toEqual({ columns: ['EMAIL'], method: 'replace', replacement: REDACTED_VALUE, patterns: ['email'] });
+    const stored = JSON.parse(r.bytes.toString()) as { data: { rowsetBase64: string } };
+    expect(r.bytes.toString()).not.toContain('a@b.c');
+    const table = tableFromIPC(Buffer.from(stored.data.rowsetBase64, 'base64'));
+    expect(table.toArray().map((row) => row.toJSON())).toEqual([
+      { ID: 1, EMAIL: REDACTED_VALUE },
+      { ID: 2, EMAIL: null },
+      { ID: 3, EMAIL: REDACTED_VALUE },
+    ]);
+  });
+
+  it('withholds an Arrow inline answer it cannot decode (never stores it unmasked), and leaves non-matching answers byte for byte', () => {
     const arrow = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'EMAIL' }], rowsetBase64: 'QUJD' } }));
     const r = redactInlineAnswer(arrow, 'none', compileRedaction(['email']), ['email']);
     expect(r.redaction?.method).toBe('withheld');

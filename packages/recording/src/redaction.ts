@@ -1,10 +1,13 @@
 /**
  * Redaction of result columns in the recording (the client always gets the real data). Patterns are
  * case-insensitive globs (`*`) on column names. JSON results: every non-null cell of a matching
- * column becomes REDACTED_VALUE; Arrow results with a matching column are withheld entirely
- * (rewriting Arrow IPC buffers is out of scope for v1), and the recording says so.
+ * column becomes REDACTED_VALUE. An Arrow inline answer (`rowsetBase64`) is decoded with
+ * apache-arrow, its matching columns replaced by text columns of REDACTED_VALUE and re-encoded; one
+ * that cannot be decoded is withheld (never stored unmasked). Arrow chunks with a matching column
+ * are withheld; the recording says which.
  */
 import { gunzipSync } from 'node:zlib';
+import { Field, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8, makeData, tableFromIPC, vectorFromArray } from 'apache-arrow';
 import type { RedactionInfo } from './format.js';
 
 /** What a masked cell holds in the recording. */
@@ -70,10 +73,44 @@ export function redactInlineAnswer(bytes: Buffer, compression: 'none' | 'gzip', 
     }
   }
   if (typeof data.rowsetBase64 === 'string' && data.rowsetBase64 !== '') {
-    data.rowsetBase64 = '';
-    return { bytes: Buffer.from(JSON.stringify(answer)), storedCompression: 'none', redaction: { columns: names, method: 'withheld', patterns } };
+    const masked = maskArrowStream(Buffer.from(data.rowsetBase64, 'base64'), idx);
+    data.rowsetBase64 = masked ? masked.toString('base64') : '';
+    const method = masked ? { method: 'replace' as const, replacement: REDACTED_VALUE } : { method: 'withheld' as const };
+    return { bytes: Buffer.from(JSON.stringify(answer)), storedCompression: 'none', redaction: { columns: names, ...method, patterns } };
   }
   return { bytes: Buffer.from(JSON.stringify(answer)), storedCompression: 'none', redaction: { columns: names, method: 'replace', replacement: REDACTED_VALUE, patterns } };
+}
+
+/**
+ * An Arrow IPC stream with the given columns replaced, batch by batch, by text columns holding
+ * REDACTED_VALUE for every non-null value (field metadata kept, `logicalType` set to TEXT); other
+ * columns are carried over unchanged. Undefined when the bytes are not a readable stream.
+ */
+export function maskArrowStream(bytes: Uint8Array, columnIndexes: readonly number[]): Buffer | undefined {
+  let table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch {
+    return undefined;
+  }
+  // apache-arrow reads garbage as an empty table rather than throwing: a stream without the
+  // columns to mask is not one this code understands.
+  if (columnIndexes.some((i) => i >= table.schema.fields.length)) return undefined;
+  const masked = new Set(columnIndexes);
+  const fields = table.schema.fields.map((f, i) =>
+    masked.has(i) ? new Field(f.name, new Utf8(), true, new Map([...f.metadata, ['logicalType', 'TEXT']])) : f,
+  );
+  const schema = new Schema(fields, table.schema.metadata);
+  const batches = table.batches.map((batch) => {
+    const children = fields.map((_f, i) => {
+      const column = batch.getChildAt(i)!;
+      if (!masked.has(i)) return column.data[0]!;
+      const values = Array.from({ length: batch.numRows }, (_v, r) => (column.isValid(r) ? REDACTED_VALUE : null));
+      return vectorFromArray(values, new Utf8()).data[0]!;
+    });
+    return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+  });
+  return Buffer.from(RecordBatchStreamWriter.writeAll(batches).toUint8Array(true));
 }
 
 /**

@@ -9,17 +9,22 @@ import { SnowflakeError } from '../errors.js';
 import { canceledError, mapDuckDbError } from '../sql/error-map.js';
 import { columnCodec } from '../sql/encode.js';
 import { quoteIdentifier } from '../sql/lexer.js';
+import { isTrue } from '../session/params.js';
 import { planStatement, type Plan, type SessionNames } from '../sql/translate.js';
 import { ResultBuilder, type BuiltRows, type ChunkingOptions } from '../results/result-builder.js';
+import type { ResultFormat } from '../results/result-format.js';
 import { describeSql, qualifyTable, showSql } from './show.js';
 import { bindRows } from './binds.js';
 import type { UserStatementAnswer } from '../session/workload-identity-sql.js';
+import { opensImplicitTransaction, runTransactionCommand, transactionCommand } from './transactions.js';
 
 /** The outcome of one statement: its columns, rows and statement type. */
 export interface StatementOutcome {
   rowtype: RowType[];
   rows: BuiltRows;
   statementTypeId: number;
+  /** The format this answer must use whatever the client asked (SHOW, DESCRIBE and CALL: JSON). */
+  format?: ResultFormat;
 }
 
 /** Mutable per-session state the engine reads and changes (USE, CREATE DATABASE). */
@@ -28,6 +33,10 @@ export interface SessionState {
   conn: DuckDBConnection;
   /** Session parameters (ALTER SESSION), echoed in answers' `parameters`. */
   parameters?: Record<string, unknown>;
+  /** The driver's CLIENT_APP_ID from login (picks the default result format). */
+  clientAppId?: string;
+  /** A transaction is open on the DuckDB connection (BEGIN, or AUTOCOMMIT = FALSE). */
+  inTransaction?: boolean;
 }
 
 /** Inputs of one statement execution. */
@@ -37,6 +46,8 @@ export interface ExecuteInput {
   bindings?: Record<string, BindValue>;
   describeOnly?: boolean;
   chunking?: ChunkingOptions;
+  /** The format the client gets (chunks are encoded in it while the result streams); default JSON. */
+  resultFormat?: ResultFormat;
   signal: AbortSignal;
 }
 
@@ -131,6 +142,15 @@ export class Engine {
     }
     const plan = planStatement(input.sql, input.state.names);
     try {
+      const command = transactionCommand(input.sql);
+      if (command) {
+        await runTransactionCommand(command, input.state);
+        return statusOutcome('Statement executed successfully.', TCL_ID);
+      }
+      if (opensImplicitTransaction(plan.kind) && !input.state.inTransaction && !isTrue(input.state.parameters?.AUTOCOMMIT ?? true)) {
+        await input.state.conn.run('BEGIN TRANSACTION');
+        input.state.inTransaction = true;
+      }
       return await this.executePlan(plan, input);
     } catch (err) {
       if (input.signal.aborted) throw canceledError();
@@ -141,9 +161,11 @@ export class Engine {
   private async executePlan(plan: Plan, input: ExecuteInput): Promise<StatementOutcome> {
     const { state } = input;
     switch (plan.kind) {
-      case 'wait':
+      case 'wait': {
         await sleep(plan.seconds * 1000, input.signal);
-        return renameOnlyColumn(statusOutcome(`waited ${plan.seconds} seconds`, 0x1000), plan.column);
+        const waited = renameOnlyColumn(statusOutcome(`waited ${plan.seconds} seconds`, 0x1000), plan.column);
+        return isCall(input.sql) ? { ...waited, format: 'json' } : waited;
+      }
       case 'status':
         return statusOutcome(plan.message, SCL_ID);
       case 'alterSession':
@@ -151,6 +173,8 @@ export class Engine {
           Object.assign(state.parameters, plan.set);
           for (const name of plan.unset) delete state.parameters[name];
         }
+        // Turning AUTOCOMMIT back on commits the open transaction, as in Snowflake.
+        if (state.inTransaction && isTrue(state.parameters?.AUTOCOMMIT ?? true)) await runTransactionCommand('commit', state);
         return statusOutcome('Statement executed successfully.', SCL_ID);
       case 'use':
         return this.use(plan, state);
@@ -182,11 +206,12 @@ export class Engine {
         }
         return statusOutcome(`Schema ${schema} successfully created.`, DDL_ID);
       }
+      // Snowflake answers SHOW, DESCRIBE and CALL in JSON even to Arrow clients.
       case 'show':
-        return this.query(showSql(plan, state.names), [], [], input, 0x1000);
+        return this.query(showSql(plan, state.names), [], [], { ...input, resultFormat: 'json' }, 0x1000);
       case 'describe': {
         const table = qualifyTable(plan.table, state.names);
-        const out = await this.query(describeSql(table), [], [], input, 0x1000);
+        const out = await this.query(describeSql(table), [], [], { ...input, resultFormat: 'json' }, 0x1000);
         if (out.rows.total === 0) {
           throw new SnowflakeError('002003', '42S02', `SQL compilation error:\nTable '${plan.table.join('.')}' does not exist or not authorized.`);
         }
@@ -194,7 +219,7 @@ export class Engine {
       }
       case 'sql':
         for (const sql of plan.before ?? []) await state.conn.run(sql);
-        return this.runSql(plan.sql, input);
+        return this.runSql(plan.sql, isCall(input.sql) ? { ...input, resultFormat: 'json' } : input);
     }
   }
 
@@ -290,7 +315,9 @@ export class Engine {
 
   private async collect(result: DuckDBResult, input: ExecuteInput, statementTypeId: number): Promise<StatementOutcome> {
     const codecs = result.columnNames().map((name, i) => columnCodec(name, result.columnType(i)));
-    const builder = new ResultBuilder(input.chunking);
+    const rowtype = codecs.map((c) => c.rowType);
+    const format = input.resultFormat ?? 'json';
+    const builder = new ResultBuilder(input.chunking, format === 'arrow' ? rowtype : undefined);
     for (;;) {
       if (input.signal.aborted) throw canceledError();
       const chunk = await result.fetchChunk();
@@ -305,8 +332,12 @@ export class Engine {
       // Let compression catch up so uncompressed chunk text never piles up in memory.
       await builder.drain();
     }
-    return { rowtype: codecs.map((c) => c.rowType), rows: await builder.finish(), statementTypeId };
+    return { rowtype, rows: await builder.finish(), statementTypeId, format };
   }
+}
+
+function isCall(sql: string): boolean {
+  return /^\s*CALL\b/i.test(sql);
 }
 
 // SELECT 1, EXPLAIN 4, PREPARE 6, EXECUTE 8, ANALYZE 12, PRAGMA 17, CALL 19, RELATION 22.

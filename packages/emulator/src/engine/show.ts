@@ -48,6 +48,28 @@ const SNOWFLAKE_TYPE_SQL = `CASE
   WHEN data_type LIKE 'STRUCT(%' OR data_type LIKE 'MAP(%' THEN 'OBJECT'
   ELSE data_type END`;
 
+/**
+ * SHOW COLUMNS' `data_type`: Snowflake's JSON with the logical type (`{"type":"FIXED","precision":38,
+ * "scale":0,"nullable":true}`), which snowflake-jdbc's DatabaseMetaData.getColumns parses into
+ * TYPE_NAME (NUMBER, VARCHAR, …), DATA_TYPE and COLUMN_SIZE.
+ */
+const SHOW_COLUMNS_DATA_TYPE_SQL = `(CASE
+  WHEN data_type IN ('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT','UTINYINT','USMALLINT','UINTEGER','UBIGINT','UHUGEINT')
+    THEN json_object('type', 'FIXED', 'precision', 38, 'scale', 0, 'nullable', is_nullable)
+  WHEN data_type LIKE 'DECIMAL(%' THEN json_object('type', 'FIXED', 'precision', numeric_precision, 'scale', numeric_scale, 'nullable', is_nullable)
+  WHEN data_type IN ('DOUBLE','FLOAT') THEN json_object('type', 'REAL', 'nullable', is_nullable)
+  WHEN data_type = 'VARCHAR' THEN json_object('type', 'TEXT', 'length', 16777216, 'byteLength', 16777216, 'nullable', is_nullable, 'fixed', false)
+  WHEN data_type = 'BLOB' THEN json_object('type', 'BINARY', 'length', 8388608, 'byteLength', 8388608, 'nullable', is_nullable, 'fixed', false)
+  WHEN data_type = 'BOOLEAN' THEN json_object('type', 'BOOLEAN', 'nullable', is_nullable)
+  WHEN data_type = 'DATE' THEN json_object('type', 'DATE', 'nullable', is_nullable)
+  WHEN data_type = 'TIME' THEN json_object('type', 'TIME', 'precision', 0, 'scale', 9, 'nullable', is_nullable)
+  WHEN data_type = 'TIMESTAMP' THEN json_object('type', 'TIMESTAMP_NTZ', 'precision', 0, 'scale', 9, 'nullable', is_nullable)
+  WHEN data_type = 'TIMESTAMP WITH TIME ZONE' THEN json_object('type', 'TIMESTAMP_LTZ', 'precision', 0, 'scale', 9, 'nullable', is_nullable)
+  WHEN data_type = 'JSON' THEN json_object('type', 'VARIANT', 'nullable', is_nullable)
+  WHEN data_type LIKE '%[]' THEN json_object('type', 'ARRAY', 'nullable', is_nullable)
+  WHEN data_type LIKE 'STRUCT(%' OR data_type LIKE 'MAP(%' THEN json_object('type', 'OBJECT', 'nullable', is_nullable)
+  ELSE json_object('type', 'TEXT', 'length', 16777216, 'byteLength', 16777216, 'nullable', is_nullable, 'fixed', false) END)::VARCHAR`;
+
 /** The SQL answering a SHOW plan. */
 export function showSql(plan: Extract<Plan, { kind: 'show' }>, names: SessionNames): string {
   const scope = plan.scope ?? [];
@@ -72,11 +94,13 @@ export function showSql(plan: Extract<Plan, { kind: 'show' }>, names: SessionNam
       const where = scopeWhere(plan, names);
       const tables = `SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' AS "created_on", table_name AS "name", database_name AS "database_name",
         schema_name AS "schema_name", CASE WHEN temporary THEN 'TEMPORARY' ELSE 'TABLE' END AS "kind", coalesce(comment, '') AS "comment",
-        '' AS "cluster_by", estimated_size AS "rows", NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time"
+        '' AS "cluster_by", estimated_size AS "rows", NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time",
+        'N' AS "is_dynamic", 'N' AS "is_iceberg"
         FROM duckdb_tables() WHERE ${where}${likeClause('table_name', plan.like)}`;
       const views = `SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' AS "created_on", view_name AS "name", database_name AS "database_name",
         schema_name AS "schema_name", 'VIEW' AS "kind", coalesce(comment, '') AS "comment", '' AS "cluster_by", NULL::BIGINT AS "rows",
-        NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time"
+        NULL::BIGINT AS "bytes", 'ACCOUNTADMIN' AS "owner", 1 AS "retention_time",
+        'N' AS "is_dynamic", 'N' AS "is_iceberg"
         FROM duckdb_views() WHERE NOT internal AND ${where}${likeClause('view_name', plan.like)}`;
       const body = plan.object === 'tables' ? tables : plan.object === 'views' ? views : `${tables} UNION ALL ${views}`;
       return `SELECT * FROM (${body}) ORDER BY "database_name", "schema_name", "name"`;
@@ -90,7 +114,7 @@ export function showSql(plan: Extract<Plan, { kind: 'show' }>, names: SessionNam
         where = scopeWhere(plan, names);
       }
       return `SELECT table_name AS "table_name", schema_name AS "schema_name", column_name AS "column_name",
-        json_object('type', ${SNOWFLAKE_TYPE_SQL}, 'nullable', is_nullable)::VARCHAR AS "data_type", CASE WHEN is_nullable THEN 'true' ELSE 'false' END AS "null?",
+        ${SHOW_COLUMNS_DATA_TYPE_SQL} AS "data_type", CASE WHEN is_nullable THEN 'true' ELSE 'false' END AS "null?",
         coalesce(column_default, '') AS "default", 'COLUMN' AS "kind", '' AS "expression", coalesce(comment, '') AS "comment",
         database_name AS "database_name", '' AS "autoincrement"
         FROM duckdb_columns() WHERE ${where}${likeClause('column_name', plan.like)} ORDER BY database_name, schema_name, table_name, column_index`;

@@ -85,6 +85,7 @@ export async function handleLogin(ctx: HandlerContext, { req, res, url }: Reques
     authenticator: outcome.authenticator,
     conn,
     parameters: { ...sessionParameters },
+    ...(typeof data.CLIENT_APP_ID === 'string' ? { clientAppId: data.CLIENT_APP_ID } : {}),
     names: {
       warehouse: resolveUrlName(url.searchParams.get('warehouse')),
       database: null,

@@ -31,7 +31,7 @@ export function resultEnvelope(record: QueryRecord, result: StoredResult, ctx: A
   const data: QueryResponseData = {
     parameters: ctx.parameters,
     rowtype: result.rowtype,
-    rowset: result.inline,
+    ...(result.format === 'arrow' ? { rowsetBase64: result.inlineBase64 ?? '' } : { rowset: result.inline }),
     total: result.total,
     // `returned` is the grand total including chunks; without it the driver never calls back (§4.3).
     returned: result.total,
@@ -46,7 +46,7 @@ export function resultEnvelope(record: QueryRecord, result: StoredResult, ctx: A
     statementTypeId: result.statementTypeId,
     version: 1,
     sendResultTime: ctx.now,
-    queryResultFormat: 'json',
+    queryResultFormat: result.format,
   };
   if (result.chunks.length > 0) {
     data.chunks = result.chunks.map((c, i) => ({

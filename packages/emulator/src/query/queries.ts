@@ -6,6 +6,7 @@ import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import type { QueryStatus, RowType } from '@snowtrail/protocol';
 import type { SnowflakeError } from '../errors.js';
 import type { StoredChunk } from '../results/result-builder.js';
+import type { ResultFormat } from '../results/result-format.js';
 import type { Session } from '../session/sessions.js';
 
 /** The session names a statement finished with (reported as final*Name). */
@@ -19,6 +20,10 @@ export interface FinalNames {
 /** A finished result, with its chunk capability. */
 export interface StoredResult {
   rowtype: RowType[];
+  /** The answer's `queryResultFormat`. */
+  format: ResultFormat;
+  /** Arrow answers: the inline rows as one base64 IPC stream (`rowsetBase64`). */
+  inlineBase64?: string;
   inline: (string | null)[][];
   chunks: StoredChunk[];
   total: number;
@@ -113,6 +118,16 @@ export class QueryStore {
   /** A result by its chunk capability. */
   getByCapability(capability: string): StoredResult | undefined {
     return this.byCapability.get(capability);
+  }
+
+  /** Ids of the session's statements started before `beforeId`, oldest first (LAST_QUERY_ID). */
+  sessionQueryIds(sessionId: number, beforeId: string): string[] {
+    const ids: string[] = [];
+    for (const r of this.byId.values()) {
+      if (r.id === beforeId) break;
+      if (r.session.id === sessionId) ids.push(r.id);
+    }
+    return ids;
   }
 
   /** Records still running (for close). */

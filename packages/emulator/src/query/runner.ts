@@ -11,6 +11,9 @@ import { splitStatements } from '../sql/lexer.js';
 import type { ChunkingOptions } from '../results/result-builder.js';
 import { runInSession, type Session } from '../session/sessions.js';
 import { newChunkSecrets, newQueryId, type QueryRecord, type QueryStore, type StoredResult } from './queries.js';
+import { encodeArrowStream } from '../results/arrow-encode.js';
+import { chooseResultFormat, type ResultFormat } from '../results/result-format.js';
+import { resolveLastQueryId, resultNotFound, resultScanTarget } from './result-scan.js';
 
 /** What the runner needs. */
 export interface RunnerDeps {
@@ -72,10 +75,14 @@ export function timeoutError(seconds: number): SnowflakeError {
   return new SnowflakeError('000630', '57014', `Statement reached its statement or warehouse timeout of ${seconds} second(s) and was canceled.`);
 }
 
-function toResult(outcome: StatementOutcome, session: Session): StoredResult {
+function toResult(outcome: StatementOutcome, session: Session, requested: ResultFormat): StoredResult {
   const { capability, sseKey } = newChunkSecrets();
+  const format = outcome.format ?? outcome.rows.chunkFormat ?? requested;
   return {
     rowtype: outcome.rowtype,
+    format,
+    // Arrow answers carry the first rows as one base64 IPC stream; no rows → an empty string, as Snowflake sends.
+    ...(format === 'arrow' ? { inlineBase64: outcome.rows.inline.length > 0 ? encodeArrowStream(outcome.rowtype, outcome.rows.inline).toString('base64') : '' } : {}),
     inline: outcome.rows.inline,
     chunks: outcome.rows.chunks,
     total: outcome.rows.total,
@@ -86,6 +93,22 @@ function toResult(outcome: StatementOutcome, session: Session): StoredResult {
       warehouse: session.names.warehouse,
       role: session.names.role,
     },
+    capability,
+    sseKey,
+  };
+}
+
+/** A stored result answered again (RESULT_SCAN): same rows, fresh chunk capability, the requester's format. */
+function rescan(prior: StoredResult | undefined, id: string, requested: ResultFormat): StoredResult {
+  if (!prior || prior.resultIds) throw resultNotFound(id);
+  // Chunks are stored in one format; inline rows can be answered in either.
+  const format = prior.chunks.length > 0 ? prior.format : requested;
+  const { capability, sseKey } = newChunkSecrets();
+  const { inlineBase64: _old, ...rest } = prior;
+  return {
+    ...rest,
+    format,
+    ...(format === 'arrow' ? { inlineBase64: prior.inline.length > 0 ? encodeArrowStream(prior.rowtype, prior.inline).toString('base64') : '' } : {}),
     capability,
     sseKey,
   };
@@ -104,6 +127,7 @@ async function executeRequest(deps: RunnerDeps, record: QueryRecord, body: Query
   const statements = splitStatements(body.sqlText ?? '');
   if (statements.length === 0) throw new SnowflakeError('000900', '42000', 'SQL compilation error:\nEmpty SQL statement.');
   const desired = desiredStatementCount(body, session);
+  const resultFormat = chooseResultFormat({ clientAppId: session.clientAppId, sessionParameters: session.parameters, statementParameters: body.parameters });
   if (desired !== 0 && desired !== statements.length) {
     throw new SnowflakeError(
       '000008',
@@ -112,15 +136,22 @@ async function executeRequest(deps: RunnerDeps, record: QueryRecord, body: Query
     );
   }
   if (statements.length === 1 && desired <= 1) {
+    const sql = resolveLastQueryId(statements[0]!, deps.store.sessionQueryIds(session.id, record.id));
+    const scanned = resultScanTarget(sql);
+    if (scanned) {
+      deps.store.complete(record, rescan(deps.store.get(scanned)?.result, scanned, resultFormat));
+      return;
+    }
     const outcome = await deps.engine.execute({
       state: session,
-      sql: statements[0]!,
+      sql,
       ...(body.bindings ? { bindings: body.bindings } : {}),
       ...(body.describeOnly ? { describeOnly: true } : {}),
       ...(deps.chunking ? { chunking: deps.chunking } : {}),
+      resultFormat,
       signal,
     });
-    deps.store.complete(record, toResult(outcome, session));
+    deps.store.complete(record, toResult(outcome, session, resultFormat));
     return;
   }
   // Multi-statement (§7): each child is its own query, fetched by id; the parent lists their ids.
@@ -131,8 +162,8 @@ async function executeRequest(deps: RunnerDeps, record: QueryRecord, body: Query
     const child = createRecord(deps, session, undefined, 0);
     childIds.push(child.id);
     try {
-      const outcome = await deps.engine.execute({ state: session, sql, ...(deps.chunking ? { chunking: deps.chunking } : {}), signal });
-      deps.store.complete(child, toResult(outcome, session));
+      const outcome = await deps.engine.execute({ state: session, sql, ...(deps.chunking ? { chunking: deps.chunking } : {}), resultFormat, signal });
+      deps.store.complete(child, toResult(outcome, session, resultFormat));
       childTypes.push(outcome.statementTypeId);
     } catch (err) {
       const sfErr = signal.aborted ? canceledError() : mapDuckDbError(err);
@@ -140,7 +171,7 @@ async function executeRequest(deps: RunnerDeps, record: QueryRecord, body: Query
       throw sfErr;
     }
   }
-  const parent = toResult(statusOutcome('Multiple statements executed successfully.', 0xa000), session);
+  const parent = toResult(statusOutcome('Multiple statements executed successfully.', 0xa000), session, 'json');
   parent.rowtype[0]!.name = 'multiple statement execution';
   parent.resultIds = childIds;
   parent.resultTypes = childTypes;

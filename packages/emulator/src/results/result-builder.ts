@@ -4,6 +4,9 @@
  */
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import type { RowType } from '@snowtrail/protocol';
+import { encodeArrowStream } from './arrow-encode.js';
+import type { ResultFormat } from './result-format.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -30,6 +33,8 @@ export interface BuiltRows {
   inline: (string | null)[][];
   chunks: StoredChunk[];
   total: number;
+  /** The format the chunks were encoded in (JSON when absent); the inline rows are encoded at answer time. */
+  chunkFormat?: ResultFormat;
 }
 
 /** Resolves chunking defaults. */
@@ -48,10 +53,15 @@ export class ResultBuilder {
   private inlineClosed = false;
   private readonly pending: Promise<StoredChunk>[] = [];
   private parts: string[] = [];
+  private rows: (string | null)[][] = [];
   private total = 0;
   private readonly opts: Required<ChunkingOptions>;
 
-  constructor(options?: ChunkingOptions) {
+  /** With a rowtype, chunks are Arrow IPC streams of that schema; without, JSON rows. */
+  constructor(
+    options?: ChunkingOptions,
+    private readonly arrowRowtype?: RowType[],
+  ) {
     this.opts = resolveChunking(options);
   }
 
@@ -65,14 +75,16 @@ export class ResultBuilder {
       return;
     }
     this.inlineClosed = true;
-    this.parts.push(json);
-    if (this.parts.length >= this.opts.rowsPerChunk) this.flush();
+    if (this.arrowRowtype) this.rows.push(row);
+    else this.parts.push(json);
+    if (this.parts.length + this.rows.length >= this.opts.rowsPerChunk) this.flush();
   }
 
   /** Finishes the result (compresses the last partial chunk). */
   async finish(): Promise<BuiltRows> {
     this.flush();
-    return { inline: this.inline, chunks: await Promise.all(this.pending), total: this.total };
+    const chunks = await Promise.all(this.pending);
+    return { inline: this.inline, chunks, total: this.total, ...(this.arrowRowtype ? { chunkFormat: 'arrow' as const } : {}) };
   }
 
   /** Chunks still being compressed (the caller may wait to bound memory). */
@@ -86,6 +98,14 @@ export class ResultBuilder {
   }
 
   private flush(): void {
+    if (this.arrowRowtype && this.rows.length > 0) {
+      // Arrow chunks are whole IPC streams (schema + batch) each, gzip-compressed like JSON ones.
+      const plain = encodeArrowStream(this.arrowRowtype, this.rows);
+      const rowCount = this.rows.length;
+      this.rows = [];
+      this.pending.push(gzipAsync(plain).then((body) => ({ rowCount, uncompressedSize: plain.length, compressedSize: body.length, body })));
+      return;
+    }
     if (this.parts.length === 0) return;
     // Chunk bodies are the rows without the outer brackets: `["a"],["b"]` (§6.2).
     const plain = Buffer.from(this.parts.join(','), 'utf8');

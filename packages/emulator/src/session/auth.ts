@@ -85,10 +85,27 @@ function fail(user: string, authenticator: string, code: string, message: string
   return { ok: false, user, authenticator, code, message, authnMethod };
 }
 
+/**
+ * The user named by a key-pair JWT's `sub` (`ACCOUNT.USER`), read before verification: gosnowflake
+ * sends no LOGIN_NAME with SNOWFLAKE_JWT (auth.go), Snowflake takes the user from the token. The
+ * signature is still checked against that user's registered key.
+ */
+function jwtSubjectUser(token: unknown): string {
+  if (typeof token !== 'string') return '';
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
+    const sub = typeof payload.sub === 'string' ? payload.sub : '';
+    const dot = sub.indexOf('.');
+    return dot >= 0 ? sub.slice(dot + 1) : '';
+  } catch {
+    return '';
+  }
+}
+
 /** Checks a login-request's credentials against the registered users. */
 export async function verifyLogin(data: LoginRequestData, users: Map<string, RegisteredUser>, account: string, nowMs: number, issuerKeys: IssuerKeys = createIssuerKeys()): Promise<LoginOutcome> {
   const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
-  const loginName = typeof data.LOGIN_NAME === 'string' ? data.LOGIN_NAME : '';
+  const loginName = (typeof data.LOGIN_NAME === 'string' ? data.LOGIN_NAME : '') || (authenticator === 'SNOWFLAKE_JWT' ? jwtSubjectUser(data.TOKEN) : '');
   const user = users.get(loginName.toUpperCase());
   switch (authenticator) {
     case 'SNOWFLAKE': {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ParameterEntry } from '@snowtrail/protocol';
 import type { SessionState } from '../engine/engine.js';
+import { isTrue } from './params.js';
 
 /** One emulated Snowflake session. */
 export interface Session extends SessionState {
@@ -149,12 +150,15 @@ export const FORMAT_PARAMETERS: ParameterEntry[] = [
   { name: 'BINARY_OUTPUT_FORMAT', value: 'HEX' },
   { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 },
   { name: 'CLIENT_STAGE_ARRAY_BINDING_THRESHOLD', value: 65280 },
+  // snowflake-jdbc reads AUTOCOMMIT from the login answer as a Boolean and fails without it.
+  { name: 'AUTOCOMMIT', value: true },
 ];
 
 /** The parameters of an answer: formats, overridden and extended by the session's own. */
 export function answerParameters(session: Pick<Session, 'parameters'> | undefined): ParameterEntry[] {
   const extra = session?.parameters ?? {};
-  const out = FORMAT_PARAMETERS.map((p) => (p.name in extra ? { name: p.name, value: extra[p.name] } : p));
+  const out = FORMAT_PARAMETERS.map((p) => (p.name in extra ? { name: p.name, value: p.name === 'AUTOCOMMIT' ? isTrue(extra[p.name]) : extra[p.name] } : p));
   for (const [name, value] of Object.entries(extra)) if (!FORMAT_PARAMETERS.some((p) => p.name === name)) out.push({ name, value });
   return out;
 }
+

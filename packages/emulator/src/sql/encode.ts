@@ -100,8 +100,6 @@ export function columnCodec(name: string, type: DuckDBType): ColumnCodec {
       rt.precision = 0;
       return { rowType: rt, encode: (v) => (v === null ? null : formatNanos((v as DuckDBTimeNSValue).nanos)) };
     case DuckDBTypeId.TIMESTAMP:
-    case DuckDBTypeId.TIMESTAMP_S:
-    case DuckDBTypeId.TIMESTAMP_MS:
     case DuckDBTypeId.TIMESTAMP_NS:
     case DuckDBTypeId.TIMESTAMP_TZ:
       // A DuckDB TIMESTAMPTZ is an instant shown in the session time zone: Snowflake's TIMESTAMP_LTZ.
@@ -109,6 +107,15 @@ export function columnCodec(name: string, type: DuckDBType): ColumnCodec {
       rt.scale = 9;
       rt.precision = 0;
       return { rowType: rt, encode: (v) => (v === null ? null : formatNanos(timestampNanos(v))) };
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS: {
+      // Second and millisecond timestamps are TIMESTAMP_NTZ(0) and (3): the cell has `scale` fraction digits.
+      const scale = id === DuckDBTypeId.TIMESTAMP_S ? 0 : 3;
+      rt.type = 'timestamp_ntz';
+      rt.scale = scale;
+      rt.precision = 0;
+      return { rowType: rt, encode: (v) => (v === null ? null : formatNanos(timestampNanos(v), scale)) };
+    }
     case DuckDBTypeId.BLOB:
       rt.type = 'binary';
       rt.length = MAX_BINARY;
@@ -150,18 +157,18 @@ export function formatDecimal(unscaled: bigint, scale: number): string {
   return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
-/** Seconds with a 9-digit fraction from nanoseconds: 3723000000000n → "3723.000000000" (§4.4 time/timestamp). */
-export function formatNanos(nanos: bigint): string {
+/**
+ * Seconds with a `scale`-digit fraction (default 9) from nanoseconds: 3723000000000n → "3723.000000000"
+ * (§4.4 time/timestamp). A pre-1970 instant is a plain negative decimal (-1.5 s → "-1.500000000"):
+ * snowflake-sdk and the Python connector's JSON converters read the whole text as one signed number.
+ */
+export function formatNanos(nanos: bigint, scale = 9): string {
   const negative = nanos < 0n;
   const abs = negative ? -nanos : nanos;
-  let seconds = abs / 1_000_000_000n;
-  let fraction = abs % 1_000_000_000n;
-  if (negative && fraction !== 0n) {
-    // Floor toward -infinity so the fraction stays positive, as Snowflake encodes pre-1970 instants.
-    seconds += 1n;
-    fraction = 1_000_000_000n - fraction;
-  }
-  return `${negative ? '-' : ''}${seconds}.${fraction.toString().padStart(9, '0')}`;
+  const seconds = abs / 1_000_000_000n;
+  const fraction = abs % 1_000_000_000n;
+  const digits = fraction.toString().padStart(9, '0').slice(0, scale);
+  return `${negative ? '-' : ''}${seconds}${scale > 0 ? `.${digits}` : ''}`;
 }
 
 /** The `timestamp_tz` wire form (`"<secs.frac> <offsetMinutes+1440>"`, version ≥ 1). */

@@ -88,6 +88,9 @@ describe('cell encoding (docs/protocol.md §4.4)', () => {
     expect(formatDecimal(-5n, 3)).toBe('-0.005');
     expect(formatNanos(3723_000_000_000n)).toBe('3723.000000000');
     expect(formatNanos(1_704_067_200_123_456_789n)).toBe('1704067200.123456789');
+    expect(formatNanos(1_704_067_200_123_000_000n, 3)).toBe('1704067200.123');
+    expect(formatNanos(-1_500_000_000n, 3)).toBe('-1.500');
+    expect(formatNanos(1_704_067_200_000_000_000n, 0)).toBe('1704067200');
     expect(formatTimestampTz(1_704_067_200_000_000_000n, 60)).toBe('1704067200.000000000 1500');
   });
 });

@@ -146,8 +146,12 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   }
   if (head[0] === 'GRANT' || head[0] === 'REVOKE') return { kind: 'status', message: 'Statement executed successfully.' };
 
-  // TRANSIENT/VOLATILE tables and schemas are ordinary ones here.
-  const kept = head[0] === 'CREATE' ? dropWords(tokens, ['TRANSIENT', 'VOLATILE'], ['TABLE', 'SCHEMA']) : tokens;
+  // TRANSIENT/VOLATILE tables and schemas are ordinary ones here. So are TEMPORARY tables and views
+  // with a qualified name (dbt's `<model>__dbt_tmp`): DuckDB keeps temporary objects in its own
+  // catalog, where `DB.SCHEMA.NAME` would not find them.
+  const qualifiedTemp = head[0] === 'CREATE' && /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:LOCAL\s+|GLOBAL\s+)?(?:TEMPORARY|TEMP)\s+(?:VIEW|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?[^\s(]*\./i.test(sql);
+  const ordinary = qualifiedTemp ? ['TRANSIENT', 'VOLATILE', 'TEMPORARY', 'TEMP', 'LOCAL', 'GLOBAL'] : ['TRANSIENT', 'VOLATILE'];
+  const kept = head[0] === 'CREATE' ? dropWords(dropWords(tokens, ordinary, ['TABLE', 'SCHEMA', 'VIEW']), ordinary, ['TEMPORARY', 'TEMP']) : tokens;
   let translated = rewriteSequences(translateTokens(kept, names, head[0] === 'CREATE' || head[0] === 'ALTER'));
   const clone = /^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+)\s+CLONE\s+(\S+)\s*$/.exec(translated);
   if (clone) translated = `${clone[1]} AS SELECT * FROM ${clone[2]}`;

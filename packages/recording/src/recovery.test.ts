@@ -6,6 +6,7 @@ import { Journal, journalName } from './journal.js';
 import { scanSpool } from './recovery.js';
 import type { SessionWriterHost } from './session-writer.js';
 import { saveState } from './spool-state.js';
+import { nodeSpoolFs } from './spool-fs.js';
 import { scratch, silent } from '../test/helpers.js';
 
 const dirs: string[] = [];
@@ -36,16 +37,16 @@ describe('spool recovery', () => {
     const la = lines(a, 6);
     const lb = lines(b, 2);
     for (const id of [a, b]) {
-      await saveState(join(root, id), { version: 1, sessionId: id, summary: { sessionId: id, kind: 'session', startedAt: '', lastEventAt: '', status: 'open', statementCount: 0, eventCount: 0 }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() });
+      await saveState(nodeSpoolFs, join(root, id), { version: 1, sessionId: id, summary: { sessionId: id, kind: 'session', startedAt: '', lastEventAt: '', status: 'open', statementCount: 0, eventCount: 0 }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() });
     }
     // Session a's first three events were already split into segment 1 before the crash.
     await writeFile(join(root, a, '000001.jsonl'), Buffer.concat(la.slice(0, 3).flatMap((l) => [l, Buffer.from('\n')])));
     // The journal still holds everything, interleaved, and ends with a half-written line.
     const interleaved = [la[0], lb[0], la[1], la[2], lb[1], la[3], la[4], la[5]].flatMap((l) => [l!, Buffer.from('\n')]);
     await writeFile(join(journalDir, journalName(1, 1)), Buffer.concat([...interleaved, Buffer.from('{"version":1,"sessionId":"2026')]));
-    const journal = new Journal({ dir: journalDir, maxBytes: 1 << 20, now: Date.now, logger: silent, onFsync: () => undefined, release: () => undefined, onSealed: () => undefined });
+    const journal = new Journal({ dir: journalDir, fs: nodeSpoolFs, maxBytes: 1 << 20, now: Date.now, logger: silent, onFsync: () => undefined, release: () => undefined, onSealed: () => undefined });
     const host: SessionWriterHost = { now: Date.now, journal, reserve: () => true };
-    const recovered = await scanSpool(root, journalDir, host);
+    const recovered = await scanSpool(nodeSpoolFs, root, journalDir, host);
     const ra = recovered.find((r) => r.writer.sessionId === a)!;
     const rb = recovered.find((r) => r.writer.sessionId === b)!;
     expect(ra.writer.sealed.map((s) => [s.no, s.firstSeq, s.lastSeq])).toEqual([[1, 0, 2], [2, 3, 5]]);

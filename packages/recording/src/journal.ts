@@ -72,6 +72,8 @@ const INDEXED_TYPES = new Set(['session.start', 'auth.failure', 'query', 'query.
 /** The shared, group-committed spool journal. */
 export class Journal {
   private current: OpenJournal | undefined;
+  /** The newest journal file: the next one confirms nothing before it has confirmed everything. */
+  private lastFile: SpoolFile | undefined;
   private splitting: Promise<void> = Promise.resolve();
   private counter = 0;
   private readonly options: JournalOptions;
@@ -123,7 +125,9 @@ export class Journal {
   private open(): OpenJournal {
     const t = this.options.now();
     const path = join(this.options.dir, journalName(Date.now(), ++this.counter));
-    const file = new SpoolFile({ path, fs: this.options.fs, onFsync: this.options.onFsync, ...(this.options.syncsInFlight ? { maxSyncsInFlight: this.options.syncsInFlight } : {}) });
+    const after = this.lastFile?.confirmedAll();
+    const file = new SpoolFile({ path, fs: this.options.fs, onFsync: this.options.onFsync, ...(after ? { after } : {}), ...(this.options.syncsInFlight ? { maxSyncsInFlight: this.options.syncsInFlight } : {}) });
+    this.lastFile = file;
     return { file, path, firstTime: t, writers: new Map() };
   }
 

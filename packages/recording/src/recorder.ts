@@ -26,7 +26,7 @@ import { controlledFaultFs, FAULT_FILE_ENV } from './fault-fs.js';
 import { nodeSpoolFs, type SpoolFs } from './spool-fs.js';
 import { Journal } from './journal.js';
 import { SessionWriter, type SessionWriterHost } from './session-writer.js';
-import { saveState, type SessionState } from './spool-state.js';
+import { saveState, syncDir, type SessionState } from './spool-state.js';
 import type { ObjectStore } from './store.js';
 import { uploadSession, type UploaderDeps } from './uploader.js';
 
@@ -286,6 +286,8 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     const state: SessionState = { version: 1, sessionId, summary: { ...summary }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() };
     try {
       await saveState(fs, dir, state);
+      // The session folder's own entry in the spool, so its state survives a crash.
+      await syncDir(fs, root);
     } catch (err) {
       metrics.refused.inc({ reason: 'spool_write_failed' });
       onRefused('spool_write_failed', err);

@@ -10,7 +10,9 @@
  * ever confirmed (a later fdatasync may "succeed" after the kernel dropped the failed pages), so
  * durableSize is exactly the bytes of the batches that resolved.
  */
+import { dirname } from 'node:path';
 import type { SpoolFileHandle, SpoolFs } from './spool-fs.js';
+import { syncDir } from './spool-state.js';
 
 interface Pending {
   buffers: Buffer[];
@@ -31,6 +33,13 @@ export interface SpoolFileOptions {
   initialSize?: number;
   /** fdatasyncs in flight at once (default 2; 1 writes a batch only after the previous one is durable). */
   maxSyncsInFlight?: number;
+  /**
+   * The previous file's confirmedAll(): this file confirms nothing before it resolves, and fails
+   * if it rejects. Events continue chains whose earlier events may be in the previous file, so
+   * confirmations stay in global order and a failure there cannot leave a confirmed event here
+   * whose predecessor was lost.
+   */
+  after?: Promise<void>;
 }
 
 /** An append-only, group-committed file. */
@@ -49,6 +58,7 @@ export class SpoolFile {
   private failed: unknown;
   private readonly onFsync: ((seconds: number) => void) | undefined;
   private readonly maxSyncs: number;
+  private readonly after: Promise<void>;
 
   constructor(options: SpoolFileOptions) {
     this.path = options.path;
@@ -57,7 +67,9 @@ export class SpoolFile {
     this.written = this.size;
     this.onFsync = options.onFsync;
     this.maxSyncs = Math.max(1, options.maxSyncsInFlight ?? MAX_SYNCS_IN_FLIGHT);
-    this.handle = options.fs.open(this.path, 'a');
+    this.after = options.after ?? Promise.resolve();
+    this.after.catch((err: unknown) => this.fail(err));
+    this.handle = openDurably(options.fs, this.path);
     // An open failure surfaces on the first append; keep it from being an unhandled rejection.
     this.handle.catch(() => undefined);
   }
@@ -75,6 +87,16 @@ export class SpoolFile {
       this.queue.push({ buffers, resolve, reject });
       this.pumping ??= this.pump();
     });
+  }
+
+  /**
+   * Resolves once every append accepted so far is durable, rejects if one of them fails. A file
+   * that already failed has nothing pending (every unconfirmed append was rejected): resolves.
+   */
+  confirmedAll(): Promise<void> {
+    if (this.failed !== undefined) return Promise.resolve();
+    if (this.queue.length === 0 && this.unsynced.length === 0 && this.pumping === undefined) return this.after;
+    return this.append([]);
   }
 
   /** Resolves once everything appended so far is durable (or has failed). */
@@ -104,11 +126,14 @@ export class SpoolFile {
         const buffers = batch.flatMap((p) => p.buffers);
         let total = 0;
         for (const b of buffers) total += b.length;
+        // Tracked before it is written, so a failure of the write (or of an earlier batch's
+        // fdatasync meanwhile) rejects it with the rest.
+        this.unsynced.push({ end: this.written + total, batch });
         // writev may write partially; continue until the batch is in the file.
         let done = 0;
         while (done < total) done += (await handle.writev(done === 0 ? buffers : sliceBuffers(buffers, done))).bytesWritten;
         this.written += total;
-        this.unsynced.push({ end: this.written, batch });
+        if (this.failed !== undefined) break;
         this.startSync(handle, this.written);
       }
     } catch (err) {
@@ -122,18 +147,19 @@ export class SpoolFile {
 
   private startSync(handle: SpoolFileHandle, target: number): void {
     const started = process.hrtime.bigint();
-    const sync: Promise<void> = handle.datasync().then(
-      () => {
+    const sync: Promise<void> = handle
+      .datasync()
+      .then(async () => {
         this.onFsync?.(Number(process.hrtime.bigint() - started) / 1e9);
-        if (this.failed !== undefined) return;
+        await this.after;
+        if (this.failed !== undefined) return this.fail(this.failed);
         while (this.unsynced.length > 0 && this.unsynced[0]!.end <= target) {
           const { end, batch } = this.unsynced.shift()!;
           this.durableSize = end;
           for (const p of batch) p.resolve();
         }
-      },
-      (err: unknown) => this.fail(err),
-    );
+      })
+      .catch((err: unknown) => this.fail(err));
     this.syncs.push(sync);
     void sync.finally(() => {
       this.syncs = this.syncs.filter((s) => s !== sync);
@@ -145,6 +171,18 @@ export class SpoolFile {
     for (const { batch } of this.unsynced.splice(0)) for (const p of batch) p.reject(this.failed);
     for (const p of this.queue.splice(0)) p.reject(this.failed);
   }
+}
+
+/** Opens (creating) the file and makes its directory entry durable, so fdatasync'd bytes cannot vanish with the name. */
+async function openDurably(fs: SpoolFs, path: string): Promise<SpoolFileHandle> {
+  const handle = await fs.open(path, 'a');
+  try {
+    await syncDir(fs, dirname(path));
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+  return handle;
 }
 
 function sliceBuffers(buffers: Buffer[], offset: number): Buffer[] {

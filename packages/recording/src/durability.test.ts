@@ -27,6 +27,7 @@ const STEPS: Record<string, Omit<FaultRule, 'error'>[]> = {
   'journal split': [{ op: ['read', 'rename'], path: `/journal/[^/]+\\.jsonl$|${SEGMENT}` }],
   'segment write': [{ op: ['open', 'write', 'fsync'], path: `${SEGMENT}\\.tmp-` }],
   'state save': [{ path: '/state\\.json' }],
+  'segment upload': [{ op: ['open', 'write', 'fsync', 'rename'], path: '/store/.*/segments/' }],
   'upload bookkeeping': [{ op: ['unlink', 'rm'], path: '/spool/v1/' }, { op: ['open', 'write', 'fsync', 'rename'], path: '/store/.*/(index|digests)/' }],
 };
 

@@ -164,7 +164,8 @@ describe.each(['ENOSPC', 'EIO'] as const)('best-effort mode under %s', (error) =
     const gaps = [...stored.values()].flat().filter((e) => e.type === 'gap');
     expect(gaps.reduce((a, g) => a + Number(g.data.dropped), 0)).toBe(dropped);
     for (const g of gaps) {
-      expect(g.data).toMatchObject({ reason: 'spool_write_failed', firstDroppedAt: expect.any(String), lastDroppedAt: expect.any(String) });
+      expect(g.data).toMatchObject({ firstDroppedAt: expect.any(String), lastDroppedAt: expect.any(String) });
+      expect(['spool_write_failed', 'spool_full']).toContain(g.data.reason);
       expect(Date.parse(String(g.data.firstDroppedAt))).toBeLessThanOrEqual(Date.parse(String(g.data.lastDroppedAt)));
     }
     const store = createDirStore(storeDir);
@@ -177,4 +178,81 @@ describe.each(['ENOSPC', 'EIO'] as const)('best-effort mode under %s', (error) =
     }
     expect(runs.every((r) => r.refused.length === 0)).toBe(true);
   }, 30_000);
+});
+
+describe('a spool disk that fills during a store outage', () => {
+  it('refuses while full, serves again without restart once the store is back, loses nothing acknowledged, signs nothing twice', async () => {
+    const base = await scratch('disk-full');
+    cleanup.push(() => rm(base, { recursive: true, force: true }));
+    const storeDir = join(base, 'store');
+    const spoolDir = join(base, 'spool');
+    const keyFile = await writeSigningKey(base);
+    const fs = createFaultFs(nodeSpoolFs);
+    // A 1.5 MiB disk under a spool configured far bigger: the disk, not the setting, fills first.
+    fs.setQuota({ path: '/spool/', bytes: 1536 * 1024 });
+    const recorder = await createRecorder({
+      config: recordingConfig({ spoolDir, spoolMaxBytes: 64 * 1024 * 1024, store: { type: 'dir', path: storeDir }, signing: { keyFile }, flush: { intervalSeconds: 0.1, maxBytes: 64 * 1024 } }),
+      registry: new Registry(),
+      logger: silent,
+      fs,
+      closeTimeoutMs: 20_000,
+    });
+    cleanup.push(() => recorder.close());
+    const s = await recorder.startSession(startInfo('full'));
+    fs.setRules([{ path: '/store/', error: 'EIO' }]);
+    const payload = Buffer.from(JSON.stringify({ data: { rowset: [['x'.repeat(2000)]] }, success: true }));
+    const acked: string[] = [];
+    let refusedInARow = 0;
+    let firstRefusal = -1;
+    const once = async (i: number): Promise<boolean> => {
+      const requestId = `q-${i}`;
+      try {
+        await s.queryStarted({ requestId, sqlText: `insert into t values (${i})`, statements: [], decision: 'allow' });
+      } catch (err) {
+        expect((err as { code?: string }).code).toBe('SNOWTRAIL_ERR_RECORDING_UNAVAILABLE');
+        return false;
+      }
+      acked.push(requestId);
+      await s.result({ requestId, part: 'inline', format: 'json', compression: 'none' }, payload).catch(() => undefined);
+      await s.queryEnded({ requestId, status: 'success' }).catch(() => undefined);
+      return true;
+    };
+    let i = 0;
+    for (; i < 5000 && refusedInARow < 20; i++) {
+      if (await once(i)) refusedInARow = 0;
+      else {
+        refusedInARow++;
+        if (firstRefusal < 0) firstRefusal = i;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    expect(firstRefusal).toBeGreaterThan(0);
+    expect(refusedInARow).toBe(20);
+    // The store is back: the backlog drains, the disk frees, statements are recorded again.
+    fs.setRules([]);
+    // As the backlog drains the writer takes events again; once it is drained, every statement is recorded.
+    let inARow = 0;
+    for (const deadline = Date.now() + 20_000; inARow < 50 && Date.now() < deadline; i++) {
+      if (await once(i)) inARow++;
+      else {
+        inARow = 0;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    expect(inARow).toBe(50);
+    await s.end('client_logout');
+    await recorder.close();
+
+    const stored = await storedEvents(storeDir);
+    const events = stored.get(s.sessionId)!;
+    const queries = events.filter((e) => e.type === 'query').map((e) => String(e.data.requestId));
+    expect(queries).toEqual(expect.arrayContaining(acked));
+    expect(new Set(queries).size).toBe(queries.length);
+    const store = createDirStore(storeDir);
+    expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).problems).toEqual([]);
+    const digests = (await store.list('v1/sessions/')).filter((o) => o.key.includes('/digests/'));
+    const index = (await store.list('v1/sessions/')).filter((o) => o.key.includes('/index/'));
+    expect(index.length).toBe(digests.length);
+    expect((await filesUnder(spoolDir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  }, 60_000);
 });

@@ -25,10 +25,23 @@ export interface FaultRule {
   untilMs?: number;
 }
 
+/**
+ * A small disk: writes under paths matching `path` fail with ENOSPC once the bytes this layer saw
+ * written there (minus what it saw truncated, deleted or moved away) would pass `bytes`.
+ */
+export interface FaultQuota {
+  path: string;
+  bytes: number;
+}
+
 /** A SpoolFs whose faults can be changed while it runs. */
 export interface FaultFs extends SpoolFs {
   /** Replaces the rules (their hit counters start again). */
   setRules(rules: FaultRule[]): void;
+  /** Sets or lifts (undefined) the simulated disk size. */
+  setQuota(quota: FaultQuota | undefined): void;
+  /** Bytes counted against the quota. */
+  readonly quotaUsed: number;
   /** Operations failed so far by a rule. */
   readonly injected: number;
 }
@@ -60,6 +73,21 @@ function compile(rules: FaultRule[]): ActiveRule[] {
 export function createFaultFs(inner: SpoolFs, initial: FaultRule[] = [], now: () => number = Date.now): FaultFs {
   let active = compile(initial);
   let injected = 0;
+  let quota: { path: RegExp; bytes: number } | undefined;
+  // Sizes of files under any quota path, as seen through this layer.
+  const sizes = new Map<string, number>();
+  let used = 0;
+  const setSize = (path: string, size: number | undefined): void => {
+    used += (size ?? 0) - (sizes.get(path) ?? 0);
+    if (size === undefined) sizes.delete(path);
+    else sizes.set(path, size);
+  };
+  const checkQuota = (path: string, more: number): void => {
+    if (quota && quota.path.test(path) && used + more > quota.bytes) {
+      injected++;
+      throw injectedError('ENOSPC', 'write', path);
+    }
+  };
   const matching = (op: SpoolFsOp, paths: string[]): ActiveRule[] => {
     const t = now();
     return active.filter(
@@ -86,29 +114,68 @@ export function createFaultFs(inner: SpoolFs, initial: FaultRule[] = [], now: ()
     return fn();
   };
   const wrap = (path: string, h: SpoolFileHandle): SpoolFileHandle => ({
-    writev: (buffers) => run('write', [path], () => h.writev(buffers)),
+    writev: (buffers) =>
+      run('write', [path], async () => {
+        checkQuota(path, buffers.reduce((a, b) => a + b.length, 0));
+        const r = await h.writev(buffers);
+        if (quota?.path.test(path)) setSize(path, (sizes.get(path) ?? 0) + r.bytesWritten);
+        return r;
+      }),
     datasync: () => run('fsync', [path], () => h.datasync()),
     sync: () => run('fsync', [path], () => h.sync()),
-    truncate: (length) => run('truncate', [path], () => h.truncate(length)),
+    truncate: (length) =>
+      run('truncate', [path], async () => {
+        await h.truncate(length);
+        if (sizes.has(path)) setSize(path, Math.min(length, sizes.get(path)!));
+      }),
     close: () => run('close', [path], () => h.close()),
   });
   return {
     setRules(rules) {
       active = compile(rules);
     },
+    setQuota(q) {
+      quota = q ? { path: new RegExp(q.path), bytes: q.bytes } : undefined;
+    },
+    get quotaUsed() {
+      return used;
+    },
     get injected() {
       return injected;
     },
-    open: async (path, flags) => wrap(path, await run('open', [path], () => inner.open(path, flags))),
+    open: async (path, flags) => {
+      const h = await run('open', [path], () => inner.open(path, flags));
+      if (flags === 'w' && sizes.has(path)) setSize(path, 0);
+      return wrap(path, h);
+    },
     readFile: (path) => run('read', [path], () => inner.readFile(path)),
-    rename: (from, to) => run('rename', [from, to], () => inner.rename(from, to)),
-    unlink: (path) => run('unlink', [path], () => inner.unlink(path)),
+    rename: (from, to) =>
+      run('rename', [from, to], async () => {
+        await inner.rename(from, to);
+        const size = sizes.get(from);
+        setSize(from, undefined);
+        if (size !== undefined) setSize(to, size);
+        else if (sizes.has(to)) setSize(to, undefined);
+      }),
+    unlink: (path) =>
+      run('unlink', [path], async () => {
+        await inner.unlink(path);
+        setSize(path, undefined);
+      }),
     mkdir: (path) => run('mkdir', [path], () => inner.mkdir(path)),
     readdir: (path) => run('readdir', [path], () => inner.readdir(path)),
     readdirTyped: (path) => run('readdir', [path], () => inner.readdirTyped(path)),
     stat: (path) => run('stat', [path], () => inner.stat(path)),
-    truncate: (path, length) => run('truncate', [path], () => inner.truncate(path, length)),
-    rmTree: (path) => run('rm', [path], () => inner.rmTree(path)),
+    truncate: (path, length) =>
+      run('truncate', [path], async () => {
+        await inner.truncate(path, length);
+        if (sizes.has(path)) setSize(path, Math.min(length, sizes.get(path)!));
+      }),
+    rmTree: (path) =>
+      run('rm', [path], async () => {
+        await inner.rmTree(path);
+        for (const p of [...sizes.keys()]) if (p.startsWith(`${path}/`)) setSize(p, undefined);
+      }),
   };
 }
 
@@ -119,18 +186,27 @@ export function createFaultFs(inner: SpoolFs, initial: FaultRule[] = [], now: ()
  */
 export const FAULT_FILE_ENV = 'SNOWTRAIL_UNSAFE_TEST_FS_FAULTS';
 
+/** What a fault-control file holds. */
+export interface FaultControl {
+  unsafeTestOnly: true;
+  rules: FaultRule[];
+  quota?: FaultQuota;
+}
+
 /** Parses a fault-control file's text; throws unless it opts in with `unsafeTestOnly: true`. */
-export function parseFaultControl(text: string): FaultRule[] {
-  const parsed = JSON.parse(text) as { unsafeTestOnly?: unknown; rules?: unknown };
+export function parseFaultControl(text: string): FaultControl {
+  const parsed = JSON.parse(text) as { unsafeTestOnly?: unknown; rules?: unknown; quota?: FaultQuota };
   if (parsed.unsafeTestOnly !== true) throw new Error(`${FAULT_FILE_ENV}: the control file must contain "unsafeTestOnly": true`);
   if (!Array.isArray(parsed.rules)) throw new Error(`${FAULT_FILE_ENV}: the control file must contain a "rules" array`);
-  return parsed.rules as FaultRule[];
+  return { unsafeTestOnly: true, rules: parsed.rules as FaultRule[], ...(parsed.quota ? { quota: parsed.quota } : {}) };
 }
 
 /** A FaultFs driven by a control file, polled every 100 ms; `stop` ends the polling. */
 export function controlledFaultFs(inner: SpoolFs, controlFile: string): { fs: FaultFs; stop(): void } {
   let last = readFileSync(controlFile, 'utf8');
-  const fs = createFaultFs(inner, parseFaultControl(last));
+  const first = parseFaultControl(last);
+  const fs = createFaultFs(inner, first.rules);
+  fs.setQuota(first.quota);
   const timer = setInterval(() => {
     let text: string;
     try {
@@ -140,7 +216,9 @@ export function controlledFaultFs(inner: SpoolFs, controlFile: string): { fs: Fa
     }
     if (text === last) return;
     try {
-      fs.setRules(parseFaultControl(text));
+      const control = parseFaultControl(text);
+      fs.setRules(control.rules);
+      fs.setQuota(control.quota);
       last = text;
     } catch {
       // A half-written control file: keep the current rules and read it again on the next tick.

@@ -59,6 +59,8 @@ export interface JournalOptions {
   onSealed(writer: SessionWriter): void;
   /** fdatasyncs in flight at once (default 2; 1 waits for each before writing the next batch). */
   syncsInFlight?: number;
+  /** Told of every failed write (a journal file or a split): ENOSPC releases the spool reserve. */
+  onWriteFailure?(err: unknown): void;
 }
 
 /** Name of a journal file: creation time and a counter, so names sort in write order. */
@@ -126,7 +128,7 @@ export class Journal {
     const t = this.options.now();
     const path = join(this.options.dir, journalName(Date.now(), ++this.counter));
     const after = this.lastFile?.confirmedAll();
-    const file = new SpoolFile({ path, fs: this.options.fs, onFsync: this.options.onFsync, ...(after ? { after } : {}), ...(this.options.syncsInFlight ? { maxSyncsInFlight: this.options.syncsInFlight } : {}) });
+    const file = new SpoolFile({ path, fs: this.options.fs, onFsync: this.options.onFsync, ...(after ? { after } : {}), ...(this.options.onWriteFailure ? { onFail: this.options.onWriteFailure } : {}), ...(this.options.syncsInFlight ? { maxSyncsInFlight: this.options.syncsInFlight } : {}) });
     this.lastFile = file;
     return { file, path, firstTime: t, writers: new Map() };
   }
@@ -148,6 +150,7 @@ export class Journal {
         await this.split(cur);
         return;
       } catch (err) {
+        this.options.onWriteFailure?.(err);
         if (attempt === 0 || attempt % 20 === 0) this.options.logger.error({ err, journal: cur.path, attempt }, 'splitting the recording journal failed, retrying');
         if (this.stopping.signal.aborted) return;
         await sleep(backoffDelay(attempt, Math.random, 50, 2000), this.stopping.signal);

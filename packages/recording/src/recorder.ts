@@ -24,6 +24,7 @@ import { buildS3Client, createS3Store } from './s3-store.js';
 import { commitEvent, createSessionRecording, flushGap, type RecordingContext } from './session-recording.js';
 import { controlledFaultFs, FAULT_FILE_ENV } from './fault-fs.js';
 import { nodeSpoolFs, type SpoolFs } from './spool-fs.js';
+import { SpoolReserve } from './spool-reserve.js';
 import { Journal } from './journal.js';
 import { SessionWriter, type SessionWriterHost } from './session-writer.js';
 import { saveState, syncDir, type SessionState } from './spool-state.js';
@@ -57,6 +58,8 @@ export interface RecorderOptions {
 
 /** Extra space past spoolMaxBytes kept for session.end / session.interrupted events. */
 const CLOSING_RESERVE = 64 * 1024;
+/** The disk reserve is one journal (flush.maxBytes, split into segments on a full disk) plus this, for state files. */
+const RESERVE_EXTRA = 256 * 1024;
 
 function requireOption<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null) throw new RecordingError(RECORDING_ERRORS.config, `createRecorder: missing option ${name}`);
@@ -121,9 +124,13 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
 
   const journalDir = join(config.spoolDir, 'journal');
   await fs.mkdir(journalDir);
+  const reserve = new SpoolReserve(fs, config.spoolDir, config.flush.maxBytes + RESERVE_EXTRA, logger);
+  await reserve.restore();
+  const onWriteFailure = (err: unknown): void => reserve.noteFailure(err);
   const journal = new Journal({
     dir: journalDir,
     fs,
+    onWriteFailure,
     ...(options.syncsInFlight ? { syncsInFlight: options.syncsInFlight } : {}),
     maxBytes: config.flush.maxBytes,
     now,
@@ -142,6 +149,8 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     now,
     journal,
     reserve(bytes, isClosing) {
+      // The disk filled: nothing new until the reserve is back (closing events are small and bounded).
+      if (!reserve.isAvailable && !isClosing) return false;
       if (spoolUsed + bytes > config.spoolMaxBytes + (isClosing ? CLOSING_RESERVE : 0)) return false;
       spoolUsed += bytes;
       metrics.spoolBytes.set(spoolUsed);
@@ -152,6 +161,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   const deps: UploaderDeps = {
     store,
     fs,
+    onWriteFailure,
     key,
     metrics,
     logger,
@@ -230,6 +240,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   // the seal happens close to the interval rather than up to a whole second late).
   const intervalMs = config.flush.intervalSeconds * 1000;
   const timer = setInterval(() => {
+    if (!reserve.isAvailable) void reserve.restore();
     const age = journal.age(now());
     if (age !== undefined && age >= intervalMs) journal.seal();
     if ([...writers.values()].some(needsWork)) kick();
@@ -262,7 +273,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   }
   await Promise.all(interrupting);
   journal.seal();
-  await journal.settled();
+  await settledBefore(journal, options.recoveryTimeoutMs ?? 10_000);
   if (recovered.length > 0) {
     logger.info({ sessions: recovered.length, interrupted: recovered.filter((r) => r.interrupted).length }, 'recovered recording spool');
     updateBacklog();
@@ -289,6 +300,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
       // The session folder's own entry in the spool, so its state survives a crash.
       await syncDir(fs, root);
     } catch (err) {
+      reserve.noteFailure(err);
       metrics.refused.inc({ reason: 'spool_write_failed' });
       onRefused('spool_write_failed', err);
       throw unavailableError('spool_write_failed', 'the recording spool could not be written', err);
@@ -338,8 +350,9 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
         }
       }
       journal.seal();
-      await journal.settled();
       const deadline = now() + (options.closeTimeoutMs ?? 30_000);
+      // A split that keeps failing (full or failing disk) is retried until the deadline, then left to the next start.
+      await settledBefore(journal, deadline - now());
       const hasWork = (): boolean => [...writers.values()].some((w) => w.sealed.length > 0 || (w.final && w.isDrained));
       while (hasWork() && now() < deadline) {
         kick();
@@ -365,4 +378,11 @@ function faultFsFromEnv(logger: Logger): { fs: SpoolFs; stop(): void } | undefin
   const faults = controlledFaultFs(nodeSpoolFs, file);
   logger.error({ env: FAULT_FILE_ENV, file }, 'TEST ONLY: recording file faults are enabled; never set this in production');
   return faults;
+}
+
+/** Waits for the journal's splits, at most `ms`. */
+async function settledBefore(journal: Journal, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([journal.settled(), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }

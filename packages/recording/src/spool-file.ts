@@ -40,6 +40,8 @@ export interface SpoolFileOptions {
    * whose predecessor was lost.
    */
   after?: Promise<void>;
+  /** Told once, when the file fails. */
+  onFail?: (err: unknown) => void;
 }
 
 /** An append-only, group-committed file. */
@@ -59,6 +61,7 @@ export class SpoolFile {
   private readonly onFsync: ((seconds: number) => void) | undefined;
   private readonly maxSyncs: number;
   private readonly after: Promise<void>;
+  private readonly onFail: ((err: unknown) => void) | undefined;
 
   constructor(options: SpoolFileOptions) {
     this.path = options.path;
@@ -67,6 +70,7 @@ export class SpoolFile {
     this.written = this.size;
     this.onFsync = options.onFsync;
     this.maxSyncs = Math.max(1, options.maxSyncsInFlight ?? MAX_SYNCS_IN_FLIGHT);
+    this.onFail = options.onFail;
     this.after = options.after ?? Promise.resolve();
     this.after.catch((err: unknown) => this.fail(err));
     this.handle = openDurably(options.fs, this.path);
@@ -167,7 +171,10 @@ export class SpoolFile {
   }
 
   private fail(err: unknown): void {
-    this.failed ??= err;
+    if (this.failed === undefined) {
+      this.failed = err;
+      this.onFail?.(err);
+    }
     for (const { batch } of this.unsynced.splice(0)) for (const p of batch) p.reject(this.failed);
     for (const p of this.queue.splice(0)) p.reject(this.failed);
   }

@@ -38,6 +38,8 @@ export interface UploaderDeps {
   /** Called when a session's spool folder is gone (final digest acknowledged). */
   onSessionDone(writer: SessionWriter): void;
   onSpoolFreed(bytes: number): void;
+  /** Told of every failed spool write (ENOSPC releases the spool reserve). */
+  onWriteFailure?(err: unknown): void;
   random?: () => number;
 }
 
@@ -163,6 +165,7 @@ async function saveStateUntilDone(deps: UploaderDeps, dir: string, state: Sessio
       await saveState(deps.fs, dir, state);
       return true;
     } catch (err) {
+      deps.onWriteFailure?.(err);
       if (attempt === 0 || attempt % 20 === 0) deps.logger.error({ err, dir, attempt }, 'saving the recording spool state failed, retrying');
       if (stopWhen()) return false;
       await sleep(backoffDelay(attempt, deps.random, 50, 2000), deps.signal);

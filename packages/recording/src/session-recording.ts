@@ -63,11 +63,12 @@ export function gapEventData(g: PendingGap): Record<string, unknown> {
  * Best-effort: writes the session's pending `gap` event, if any and none is in flight. The drops it
  * reports are forgotten only once it is durable; if it fails they wait for the next attempt.
  */
-export function flushGap(ctx: RecordingContext, writer: SessionWriter): void {
+export function flushGap(ctx: RecordingContext, writer: SessionWriter, isClosing = false): void {
   const g = writer.gap;
   if (!g || writer.isGapInFlight) return;
-  // The closing reserve lets the gap in as soon as there is any room: it is small and says where the record is incomplete.
-  const durable = writer.append('gap', gapEventData(g), true);
+  // Written when the spool takes ordinary events again (one gap for the whole episode), or with the
+  // session's closing event, which may use the closing reserve.
+  const durable = writer.append('gap', gapEventData(g), isClosing);
   if (!durable) return;
   writer.gap = undefined;
   writer.isGapInFlight = true;
@@ -90,7 +91,7 @@ export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: 
     noteDrop(ctx, writer, 'recorder_closed', Date.now());
     return Promise.resolve();
   }
-  if (ctx.mode === 'best-effort') flushGap(ctx, writer);
+  if (ctx.mode === 'best-effort') flushGap(ctx, writer, isClosing);
   const attemptedAt = Date.now();
   const durable = writer.append(type, data, isClosing);
   if (durable === undefined) {

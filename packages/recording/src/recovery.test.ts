@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeEvent, genesisHead, type ChainHead } from './chain.js';
+import { checkChainLines, encodeEvent, genesisHead, sha256Hex, type ChainHead } from './chain.js';
+import type { RecordingEvent } from './format.js';
 import { Journal, journalName } from './journal.js';
-import { scanSpool } from './recovery.js';
+import { continueChain, scanSpool } from './recovery.js';
 import type { SessionWriterHost } from './session-writer.js';
 import { saveState } from './spool-state.js';
 import { nodeSpoolFs } from './spool-fs.js';
@@ -54,5 +55,25 @@ describe('spool recovery', () => {
     expect(await readFile(join(root, a, '000002.jsonl'))).toEqual(Buffer.concat(la.slice(3).flatMap((l) => [l, Buffer.from('\n')])));
     expect(rb.writer.sealed.map((s) => [s.no, s.firstSeq, s.lastSeq])).toEqual([[1, 0, 1]]);
     expect(await readdir(journalDir)).toEqual([]);
+  });
+
+  it('where a refused write left lines in an older journal, the chain continues from the newer journal that re-used their numbers', () => {
+    const id = '20261126T120000Z-cccccccccccc';
+    const durable = lines(id, 5);
+    let head: ChainHead = genesisHead();
+    for (const l of durable) head = { seq: head.seq + 1, hash: sha256Hex(l) };
+    // Events 5 and 6 were written to the first journal but their fdatasync failed: refused.
+    const refused = [encodeEvent(head, id, 1, 'note', { refused: 5 })];
+    refused.push(encodeEvent(refused[0]!.head, id, 2, 'note', { refused: 6 }));
+    // The session went on from event 4 in a newer journal.
+    const newer = [encodeEvent(head, id, 3, 'note', { kept: 5 })];
+    newer.push(encodeEvent(newer[0]!.head, id, 4, 'note', { kept: 6 }));
+    newer.push(encodeEvent(newer[1]!.head, id, 5, 'note', { kept: 7 }));
+    const asLines = (ls: Buffer[]): { line: Buffer; event: RecordingEvent }[] => ls.map((line) => ({ line, event: JSON.parse(line.toString('utf8')) as RecordingEvent }));
+    const chain: { line: Buffer; event: RecordingEvent }[] = [];
+    continueChain(genesisHead(), chain, asLines([...durable, ...refused.map((e) => e.line)]));
+    continueChain(genesisHead(), chain, asLines(newer.map((e) => e.line)));
+    expect(chain.map((c) => c.event.data)).toEqual([...durable.map((l) => (JSON.parse(l.toString('utf8')) as RecordingEvent).data), { kept: 5 }, { kept: 6 }, { kept: 7 }]);
+    expect(checkChainLines(genesisHead(), id, chain.map((c) => c.line), 'recovered').problems).toEqual([]);
   });
 });

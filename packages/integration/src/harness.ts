@@ -48,7 +48,9 @@ export interface World {
 export type LocalStoreKind = 's3rver' | 'radosgw';
 
 /** Starts issuer, emulator and a local S3 server (s3rver unless `store` says radosgw) and prepares a sidecar config recording to it. */
-export async function startWorld(options: { emulator?: Partial<EmulatorOptions>; recording?: Record<string, unknown>; bucket?: string; store?: LocalStoreKind } = {}): Promise<World> {
+export async function startWorld(
+  options: { emulator?: Partial<EmulatorOptions>; recording?: Record<string, unknown>; bucket?: string; store?: LocalStoreKind; /** A running server to share (not closed with the world); use a bucket of the world's own. */ s3?: S3ServerHandle } = {},
+): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'snowtrail-e2e-'));
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyFile = join(dir, 'snowflake-key.p8');
@@ -65,7 +67,7 @@ export async function startWorld(options: { emulator?: Partial<EmulatorOptions>;
     initSql: "CREATE SCHEMA IF NOT EXISTS PUBLIC; CREATE TABLE orders (id INTEGER, amount DOUBLE, region VARCHAR, email VARCHAR); INSERT INTO orders VALUES (1, 10.5, 'eu', 'a@x.io'), (2, 20.25, 'us', 'b@y.io'), (3, 5.0, 'eu', 'c@z.io'); CREATE TABLE ledger (id INTEGER);",
     ...options.emulator,
   });
-  const s3 = options.store === 'radosgw' ? await startRadosgw() : await startS3rver();
+  const s3 = options.s3 ?? (options.store === 'radosgw' ? await startRadosgw() : await startS3rver());
   const bucket = options.bucket ?? 'recordings';
   await s3.createBucket(bucket);
   const endpoint = s3.endpoint;
@@ -98,7 +100,7 @@ export async function startWorld(options: { emulator?: Partial<EmulatorOptions>;
     storeArgs: ['--store', `s3://${bucket}/audit`, '--endpoint', endpoint],
     env,
     async close() {
-      await s3.close();
+      if (!options.s3) await s3.close();
       await emulator.close();
       await issuer.close();
       await rm(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isRadosgwInstalled } from '@snowtrail/devkit';
+import { isRadosgwInstalled, startRadosgw, startS3rver, type S3ServerHandle } from '@snowtrail/devkit';
 import { createS3Store, FAULT_FILE_ENV, readSessionEvents, type FaultControl, type FaultRule, type RecordingEvent } from '@snowtrail/recording';
 import { connectDirect, connectThroughSidecar, destroy, execute, runCli, startSidecarProcess, startWorld, type Connection, type LocalStoreKind, type SidecarProcess, type World } from './harness.js';
 
@@ -45,8 +45,10 @@ interface Rig {
   setFaults(control: Omit<FaultControl, 'unsafeTestOnly'>): Promise<void>;
 }
 
-async function rig(store: LocalStoreKind, recording: Record<string, unknown>): Promise<Rig> {
-  const world = await startWorld({ store, recording: { flush: { intervalSeconds: 0.5, maxBytes: 64 * 1024 }, ...recording } });
+let buckets = 0;
+
+async function rig(s3: S3ServerHandle, recording: Record<string, unknown>): Promise<Rig> {
+  const world = await startWorld({ s3, bucket: `faults-${++buckets}`, recording: { flush: { intervalSeconds: 0.5, maxBytes: 64 * 1024 }, ...recording } });
   cleanup.push(() => world.close());
   const adminPort = await freePort();
   world.config.admin = { host: '127.0.0.1', port: adminPort };
@@ -140,9 +142,17 @@ async function checkRecord(world: World, mode: 'required' | 'best-effort', acked
 }
 
 describe.each(STORES)('disk faults under the sidecar process, store %s', (store) => {
+  // One server for the store's cases (a bucket each): radosgw takes tens of seconds to start.
+  let s3: S3ServerHandle;
+  beforeAll(async () => {
+    s3 = store === 'radosgw' ? await startRadosgw() : await startS3rver();
+  }, 180_000);
+  afterAll(async () => {
+    await s3.close();
+  }, 60_000);
   describe.each(['required', 'best-effort'] as const)('%s mode', (mode) => {
     it.each(['ENOSPC', 'EIO'] as const)('%s for two seconds at each durable step: the record accounts for every statement, served again each time without restart', async (error) => {
-      const { world, sidecar, adminUrl, setFaults } = await rig(store, { mode });
+      const { world, sidecar, adminUrl, setFaults } = await rig(s3, { mode });
       const conns = [await connectThroughSidecar(world, sidecar.url), await connectThroughSidecar(world, sidecar.url)];
       const run = load(conns, 1);
       await new Promise((r) => setTimeout(r, 1000));
@@ -173,7 +183,7 @@ describe.each(STORES)('disk faults under the sidecar process, store %s', (store)
   });
 
   it('a spool disk that fills during an S3 outage: refused while full, served again once S3 is back, without restart', async () => {
-    const { world, sidecar, setFaults } = await rig(store, { spoolMaxBytes: 512 * 1024 * 1024 });
+    const { world, sidecar, setFaults } = await rig(s3, { spoolMaxBytes: 512 * 1024 * 1024 });
     // A 2 MiB disk under a spool configured far bigger: the disk, not the setting, fills first.
     await setFaults({ rules: [], quota: { path: '/spool/', bytes: 2 * 1024 * 1024 } });
     const conns = [await connectThroughSidecar(world, sidecar.url), await connectThroughSidecar(world, sidecar.url)];

@@ -62,6 +62,7 @@ export class SpoolFile {
   private readonly maxSyncs: number;
   private readonly after: Promise<void>;
   private readonly onFail: ((err: unknown) => void) | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(options: SpoolFileOptions) {
     this.path = options.path;
@@ -99,6 +100,8 @@ export class SpoolFile {
    */
   confirmedAll(): Promise<void> {
     if (this.failed !== undefined) return Promise.resolve();
+    // Closing: no more appends; what it holds is confirmed or failed once the close drained it.
+    if (this.closing) return this.closing.then(() => (this.failed !== undefined ? Promise.reject(this.failed) : this.after));
     if (this.queue.length === 0 && this.unsynced.length === 0 && this.pumping === undefined) return this.after;
     return this.append([]);
   }
@@ -112,7 +115,12 @@ export class SpoolFile {
   }
 
   /** Drains and closes the file; a failed file is cut back to what was acknowledged. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     await this.drain();
     const h = await this.handle.catch(() => undefined);
     if (this.failed !== undefined) await h?.truncate(this.durableSize).catch(() => undefined);

@@ -353,7 +353,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
       const deadline = now() + (options.closeTimeoutMs ?? 30_000);
       // A split that keeps failing (full or failing disk) is retried until the deadline, then left to the next start.
       await settledBefore(journal, deadline - now());
-      const hasWork = (): boolean => [...writers.values()].some((w) => w.sealed.length > 0 || (w.final && w.isDrained));
+      const hasWork = (): boolean => [...writers.values()].some(needsWork);
       while (hasWork() && now() < deadline) {
         kick();
         await new Promise((r) => setTimeout(r, 25));

@@ -32,6 +32,14 @@ function heldSyncs(): { fs: SpoolFs; syncs: { end(err?: Error): void }[] } {
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 
+/** Waits until `check` holds (the real fdatasync behind a released one takes its time on a busy disk). */
+async function until(check: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !check(); ) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await tick();
+  }
+}
+
 function track(p: Promise<void>): { state: 'pending' | 'ok' | 'failed' } {
   const t = { state: 'pending' as 'pending' | 'ok' | 'failed' };
   p.then(
@@ -48,25 +56,23 @@ describe('SpoolFile group commit', () => {
     const { fs, syncs } = heldSyncs();
     const file = new SpoolFile({ path: join(dir, 'j.jsonl'), fs });
     const a = track(file.append([Buffer.from('a\n')]));
-    await tick();
-    expect(syncs).toHaveLength(1);
+    await until(() => syncs.length === 1);
     // B arrives while A's fdatasync runs: it is written at once and gets its own fdatasync.
     const b = track(file.append([Buffer.from('b\n')]));
-    await tick();
-    expect(syncs).toHaveLength(2);
+    await until(() => syncs.length === 2);
     // C arrives with two in flight: it waits for a slot.
     const c = track(file.append([Buffer.from('c\n')]));
     await tick();
     expect(syncs).toHaveLength(2);
     // The second fdatasync covers A and B (both written before it started); A's own is not needed.
     syncs[1]!.end();
-    await tick();
+    await until(() => b.state !== 'pending');
     expect([a.state, b.state, c.state]).toEqual(['ok', 'ok', 'pending']);
     expect(file.durableSize).toBe(4);
     // C got the freed slot: its own fdatasync — the second it waited for — makes it durable.
-    expect(syncs).toHaveLength(3);
+    await until(() => syncs.length === 3);
     syncs[2]!.end();
-    await tick();
+    await until(() => c.state !== 'pending');
     expect(c.state).toBe('ok');
     syncs[0]!.end();
     await file.close();
@@ -79,15 +85,15 @@ describe('SpoolFile group commit', () => {
     const { fs, syncs } = heldSyncs();
     const file = new SpoolFile({ path: join(dir, 'j.jsonl'), fs });
     const a = track(file.append([Buffer.from('a\n')]));
-    await tick();
+    await until(() => syncs.length === 1);
     syncs[0]!.end();
-    await tick();
+    await until(() => a.state !== 'pending');
     const b = track(file.append([Buffer.from('b\n')]));
-    await tick();
+    await until(() => syncs.length === 2);
     const c = track(file.append([Buffer.from('c\n')]));
-    await tick();
+    await until(() => syncs.length === 3);
     syncs[1]!.end(Object.assign(new Error('EIO'), { code: 'EIO' }));
-    await tick();
+    await until(() => b.state !== 'pending');
     syncs[2]!.end();
     await tick();
     expect([a.state, b.state, c.state]).toEqual(['ok', 'failed', 'failed']);
@@ -103,16 +109,17 @@ describe('SpoolFile group commit', () => {
     const { fs, syncs } = heldSyncs();
     const first = new SpoolFile({ path: join(dir, '1.jsonl'), fs });
     const a = track(first.append([Buffer.from('a\n')]));
-    await tick();
+    await until(() => syncs.length === 1);
     const second = new SpoolFile({ path: join(dir, '2.jsonl'), fs, after: first.confirmedAll() });
+    await until(() => syncs.length === 2);
     const b = track(second.append([Buffer.from('b\n')]));
-    await tick();
+    await until(() => syncs.length === 3);
     // The second file's fdatasync succeeds first: B still waits for A.
-    syncs[syncs.length - 1]!.end();
+    syncs[2]!.end();
     await tick();
     expect(b.state).toBe('pending');
-    for (const s of syncs.slice(0, -1)) s.end(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }));
-    await tick();
+    for (const s of syncs.slice(0, 2)) s.end(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }));
+    await until(() => a.state !== 'pending' && b.state !== 'pending');
     expect([a.state, b.state]).toEqual(['failed', 'failed']);
     expect(second.isFailed).toBe(true);
     await first.close();

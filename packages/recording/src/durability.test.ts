@@ -190,9 +190,10 @@ describe('a spool disk that fills during a store outage', () => {
     const fs = createFaultFs(nodeSpoolFs);
     // A 1.5 MiB disk under a spool configured far bigger: the disk, not the setting, fills first.
     fs.setQuota({ path: '/spool/', bytes: 1536 * 1024 });
+    const registry = new Registry();
     const recorder = await createRecorder({
       config: recordingConfig({ spoolDir, spoolMaxBytes: 64 * 1024 * 1024, store: { type: 'dir', path: storeDir }, signing: { keyFile }, flush: { intervalSeconds: 0.1, maxBytes: 64 * 1024 } }),
-      registry: new Registry(),
+      registry,
       logger: silent,
       fs,
       closeTimeoutMs: 20_000,
@@ -228,6 +229,7 @@ describe('a spool disk that fills during a store outage', () => {
     }
     expect(firstRefusal).toBeGreaterThan(0);
     expect(refusedInARow).toBe(20);
+    expect(await metric(registry, 'snowtrail_recording_spool_disk_full')).toBe(1);
     // The store is back: the backlog drains, the disk frees, statements are recorded again.
     fs.setRules([]);
     // As the backlog drains the writer takes events again; once it is drained, every statement is recorded.
@@ -240,6 +242,7 @@ describe('a spool disk that fills during a store outage', () => {
       }
     }
     expect(inARow).toBe(50);
+    expect(await metric(registry, 'snowtrail_recording_spool_disk_full')).toBe(0);
     await s.end('client_logout');
     await recorder.close();
 

@@ -124,8 +124,9 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
 
   const journalDir = join(config.spoolDir, 'journal');
   await fs.mkdir(journalDir);
-  const reserve = new SpoolReserve(fs, config.spoolDir, config.flush.maxBytes + RESERVE_EXTRA, logger);
+  const reserve = new SpoolReserve(fs, config.spoolDir, config.flush.maxBytes + RESERVE_EXTRA, logger, (isReleased) => metrics.spoolDiskFull.set(isReleased ? 1 : 0));
   await reserve.restore();
+  metrics.spoolDiskFull.set(reserve.isAvailable ? 0 : 1);
   const onWriteFailure = (err: unknown): void => reserve.noteFailure(err);
   const journal = new Journal({
     dir: journalDir,

@@ -26,6 +26,8 @@ export class SpoolReserve {
     private readonly dir: string,
     private readonly bytes: number,
     private readonly logger: Logger,
+    /** Told when the reserve is released (true) or back (false). */
+    private readonly onChange: (isReleased: boolean) => void = () => undefined,
   ) {
     this.path = join(dir, RESERVE_FILE);
   }
@@ -42,6 +44,7 @@ export class SpoolReserve {
       .then(
         () => {
           this.isHeld = true;
+          this.onChange(false);
           this.logger.info({ bytes: this.bytes }, 'recording spool reserve restored; taking events again');
         },
         () => undefined,
@@ -56,6 +59,7 @@ export class SpoolReserve {
   noteFailure(err: unknown): void {
     if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOSPC' || !this.isHeld) return;
     this.isHeld = false;
+    this.onChange(true);
     this.logger.error({ bytes: this.bytes }, 'recording spool disk is full: reserve released, new events are refused until it can be restored');
     void this.fs.unlink(this.path).catch((e: unknown) => this.logger.error({ err: e }, 'could not release the recording spool reserve'));
   }

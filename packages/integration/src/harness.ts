@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import snowflake from 'snowflake-sdk';
-import { startS3rver, startTokenIssuer, type MintClaims, type S3ServerHandle, type TokenIssuerHandle } from '@snowtrail/devkit';
+import { startRadosgw, startS3rver, startTokenIssuer, type MintClaims, type S3ServerHandle, type TokenIssuerHandle } from '@snowtrail/devkit';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '@snowtrail/emulator';
 
 snowflake.configure({ logLevel: 'OFF' } as never);
@@ -44,8 +44,13 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** Starts issuer, emulator and s3rver and prepares a sidecar config recording to s3rver. */
-export async function startWorld(options: { emulator?: Partial<EmulatorOptions>; recording?: Record<string, unknown>; bucket?: string } = {}): Promise<World> {
+/** The local S3-compatible server a world records to. */
+export type LocalStoreKind = 's3rver' | 'radosgw';
+
+/** Starts issuer, emulator and a local S3 server (s3rver unless `store` says radosgw) and prepares a sidecar config recording to it. */
+export async function startWorld(
+  options: { emulator?: Partial<EmulatorOptions>; recording?: Record<string, unknown>; bucket?: string; store?: LocalStoreKind; /** A running server to share (not closed with the world); use a bucket of the world's own. */ s3?: S3ServerHandle } = {},
+): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'snowtrail-e2e-'));
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyFile = join(dir, 'snowflake-key.p8');
@@ -62,7 +67,7 @@ export async function startWorld(options: { emulator?: Partial<EmulatorOptions>;
     initSql: "CREATE SCHEMA IF NOT EXISTS PUBLIC; CREATE TABLE orders (id INTEGER, amount DOUBLE, region VARCHAR, email VARCHAR); INSERT INTO orders VALUES (1, 10.5, 'eu', 'a@x.io'), (2, 20.25, 'us', 'b@y.io'), (3, 5.0, 'eu', 'c@z.io'); CREATE TABLE ledger (id INTEGER);",
     ...options.emulator,
   });
-  const s3 = await startS3rver();
+  const s3 = options.s3 ?? (options.store === 'radosgw' ? await startRadosgw() : await startS3rver());
   const bucket = options.bucket ?? 'recordings';
   await s3.createBucket(bucket);
   const endpoint = s3.endpoint;
@@ -95,7 +100,7 @@ export async function startWorld(options: { emulator?: Partial<EmulatorOptions>;
     storeArgs: ['--store', `s3://${bucket}/audit`, '--endpoint', endpoint],
     env,
     async close() {
-      await s3.close();
+      if (!options.s3) await s3.close();
       await emulator.close();
       await issuer.close();
       await rm(dir, { recursive: true, force: true });

@@ -3,15 +3,15 @@
  * to a temporary file, fsync'd, renamed into place and its directory fsync'd, so a crash never
  * leaves a half-written object under its final name.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ObjectStore, PutOptions } from './store.js';
 import { sha256Hex } from './chain.js';
 import { writeFileDurable } from './spool-state.js';
+import { isNotFound, nodeSpoolFs, type SpoolFs } from './spool-fs.js';
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
 
-/** Creates a directory store rooted at `root`. */
-export function createDirStore(root: string, prefix = ''): ObjectStore {
+/** Creates a directory store rooted at `root`, writing through `fs` (node:fs unless a test injects faults). */
+export function createDirStore(root: string, prefix = '', fs: SpoolFs = nodeSpoolFs): ObjectStore {
   const pathOf = (key: string): string => {
     if (key.split('/').some((p) => p === '..')) throw new RecordingError(RECORDING_ERRORS.store, `invalid key ${key}`);
     return join(root, ...key.split('/'));
@@ -22,13 +22,13 @@ export function createDirStore(root: string, prefix = ''): ObjectStore {
     async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
       if (sha256Hex(body) !== options.sha256) throw new RecordingError(RECORDING_ERRORS.store, `checksum mismatch writing ${key}`);
       const target = pathOf(key);
-      await writeFileDurable(target, dirname(target), body);
+      await writeFileDurable(fs, target, dirname(target), body);
     },
     async get(key: string): Promise<Buffer | undefined> {
       try {
-        return await readFile(pathOf(key));
+        return await fs.readFile(pathOf(key));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },
@@ -40,17 +40,17 @@ export function createDirStore(root: string, prefix = ''): ObjectStore {
       const walk = async (dir: string): Promise<void> => {
         let entries;
         try {
-          entries = await readdir(dir, { withFileTypes: true });
+          entries = await fs.readdirTyped(dir);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+          if (isNotFound(err)) return;
           throw err;
         }
         for (const e of entries) {
           const full = join(dir, e.name);
-          if (e.isDirectory()) await walk(full);
+          if (e.isDirectory) await walk(full);
           else if (!e.name.includes('.tmp-')) {
             const key = relative(root, full).split(sep).join('/');
-            if (key.startsWith(prefix)) out.push({ key, size: (await stat(full)).size });
+            if (key.startsWith(prefix)) out.push({ key, size: (await fs.stat(full)).size });
           }
         }
       };
@@ -59,10 +59,10 @@ export function createDirStore(root: string, prefix = ''): ObjectStore {
     },
     async listFolders(prefix: string): Promise<string[]> {
       try {
-        const entries = await readdir(prefix === '' ? root : pathOf(prefix.replace(/\/$/, '')), { withFileTypes: true });
-        return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+        const entries = await fs.readdirTyped(prefix === '' ? root : pathOf(prefix.replace(/\/$/, '')));
+        return entries.filter((e) => e.isDirectory).map((e) => e.name).sort();
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        if (isNotFound(err)) return [];
         throw err;
       }
     },

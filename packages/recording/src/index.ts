@@ -12,6 +12,8 @@ export { signDigest, verifyDigest, buildDigestPayload, type DigestPayload, type 
 export * from './layout.js';
 export type { ObjectStore, PutOptions, ObjectRetention } from './store.js';
 export { createDirStore } from './dir-store.js';
+export { nodeSpoolFs, type SpoolFs, type SpoolFileHandle, type SpoolFsOp } from './spool-fs.js';
+export { createFaultFs, FAULT_FILE_ENV, type FaultRule, type FaultFs, type FaultQuota, type FaultControl } from './fault-fs.js';
 export { createS3Store, buildS3Client, classifyS3Error } from './s3-store.js';
 export { compileRedaction, JsonRowsRedactor, redactInlineAnswer, REDACTED_VALUE } from './redaction.js';
 export { mergeIndexStatements, type IndexPart } from './index-object.js';

@@ -1,31 +1,54 @@
 /**
  * The process-wide spool journal: every session's events are appended to one file, so one
  * write+fdatasync (group commit) makes every event queued meanwhile durable, whichever session it
- * belongs to. When the journal is sealed (by age or size) it is split into one segment file per
- * session (each written and fsync'd once), which the uploader ships; then the journal is deleted.
- * A crash leaves journal files that recovery splits the same way (events carry sessionId and seq).
+ * belongs to. When the journal is sealed (by age, size or a failed write) it is split into one
+ * segment file per session that has durable events in it; then the journal is deleted.
+ *
+ * Splits run one at a time in journal order and a failed split is retried (capped backoff) until it
+ * succeeds, so a later journal never becomes a segment before an earlier one: segment numbers are
+ * given at split time, only to sessions with durable events, and stay contiguous. A crash leaves
+ * journal files that recovery splits the same way (events carry sessionId, seq and prevHash).
  */
-import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { sha256Hex } from './chain.js';
+import { backoffDelay, sleep } from './backoff.js';
+import type { RecordingEvent } from './format.js';
+import { applyEventToIndex } from './index-object.js';
 import type { SealedSegment, SessionWriter } from './session-writer.js';
 import { sealedSegmentName } from './session-writer.js';
 import { SpoolFile } from './spool-file.js';
+import type { SpoolFs } from './spool-fs.js';
 import { writeFileDurable } from './spool-state.js';
 
 const NEWLINE = Buffer.from('\n');
+
+/** One event line of a session in a journal: where it is and what the index needs from it. */
+interface Range {
+  offset: number;
+  length: number;
+  hash: string;
+  time: number;
+  event: RecordingEvent;
+}
+
+interface Entry {
+  ranges: Range[];
+  /** Segment number, given on the first split attempt that has durable events for the session. */
+  no?: number;
+  isSplit: boolean;
+}
 
 interface OpenJournal {
   file: SpoolFile;
   path: string;
   firstTime: number;
-  writers: Map<SessionWriter, { meta: SealedSegment; ranges: [number, number][] }>;
+  writers: Map<SessionWriter, Entry>;
 }
 
 /** Options of the journal. */
 export interface JournalOptions {
   dir: string;
+  fs: SpoolFs;
   maxBytes: number;
   now: () => number;
   logger: Logger;
@@ -34,6 +57,10 @@ export interface JournalOptions {
   release(bytes: number): void;
   /** A session got a new sealed segment. */
   onSealed(writer: SessionWriter): void;
+  /** fdatasyncs in flight at once (default 2; 1 waits for each before writing the next batch). */
+  syncsInFlight?: number;
+  /** Told of every failed write (a journal file or a split): ENOSPC releases the spool reserve. */
+  onWriteFailure?(err: unknown): void;
 }
 
 /** Name of a journal file: creation time and a counter, so names sort in write order. */
@@ -41,12 +68,18 @@ export function journalName(time: number, counter: number): string {
   return `${String(time).padStart(15, '0')}-${String(counter).padStart(6, '0')}.jsonl`;
 }
 
+/** Event types whose data the index reads; others keep only their envelope in memory until split. */
+const INDEXED_TYPES = new Set(['session.start', 'auth.failure', 'query', 'query.denied', 'query.end', 'session.end', 'session.interrupted']);
+
 /** The shared, group-committed spool journal. */
 export class Journal {
   private current: OpenJournal | undefined;
+  /** The newest journal file: the next one confirms nothing before it has confirmed everything. */
+  private lastFile: SpoolFile | undefined;
   private splitting: Promise<void> = Promise.resolve();
   private counter = 0;
   private readonly options: JournalOptions;
+  private readonly stopping = new AbortController();
 
   constructor(options: JournalOptions) {
     this.options = options;
@@ -57,15 +90,16 @@ export class Journal {
     return this.current ? now - this.current.firstTime : undefined;
   }
 
-  /** Appends one event line of `writer` (segment `meta`); resolves when durable. */
-  append(writer: SessionWriter, meta: SealedSegment, line: Buffer): Promise<void> {
+  /** Appends one event line of `writer`; resolves when durable. */
+  append(writer: SessionWriter, line: Buffer, event: RecordingEvent, hash: string, time: number): Promise<void> {
     const cur = (this.current ??= this.open());
     let entry = cur.writers.get(writer);
     if (!entry) {
-      entry = { meta, ranges: [] };
+      entry = { ranges: [], isSplit: false };
       cur.writers.set(writer, entry);
     }
-    entry.ranges.push([cur.file.size, line.length + 1]);
+    const kept = INDEXED_TYPES.has(event.type) ? event : { ...event, data: {} };
+    entry.ranges.push({ offset: cur.file.size, length: line.length + 1, hash, time, event: kept });
     const durable = cur.file.append([line, NEWLINE]);
     if (cur.file.size >= this.options.maxBytes) this.seal();
     return durable;
@@ -76,54 +110,82 @@ export class Journal {
     const cur = this.current;
     if (!cur) return;
     this.current = undefined;
-    for (const [writer, entry] of cur.writers) writer.detach(entry.meta);
-    this.splitting = this.splitting.then(
-      () => this.split(cur),
-      () => this.split(cur),
-    );
-    this.splitting.catch((err: unknown) => this.options.logger.error({ err }, 'splitting the recording journal failed'));
+    for (const writer of cur.writers.keys()) writer.detach();
+    this.splitting = this.splitting.then(() => this.splitUntilDone(cur));
   }
 
-  /** Resolves once every seal started so far is split. */
+  /** Resolves once every seal started so far is split (or given up by stop()). */
   async settled(): Promise<void> {
-    await this.splitting.catch(() => undefined);
+    await this.splitting;
+  }
+
+  /** Stops retrying failed splits: what is left stays in the journal folder for the next start. */
+  stop(): void {
+    this.stopping.abort();
   }
 
   private open(): OpenJournal {
     const t = this.options.now();
     const path = join(this.options.dir, journalName(Date.now(), ++this.counter));
-    return { file: new SpoolFile({ path, onFsync: this.options.onFsync }), path, firstTime: t, writers: new Map() };
+    const after = this.lastFile?.confirmedAll();
+    const file = new SpoolFile({ path, fs: this.options.fs, onFsync: this.options.onFsync, ...(after ? { after } : {}), ...(this.options.onWriteFailure ? { onFail: this.options.onWriteFailure } : {}), ...(this.options.syncsInFlight ? { maxSyncsInFlight: this.options.syncsInFlight } : {}) });
+    this.lastFile = file;
+    return { file, path, firstTime: t, writers: new Map() };
+  }
+
+  private async splitUntilDone(cur: OpenJournal): Promise<void> {
+    await cur.file.close();
+    // Events that never became durable were refused (required) or counted dropped (best-effort):
+    // give their space back now, before any I/O of the split can fail.
+    const durable = cur.file.durableSize;
+    let lost = 0;
+    for (const entry of cur.writers.values()) {
+      const kept = entry.ranges.filter((r) => r.offset + r.length <= durable);
+      for (const r of entry.ranges.slice(kept.length)) lost += r.length;
+      entry.ranges = kept;
+    }
+    if (lost > 0) this.options.release(lost);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.split(cur);
+        return;
+      } catch (err) {
+        this.options.onWriteFailure?.(err);
+        if (attempt === 0 || attempt % 20 === 0) this.options.logger.error({ err, journal: cur.path, attempt }, 'splitting the recording journal failed, retrying');
+        if (this.stopping.signal.aborted) return;
+        await sleep(backoffDelay(attempt, Math.random, 50, 2000), this.stopping.signal);
+        if (this.stopping.signal.aborted) return;
+      }
+    }
   }
 
   private async split(cur: OpenJournal): Promise<void> {
-    await cur.file.close();
+    const fs = this.options.fs;
     const durable = cur.file.durableSize;
-    const bytes = durable > 0 ? await readFile(cur.path) : Buffer.alloc(0);
-    for (const [writer, { meta, ranges }] of cur.writers) {
-      const kept = ranges.filter(([o, l]) => o + l <= durable);
-      const lost = ranges.filter(([o, l]) => o + l > durable).reduce((a, [, l]) => a + l, 0);
-      if (lost > 0) this.options.release(lost);
-      if (kept.length === 0) {
+    let bytes: Buffer | undefined;
+    for (const [writer, entry] of cur.writers) {
+      if (entry.isSplit) continue;
+      if (entry.ranges.length === 0) {
+        entry.isSplit = true;
         writer.attachSealed(undefined);
         continue;
       }
-      const body = Buffer.concat(kept.map(([o, l]) => bytes.subarray(o, o + l)));
-      const path = join(writer.dir, sealedSegmentName(meta.no));
-      await writeFileDurable(path, writer.dir, body);
-      meta.path = path;
-      meta.bytes = body.length;
-      if (kept.length < ranges.length) {
-        // The tail of this session's events never became durable: the segment ends earlier.
-        const [o, l] = kept[kept.length - 1]!;
-        const last = bytes.subarray(o, o + l - 1);
-        const event = JSON.parse(last.toString('utf8')) as { seq: number; time: string };
-        meta.lastSeq = event.seq;
-        meta.lastHash = sha256Hex(last);
-        meta.lastTime = Date.parse(event.time);
-      }
+      bytes ??= (await fs.readFile(cur.path)).subarray(0, durable);
+      const file = bytes;
+      const body = Buffer.concat(entry.ranges.map((r) => file.subarray(r.offset, r.offset + r.length)));
+      const no = (entry.no ??= writer.nextSegmentNo());
+      const path = join(writer.dir, sealedSegmentName(no));
+      await writeFileDurable(fs, path, writer.dir, body);
+      const first = entry.ranges[0]!;
+      const last = entry.ranges[entry.ranges.length - 1]!;
+      for (const r of entry.ranges) applyEventToIndex(writer.summary, writer.touched, writer.querySeqs, r.event, no);
+      const meta: SealedSegment = { no, path, bytes: body.length, firstSeq: first.event.seq, lastSeq: last.event.seq, lastHash: last.hash, firstTime: first.time, lastTime: last.time };
+      entry.isSplit = true;
       writer.attachSealed(meta);
       this.options.onSealed(writer);
     }
-    await unlink(cur.path).catch(() => undefined);
+    // Every durable event is in a segment now; a journal that cannot be deleted is split again
+    // (idempotently) by the next start.
+    await fs.unlink(cur.path).catch(() => undefined);
   }
 }

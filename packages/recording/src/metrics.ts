@@ -8,6 +8,7 @@ export interface RecordingMetrics {
   refused: Counter<'reason'>;
   spoolBytes: Gauge;
   spoolCapacity: Gauge;
+  spoolDiskFull: Gauge;
   backlogBytes: Gauge;
   backlogSegments: Gauge;
   uploads: Counter<'outcome'>;
@@ -30,6 +31,7 @@ export function createRecordingMetrics(registry: Registry, oldestAge: () => numb
     refused: reuse(registry, 'snowtrail_recording_refused_total', () => new Counter({ name: 'snowtrail_recording_refused_total', help: 'Events refused in required mode (the statement was refused), by reason.', labelNames: ['reason'] as const, registers })),
     spoolBytes: reuse(registry, 'snowtrail_recording_spool_bytes', () => new Gauge({ name: 'snowtrail_recording_spool_bytes', help: 'Bytes held in the local spool.', registers })),
     spoolCapacity: reuse(registry, 'snowtrail_recording_spool_capacity_bytes', () => new Gauge({ name: 'snowtrail_recording_spool_capacity_bytes', help: 'Configured spool capacity.', registers })),
+    spoolDiskFull: reuse(registry, 'snowtrail_recording_spool_disk_full', () => new Gauge({ name: 'snowtrail_recording_spool_disk_full', help: '1 while the spool disk is full (its reserve is released and new events are refused), else 0.', registers })),
     backlogBytes: reuse(registry, 'snowtrail_recording_backlog_bytes', () => new Gauge({ name: 'snowtrail_recording_backlog_bytes', help: 'Bytes of sealed segments not yet acknowledged by the store.', registers })),
     backlogSegments: reuse(registry, 'snowtrail_recording_backlog_segments', () => new Gauge({ name: 'snowtrail_recording_backlog_segments', help: 'Sealed segments not yet acknowledged by the store.', registers })),
     uploads: reuse(registry, 'snowtrail_recording_uploads_total', () => new Counter({ name: 'snowtrail_recording_uploads_total', help: 'Object uploads by outcome (each attempt).', labelNames: ['outcome'] as const, registers })),

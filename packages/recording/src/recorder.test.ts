@@ -89,6 +89,7 @@ describe('createRecorder with a directory store', () => {
       'snowtrail_recording_refused_total',
       'snowtrail_recording_spool_bytes',
       'snowtrail_recording_spool_capacity_bytes',
+      'snowtrail_recording_spool_disk_full',
       'snowtrail_recording_upload_duration_seconds',
       'snowtrail_recording_upload_lag_seconds',
       'snowtrail_recording_uploads_total',

@@ -4,7 +4,6 @@
  * the uploader that ships them with index parts and signed digests.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -22,10 +21,13 @@ import type { Recorder, SessionRecording, SessionStartInfo } from './recorder-ap
 import { scanSpool } from './recovery.js';
 import { compileRedaction } from './redaction.js';
 import { buildS3Client, createS3Store } from './s3-store.js';
-import { commitEvent, createSessionRecording, type RecordingContext } from './session-recording.js';
+import { commitEvent, createSessionRecording, flushGap, type RecordingContext } from './session-recording.js';
+import { controlledFaultFs, FAULT_FILE_ENV } from './fault-fs.js';
+import { nodeSpoolFs, type SpoolFs } from './spool-fs.js';
+import { SpoolReserve } from './spool-reserve.js';
 import { Journal } from './journal.js';
 import { SessionWriter, type SessionWriterHost } from './session-writer.js';
-import { saveState, type SessionState } from './spool-state.js';
+import { saveState, syncDir, type SessionState } from './spool-state.js';
 import type { ObjectStore } from './store.js';
 import { uploadSession, type UploaderDeps } from './uploader.js';
 
@@ -45,10 +47,19 @@ export interface RecorderOptions {
   closeTimeoutMs?: number;
   /** Upload sessions in parallel (default 4). */
   uploadConcurrency?: number;
+  /**
+   * The file layer of the spool (and of a directory store); node:fs by default. Tests pass a
+   * fault-injecting one (createFaultFs); the sidecar process uses one only when FAULT_FILE_ENV is set.
+   */
+  fs?: SpoolFs;
+  /** fdatasyncs of the journal in flight at once (default 2); benchmarks compare with 1. */
+  syncsInFlight?: number;
 }
 
 /** Extra space past spoolMaxBytes kept for session.end / session.interrupted events. */
 const CLOSING_RESERVE = 64 * 1024;
+/** The disk reserve is one journal (flush.maxBytes, split into segments on a full disk) plus this, for state files. */
+const RESERVE_EXTRA = 256 * 1024;
 
 function requireOption<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null) throw new RecordingError(RECORDING_ERRORS.config, `createRecorder: missing option ${name}`);
@@ -56,8 +67,8 @@ function requireOption<T>(value: T | undefined, name: string): T {
 }
 
 /** Builds the store described by `recording.store`. */
-export function storeFromConfig(config: SidecarConfig['recording']['store'], objectLock: SidecarConfig['recording']['objectLock'], s3Client?: S3Client, now?: () => number): ObjectStore {
-  if (config.type === 'dir') return createDirStore(config.path);
+export function storeFromConfig(config: SidecarConfig['recording']['store'], objectLock: SidecarConfig['recording']['objectLock'], s3Client?: S3Client, now?: () => number, fs?: SpoolFs): ObjectStore {
+  if (config.type === 'dir') return createDirStore(config.path, '', fs);
   const client =
     s3Client ??
     buildS3Client({
@@ -77,9 +88,11 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   const logger = requireOption(options.logger, 'logger').child({ component: 'recording' });
   const now = options.now ?? Date.now;
   const key: SigningKey = await loadSigningKey(config.signing.keyFile, config.signing.keyId);
-  const store = options.store ?? storeFromConfig(config.store, config.objectLock, options.s3Client, now);
+  const faults = options.fs === undefined ? faultFsFromEnv(logger) : undefined;
+  const fs = options.fs ?? faults?.fs ?? nodeSpoolFs;
+  const store = options.store ?? storeFromConfig(config.store, config.objectLock, options.s3Client, now, fs);
   const root = join(config.spoolDir, 'v1');
-  await mkdir(root, { recursive: true });
+  await fs.mkdir(root);
 
   const writers = new Map<string, SessionWriter>();
   const states = new Map<string, SessionState>();
@@ -110,9 +123,16 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   };
 
   const journalDir = join(config.spoolDir, 'journal');
-  await mkdir(journalDir, { recursive: true });
+  await fs.mkdir(journalDir);
+  const reserve = new SpoolReserve(fs, config.spoolDir, config.flush.maxBytes + RESERVE_EXTRA, logger, (isReleased) => metrics.spoolDiskFull.set(isReleased ? 1 : 0));
+  await reserve.restore();
+  metrics.spoolDiskFull.set(reserve.isAvailable ? 0 : 1);
+  const onWriteFailure = (err: unknown): void => reserve.noteFailure(err);
   const journal = new Journal({
     dir: journalDir,
+    fs,
+    onWriteFailure,
+    ...(options.syncsInFlight ? { syncsInFlight: options.syncsInFlight } : {}),
     maxBytes: config.flush.maxBytes,
     now,
     logger,
@@ -130,6 +150,8 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     now,
     journal,
     reserve(bytes, isClosing) {
+      // The disk filled: nothing new until the reserve is back (closing events are small and bounded).
+      if (!reserve.isAvailable && !isClosing) return false;
       if (spoolUsed + bytes > config.spoolMaxBytes + (isClosing ? CLOSING_RESERVE : 0)) return false;
       spoolUsed += bytes;
       metrics.spoolBytes.set(spoolUsed);
@@ -139,6 +161,8 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
 
   const deps: UploaderDeps = {
     store,
+    fs,
+    onWriteFailure,
     key,
     metrics,
     logger,
@@ -160,7 +184,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   let again = false;
   let stopUploads = false;
   const concurrency = options.uploadConcurrency ?? 4;
-  const needsWork = (w: SessionWriter): boolean => w.sealed.length > 0 || (w.final && w.isDrained);
+  const needsWork = (w: SessionWriter): boolean => w.sealed.length > 0 || (w.final && w.isDrained) || w.shouldReconcile || w.isFinished;
   const pass = async (): Promise<void> => {
     const queue = [...writers.values()].filter(needsWork);
     const run = async (): Promise<void> => {
@@ -192,24 +216,48 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     });
   }
 
+  // Refusals are logged with their reason: the first of each reason, then every 100th.
+  const refusals = new Map<string, number>();
+  const onRefused = (reason: string, err: unknown): void => {
+    const n = (refusals.get(reason) ?? 0) + 1;
+    refusals.set(reason, n);
+    if (n === 1 || n % 100 === 0) logger.warn({ reason, refusals: n, err }, 'recording refused an event; the statement was refused');
+  };
+  // The session's last events are sealed with the journal at the next flush tick (or at close).
+  const finish = (w: SessionWriter): void => {
+    w.final = true;
+  };
+  const ctx: RecordingContext = {
+    mode: config.mode,
+    metrics,
+    matcher: compileRedaction(config.redact),
+    patterns: config.redact,
+    isClosed: () => closed,
+    finish,
+    onRefused,
+  };
+
   // --- sealing by age: at least every flush interval (checked 4× per interval, at most every 250 ms, so
   // the seal happens close to the interval rather than up to a whole second late).
   const intervalMs = config.flush.intervalSeconds * 1000;
   const timer = setInterval(() => {
+    if (!reserve.isAvailable) void reserve.restore();
     const age = journal.age(now());
     if (age !== undefined && age >= intervalMs) journal.seal();
     if ([...writers.values()].some(needsWork)) kick();
+    // Best-effort: a session's gap is written as soon as the spool takes writes, even if it is idle.
+    if (config.mode === 'best-effort' && !closed) for (const w of writers.values()) if (w.gap && !w.final) flushGap(ctx, w);
   }, Math.max(50, Math.min(250, intervalMs / 4)));
   timer.unref();
 
   // --- recovery of what an earlier process left.
-  const recovered = await scanSpool(root, journalDir, host);
+  const recovered = await scanSpool(fs, root, journalDir, host);
   for (const r of recovered) {
     writers.set(r.writer.sessionId, r.writer);
     states.set(r.writer.sessionId, r.state);
     spoolUsed += r.spoolBytes;
   }
-  const recoveryCtx = { mode: 'best-effort' as const, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
+  const recoveryCtx: RecordingContext = { mode: 'best-effort', metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
   const interrupting: Promise<void>[] = [];
   for (const r of recovered) {
     const w = r.writer;
@@ -226,7 +274,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   }
   await Promise.all(interrupting);
   journal.seal();
-  await journal.settled();
+  await settledBefore(journal, options.recoveryTimeoutMs ?? 10_000);
   if (recovered.length > 0) {
     logger.info({ sessions: recovered.length, interrupted: recovered.filter((r) => r.interrupted).length }, 'recovered recording spool');
     updateBacklog();
@@ -241,18 +289,6 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
 
   const publishing = publishPublicKey({ store, key, now, logger, signal: abort.signal });
 
-  // The session's last events are sealed with the journal at the next flush tick (or at close).
-  const finish = (w: SessionWriter): void => {
-    w.final = true;
-  };
-  const ctx: RecordingContext = {
-    mode: config.mode,
-    metrics,
-    matcher: compileRedaction(config.redact),
-    patterns: config.redact,
-    isClosed: () => closed,
-    finish,
-  };
 
   const openWriter = async (kind: SessionSummary['kind']): Promise<SessionWriter> => {
     const t = now();
@@ -261,8 +297,13 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     const summary: SessionSummary = { sessionId, kind, startedAt: new Date(t).toISOString(), lastEventAt: new Date(t).toISOString(), status: 'open', statementCount: 0, eventCount: 0 };
     const state: SessionState = { version: 1, sessionId, summary: { ...summary }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() };
     try {
-      await saveState(dir, state);
+      await saveState(fs, dir, state);
+      // The session folder's own entry in the spool, so its state survives a crash.
+      await syncDir(fs, root);
     } catch (err) {
+      reserve.noteFailure(err);
+      metrics.refused.inc({ reason: 'spool_write_failed' });
+      onRefused('spool_write_failed', err);
       throw unavailableError('spool_write_failed', 'the recording spool could not be written', err);
     }
     const w = new SessionWriter({ sessionId, dir, head: genesisHead(), summary, segNo: 0, host });
@@ -310,19 +351,39 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
         }
       }
       journal.seal();
-      await journal.settled();
       const deadline = now() + (options.closeTimeoutMs ?? 30_000);
-      const hasWork = (): boolean => [...writers.values()].some((w) => w.sealed.length > 0 || (w.final && w.isDrained));
+      // A split that keeps failing (full or failing disk) is retried until the deadline, then left to the next start.
+      await settledBefore(journal, deadline - now());
+      const hasWork = (): boolean => [...writers.values()].some(needsWork);
       while (hasWork() && now() < deadline) {
         kick();
         await new Promise((r) => setTimeout(r, 25));
       }
       stopUploads = true;
       abort.abort();
+      journal.stop();
+      await journal.settled();
       clearInterval(timer);
+      faults?.stop();
       await pumping;
       await publishing;
       if (hasWork()) logger.warn({ sessions: writers.size }, 'recording left unuploaded data in the spool; it is uploaded on the next start');
     },
   };
+}
+
+/** The fault-injecting file layer, when the process was started with FAULT_FILE_ENV (tests only). */
+function faultFsFromEnv(logger: Logger): { fs: SpoolFs; stop(): void } | undefined {
+  const file = process.env[FAULT_FILE_ENV];
+  if (!file) return undefined;
+  const faults = controlledFaultFs(nodeSpoolFs, file);
+  logger.error({ env: FAULT_FILE_ENV, file }, 'TEST ONLY: recording file faults are enabled; never set this in production');
+  return faults;
+}
+
+/** Waits for the journal's splits, at most `ms`. */
+async function settledBefore(journal: Journal, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([journal.settled(), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeEvent, genesisHead, type ChainHead } from './chain.js';
+import { checkChainLines, encodeEvent, genesisHead, sha256Hex, type ChainHead } from './chain.js';
+import type { RecordingEvent } from './format.js';
 import { Journal, journalName } from './journal.js';
-import { scanSpool } from './recovery.js';
+import { continueChain, scanSpool } from './recovery.js';
 import type { SessionWriterHost } from './session-writer.js';
 import { saveState } from './spool-state.js';
+import { nodeSpoolFs } from './spool-fs.js';
 import { scratch, silent } from '../test/helpers.js';
 
 const dirs: string[] = [];
@@ -36,16 +38,16 @@ describe('spool recovery', () => {
     const la = lines(a, 6);
     const lb = lines(b, 2);
     for (const id of [a, b]) {
-      await saveState(join(root, id), { version: 1, sessionId: id, summary: { sessionId: id, kind: 'session', startedAt: '', lastEventAt: '', status: 'open', statementCount: 0, eventCount: 0 }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() });
+      await saveState(nodeSpoolFs, join(root, id), { version: 1, sessionId: id, summary: { sessionId: id, kind: 'session', startedAt: '', lastEventAt: '', status: 'open', statementCount: 0, eventCount: 0 }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() });
     }
     // Session a's first three events were already split into segment 1 before the crash.
     await writeFile(join(root, a, '000001.jsonl'), Buffer.concat(la.slice(0, 3).flatMap((l) => [l, Buffer.from('\n')])));
     // The journal still holds everything, interleaved, and ends with a half-written line.
     const interleaved = [la[0], lb[0], la[1], la[2], lb[1], la[3], la[4], la[5]].flatMap((l) => [l!, Buffer.from('\n')]);
     await writeFile(join(journalDir, journalName(1, 1)), Buffer.concat([...interleaved, Buffer.from('{"version":1,"sessionId":"2026')]));
-    const journal = new Journal({ dir: journalDir, maxBytes: 1 << 20, now: Date.now, logger: silent, onFsync: () => undefined, release: () => undefined, onSealed: () => undefined });
+    const journal = new Journal({ dir: journalDir, fs: nodeSpoolFs, maxBytes: 1 << 20, now: Date.now, logger: silent, onFsync: () => undefined, release: () => undefined, onSealed: () => undefined });
     const host: SessionWriterHost = { now: Date.now, journal, reserve: () => true };
-    const recovered = await scanSpool(root, journalDir, host);
+    const recovered = await scanSpool(nodeSpoolFs, root, journalDir, host);
     const ra = recovered.find((r) => r.writer.sessionId === a)!;
     const rb = recovered.find((r) => r.writer.sessionId === b)!;
     expect(ra.writer.sealed.map((s) => [s.no, s.firstSeq, s.lastSeq])).toEqual([[1, 0, 2], [2, 3, 5]]);
@@ -53,5 +55,25 @@ describe('spool recovery', () => {
     expect(await readFile(join(root, a, '000002.jsonl'))).toEqual(Buffer.concat(la.slice(3).flatMap((l) => [l, Buffer.from('\n')])));
     expect(rb.writer.sealed.map((s) => [s.no, s.firstSeq, s.lastSeq])).toEqual([[1, 0, 1]]);
     expect(await readdir(journalDir)).toEqual([]);
+  });
+
+  it('where a refused write left lines in an older journal, the chain continues from the newer journal that re-used their numbers', () => {
+    const id = '20261126T120000Z-cccccccccccc';
+    const durable = lines(id, 5);
+    let head: ChainHead = genesisHead();
+    for (const l of durable) head = { seq: head.seq + 1, hash: sha256Hex(l) };
+    // Events 5 and 6 were written to the first journal but their fdatasync failed: refused.
+    const refused = [encodeEvent(head, id, 1, 'note', { refused: 5 })];
+    refused.push(encodeEvent(refused[0]!.head, id, 2, 'note', { refused: 6 }));
+    // The session went on from event 4 in a newer journal.
+    const newer = [encodeEvent(head, id, 3, 'note', { kept: 5 })];
+    newer.push(encodeEvent(newer[0]!.head, id, 4, 'note', { kept: 6 }));
+    newer.push(encodeEvent(newer[1]!.head, id, 5, 'note', { kept: 7 }));
+    const asLines = (ls: Buffer[]): { line: Buffer; event: RecordingEvent }[] => ls.map((line) => ({ line, event: JSON.parse(line.toString('utf8')) as RecordingEvent }));
+    const chain: { line: Buffer; event: RecordingEvent }[] = [];
+    continueChain(genesisHead(), chain, asLines([...durable, ...refused.map((e) => e.line)]));
+    continueChain(genesisHead(), chain, asLines(newer.map((e) => e.line)));
+    expect(chain.map((c) => c.event.data)).toEqual([...durable.map((l) => (JSON.parse(l.toString('utf8')) as RecordingEvent).data), { kept: 5 }, { kept: 6 }, { kept: 7 }]);
+    expect(checkChainLines(genesisHead(), id, chain.map((c) => c.line), 'recovered').problems).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { RESULT_PIECE_BYTES } from './format.js';
 import type { RecordingMetrics } from './metrics.js';
 import { columnsOfAnswer, JsonRowsRedactor, maskedColumnIndexes, redactInlineAnswer, REDACTED_VALUE, type ColumnMatcher } from './redaction.js';
 import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, SessionRecording } from './recorder-api.js';
-import type { SessionWriter } from './session-writer.js';
+import type { PendingGap, SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
 import { sha256Hex } from './chain.js';
 
@@ -23,34 +23,80 @@ export interface RecordingContext {
   isClosed(): boolean;
   /** Marks the writer final and seals it (session over). */
   finish(writer: SessionWriter): void;
+  /** Told of every refusal (required mode), to log its reason. */
+  onRefused?(reason: string, err: unknown): void;
+}
+
+const REFUSAL_TEXT: Record<string, string> = {
+  recorder_closed: 'the recorder is shutting down',
+  spool_full: 'the recording spool is full; the statement cannot be recorded',
+  spool_write_failed: 'the recording spool could not be written; the statement cannot be recorded',
+};
+
+function refuse(ctx: RecordingContext, reason: string, cause?: unknown): Promise<never> {
+  ctx.metrics.refused.inc({ reason });
+  ctx.onRefused?.(reason, cause);
+  return Promise.reject(unavailableError(reason, REFUSAL_TEXT[reason] ?? reason, cause));
+}
+
+/** Best-effort: counts a dropped event and remembers it for the session's next `gap` event. */
+function noteDrop(ctx: RecordingContext, writer: SessionWriter, reason: string, time: number): void {
+  ctx.metrics.dropped.inc({ reason });
+  writer.gap = mergeGaps(writer.gap, { dropped: 1, firstAt: time, lastAt: time, reasons: { [reason]: 1 } });
+}
+
+/** Sums two pending gaps (pure). */
+export function mergeGaps(a: PendingGap | undefined, b: PendingGap): PendingGap {
+  if (!a) return { ...b, reasons: { ...b.reasons } };
+  const reasons = { ...a.reasons };
+  for (const [k, v] of Object.entries(b.reasons)) reasons[k] = (reasons[k] ?? 0) + v;
+  return { dropped: a.dropped + b.dropped, firstAt: Math.min(a.firstAt, b.firstAt), lastAt: Math.max(a.lastAt, b.lastAt), reasons };
+}
+
+/** The `gap` event's data for a pending gap (pure): the reason is the most frequent one. */
+export function gapEventData(g: PendingGap): Record<string, unknown> {
+  const reason = Object.entries(g.reasons).sort((x, y) => y[1] - x[1])[0]?.[0] ?? 'unknown';
+  return { dropped: g.dropped, reason, reasons: g.reasons, firstDroppedAt: new Date(g.firstAt).toISOString(), lastDroppedAt: new Date(g.lastAt).toISOString() };
+}
+
+/**
+ * Best-effort: writes the session's pending `gap` event, if any and none is in flight. The drops it
+ * reports are forgotten only once it is durable; if it fails they wait for the next attempt.
+ */
+export function flushGap(ctx: RecordingContext, writer: SessionWriter, isClosing = false): void {
+  const g = writer.gap;
+  if (!g || writer.isGapInFlight) return;
+  // Written when the spool takes ordinary events again (one gap for the whole episode), or with the
+  // session's closing event, which may use the closing reserve.
+  const durable = writer.append('gap', gapEventData(g), isClosing);
+  if (!durable) return;
+  writer.gap = undefined;
+  writer.isGapInFlight = true;
+  durable.then(
+    () => {
+      writer.isGapInFlight = false;
+      ctx.metrics.events.inc({ type: 'gap' });
+    },
+    () => {
+      writer.isGapInFlight = false;
+      writer.gap = mergeGaps(writer.gap, g);
+    },
+  );
 }
 
 /** Appends one event under the recorder's mode. */
-export function commitEvent(ctx: RecordingContext, writer: SessionWriter & { dropped?: number }, type: EventType, data: object, isClosing = false): Promise<void> {
+export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: EventType, data: object, isClosing = false): Promise<void> {
   if (ctx.isClosed() && !isClosing) {
-    if (ctx.mode === 'required') {
-      ctx.metrics.refused.inc({ reason: 'recorder_closed' });
-      return Promise.reject(unavailableError('recorder_closed', 'the recorder is shutting down'));
-    }
-    ctx.metrics.dropped.inc({ reason: 'recorder_closed' });
+    if (ctx.mode === 'required') return refuse(ctx, 'recorder_closed');
+    noteDrop(ctx, writer, 'recorder_closed', Date.now());
     return Promise.resolve();
   }
-  if (writer.dropped) {
-    // Best-effort: tell the auditor how many events are missing before the next one.
-    const gap = writer.append('gap', { dropped: writer.dropped, reason: 'spool_full' });
-    if (gap) {
-      writer.dropped = 0;
-      gap.catch(() => undefined);
-    }
-  }
+  if (ctx.mode === 'best-effort') flushGap(ctx, writer, isClosing);
+  const attemptedAt = Date.now();
   const durable = writer.append(type, data, isClosing);
   if (durable === undefined) {
-    if (ctx.mode === 'required') {
-      ctx.metrics.refused.inc({ reason: 'spool_full' });
-      return Promise.reject(unavailableError('spool_full', 'the recording spool is full; the statement cannot be recorded'));
-    }
-    ctx.metrics.dropped.inc({ reason: 'spool_full' });
-    writer.dropped = (writer.dropped ?? 0) + 1;
+    if (ctx.mode === 'required') return refuse(ctx, 'spool_full');
+    noteDrop(ctx, writer, 'spool_full', attemptedAt);
     return Promise.resolve();
   }
   const counted = durable.then(
@@ -58,11 +104,9 @@ export function commitEvent(ctx: RecordingContext, writer: SessionWriter & { dro
       ctx.metrics.events.inc({ type });
     },
     (err: unknown) => {
-      if (ctx.mode === 'required') {
-        ctx.metrics.refused.inc({ reason: 'spool_write_failed' });
-        throw unavailableError('spool_write_failed', 'the recording spool could not be written', err);
-      }
-      ctx.metrics.dropped.inc({ reason: 'spool_write_failed' });
+      if (ctx.mode === 'required') return refuse(ctx, 'spool_write_failed', err);
+      noteDrop(ctx, writer, 'spool_write_failed', attemptedAt);
+      return undefined;
     },
   );
   if (ctx.mode === 'required') return counted;

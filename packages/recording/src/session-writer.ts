@@ -5,7 +5,6 @@
  */
 import { encodeEvent, type ChainHead } from './chain.js';
 import type { EventType, IndexStatement, SessionSummary } from './format.js';
-import { applyEventToIndex } from './index-object.js';
 import { pad } from './layout.js';
 import type { Journal } from './journal.js';
 
@@ -37,6 +36,14 @@ export function sealedSegmentName(no: number): string {
   return `${pad(no)}.jsonl`;
 }
 
+/** Best-effort events dropped and not yet told by a `gap` event. */
+export interface PendingGap {
+  dropped: number;
+  firstAt: number;
+  lastAt: number;
+  reasons: Record<string, number>;
+}
+
 /** The writer of one session. */
 export class SessionWriter {
   readonly sessionId: string;
@@ -46,11 +53,19 @@ export class SessionWriter {
   touched = new Map<number, IndexStatement>();
   readonly querySeqs = new Map<string, number>();
   sealed: SealedSegment[] = [];
-  /** Number of the last segment opened (or recovered). */
+  /** Number of the last segment given (or recovered); segments are numbered when split. */
   segNo: number;
   final = false;
-  /** This session's segment in the open journal, if it has events there. */
-  private current: SealedSegment | undefined;
+  /** The final digest is acknowledged: only the spool folder is left to remove. */
+  isFinished = false;
+  /** Best-effort drops waiting for their `gap` event. */
+  gap: PendingGap | undefined;
+  /** A `gap` event is being made durable. */
+  isGapInFlight = false;
+  /** Set by recovery: the store may hold a digest the local state does not know yet. */
+  shouldReconcile = false;
+  /** Time of this session's first event in the open journal, if it has events there. */
+  private openSince: number | undefined;
   /** Journal seals holding this session's events that are not split yet. */
   private splitting = 0;
   private durableHead: ChainHead;
@@ -69,7 +84,7 @@ export class SessionWriter {
   /** Time the oldest event not yet acknowledged by the store was written (ms), if any. */
   get oldestPending(): number | undefined {
     const times = this.sealed.filter((s) => !s.uploaded).map((s) => s.firstTime);
-    if (this.current) times.push(this.current.firstTime);
+    if (this.openSince !== undefined) times.push(this.openSince);
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
@@ -83,17 +98,13 @@ export class SessionWriter {
     const bytes = line.length + 1;
     if (!this.host.reserve(bytes, isClosing)) return undefined;
     this.head = head;
-    if (!this.current) {
-      this.segNo++;
-      this.current = { no: this.segNo, path: '', bytes: 0, firstSeq: head.seq, lastSeq: head.seq, lastHash: '', firstTime: time, lastTime: time };
+    this.openSince ??= time;
+    // The request id → seq link is needed at once (query.end and results name their query); the
+    // rest of the index is applied when the event is split into a segment, i.e. only once durable.
+    if ((type === 'query' || type === 'query.denied') && typeof (data as { requestId?: unknown }).requestId === 'string') {
+      this.querySeqs.set((data as { requestId: string }).requestId, head.seq);
     }
-    const meta = this.current;
-    meta.bytes += bytes;
-    meta.lastSeq = head.seq;
-    meta.lastHash = head.hash;
-    meta.lastTime = time;
-    applyEventToIndex(this.summary, this.touched, this.querySeqs, event, meta.no);
-    return this.host.journal.append(this, meta, line).then(
+    return this.host.journal.append(this, line, event, head.hash, time).then(
       () => {
         if (head.seq > this.durableHead.seq) this.durableHead = head;
       },
@@ -114,10 +125,15 @@ export class SessionWriter {
     this.host.journal.seal();
   }
 
-  /** Called by the journal when it is sealed: this session's open segment is being split out. */
-  detach(meta: SealedSegment): void {
-    if (this.current === meta) this.current = undefined;
+  /** Called by the journal when it is sealed: this session's events in it are being split out. */
+  detach(): void {
+    this.openSince = undefined;
     this.splitting++;
+  }
+
+  /** The number of this session's next segment (called by the split, in journal order). */
+  nextSegmentNo(): number {
+    return ++this.segNo;
   }
 
   /** Called by the journal once the segment is on disk (undefined: nothing of it was durable). */
@@ -135,6 +151,6 @@ export class SessionWriter {
 
   /** True when nothing is open or being split: the final digest may be written. */
   get isDrained(): boolean {
-    return !this.current && this.splitting === 0;
+    return this.openSince === undefined && this.splitting === 0;
   }
 }

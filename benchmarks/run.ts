@@ -64,10 +64,10 @@ async function runOne(name: BenchName, args: RunArgs): Promise<BenchSection> {
 
 /** Issue 12 targets no benchmark here measures yet (the auditor's side): listed so the report says so. */
 const NOT_MEASURED: TargetRow[] = [
-  { target: '`verify` of a session holding 1 GB of results ≤ 10 s', measured: 'no benchmark yet', met: undefined },
-  { target: '`show`, `replay`, `export -o json|csv|html` of that session with RSS ≤ 256 MiB', measured: 'no benchmark yet', met: undefined },
-  { target: '`list` by pod, service account or time, and `trace <table> --writes`, over 10,000 sessions (dir store and radosgw) ≤ 2 s each', measured: 'no benchmark yet', met: undefined },
-  { target: '`verify --all` over 10,000 sessions ≤ 60 s', measured: 'no benchmark yet', met: undefined },
+  { target: '`verify` of a session holding 1 GB of results ≤ 10 s', measured: 'no benchmark yet', met: undefined, before: '14.5–19.4 s (issue 12)' },
+  { target: '`show`, `replay`, `export -o json\\|csv\\|html` of that session with RSS ≤ 256 MiB', measured: 'no benchmark yet', met: undefined, before: '1.7 GB RSS; `export -o json` failed at 3.2 GB (issue 12)' },
+  { target: '`list` by pod, service account or time, and `trace <table> --writes`, over 10,000 sessions (dir store and radosgw) ≤ 2 s each', measured: 'no benchmark yet', met: undefined, before: '32–68 s in a dir store; 548 s for 1,000 sessions on radosgw (issue 12)' },
+  { target: '`verify --all` over 10,000 sessions ≤ 60 s', measured: 'no benchmark yet', met: undefined, before: '304 s (issue 12)' },
 ];
 
 async function main(): Promise<void> {

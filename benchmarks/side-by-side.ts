@@ -61,6 +61,8 @@ export interface ModeResult {
   idleRssMiB: number;
   rssBeforeChunksMiB: number;
   rssPeakChunksMiB: number;
+  /** RSS after the chunk downloads and 2 s of idle: what stays (vs what the GC gives back). */
+  rssAfterIdleMiB: number;
   /** Bytes the recorder left in its spool and store after the variant's run (0 for the proxy alone). */
   recordedMiB: number;
 }
@@ -208,6 +210,8 @@ export async function runSideBySide(options: { sizes: Sizes; store: 'dir' | 's3'
             log(`${mode}: round ${round + 1}/${sizes.rounds}`);
             await measureRound(paths, sizes, rowsSql, sc.proc.pid!, rss);
           }
+          await new Promise((r) => setTimeout(r, 2000));
+          const rssAfterIdleMiB = rssMiB(sc.proc.pid!);
           if (sizes.sdkRows > 0) {
             for (let i = 0; i < paths.sdk.length; i++) {
               const s = performance.now();
@@ -217,7 +221,7 @@ export async function runSideBySide(options: { sizes: Sizes; store: 'dir' | 's3'
             }
           }
           const samples = paths.samples;
-          modes.push({ mode, direct: samples[0]!, ...(viaNginx ? { nginx: samples[1]! } : {}), sidecar: samples.at(-1)!, idleRssMiB, rssBeforeChunksMiB: rss.before, rssPeakChunksMiB: rss.peak, recordedMiB: 0 });
+          modes.push({ mode, direct: samples[0]!, ...(viaNginx ? { nginx: samples[1]! } : {}), sidecar: samples.at(-1)!, idleRssMiB, rssBeforeChunksMiB: rss.before, rssPeakChunksMiB: rss.peak, rssAfterIdleMiB, recordedMiB: 0 });
         } finally {
           await destroy(sdkSide);
         }

@@ -40,7 +40,7 @@ export interface Sizes {
 }
 
 export const FULL: Sizes = { rows: 2_000_000, latencyPerRound: 400, rounds: 3, c8Count: 1600, chunkPasses: 3, sdkStatements: 150, sdkRows: 100_000 };
-export const QUICK: Sizes = { rows: 101_000, latencyPerRound: 60, rounds: 2, c8Count: 160, chunkPasses: 1, sdkStatements: 10, sdkRows: 0 };
+export const QUICK: Sizes = { rows: 101_000, latencyPerRound: 60, rounds: 2, c8Count: 160, chunkPasses: 1, sdkStatements: 10, sdkRows: 21_000 };
 
 /** Samples of one path (all in ms, except throughput in MiB/s). */
 export interface PathSamples {

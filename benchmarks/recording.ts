@@ -1,7 +1,8 @@
 /**
  * Recording benchmark: events/s with fsync group commit, payload bytes/s to S3 (s3rver), lag from a
  * statement to its digest in S3, and the latency recording adds per event. Real spool on disk, real
- * s3rver child process. Run: node --import tsx benchmarks/recording.ts
+ * s3rver child process. Run: node --import tsx benchmarks/recording.ts [--quick]
+ * (`--quick`: shorter phases, for the runner's smoke test; `pnpm bench recording` runs it).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { startS3rver } from '@snowtrail/devkit';
 import { createRecorder, createS3Store, digestKey, type Recorder, type SessionRecording } from '@snowtrail/recording';
 
 const logger = pino({ level: 'silent' });
+const QUICK = process.argv.includes('--quick');
 const base = await mkdtemp(join(tmpdir(), 'bench-recording-'));
 const keyFile = join(base, 'key.pem');
 await writeFile(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -54,7 +56,7 @@ for (const inflight of [1, 16, 64, 256]) {
   const sessions: SessionRecording[] = [];
   for (let s = 0; s < Math.min(inflight, 32); s++) sessions.push(await rec.startSession(start));
   let events = 0;
-  const until = Date.now() + 5000;
+  const until = Date.now() + (QUICK ? 1000 : 5000);
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: inflight }, async (_, w) => {
@@ -75,7 +77,7 @@ for (const mode of ['required', 'best-effort'] as const) {
   const rec = await recorder({ mode });
   const s = await rec.startSession(start);
   const samples: number[] = [];
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < (QUICK ? 200 : 2000); i++) {
     const t = process.hrtime.bigint();
     await s.queryStarted(query(i));
     samples.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -90,7 +92,7 @@ for (const mode of ['required', 'best-effort'] as const) {
   const rec = await recorder({ flush: { intervalSeconds: 1, maxBytes: 8 * 1024 * 1024 } });
   const piece = Buffer.alloc(64 * 1024);
   for (let i = 0; i < piece.length; i++) piece[i] = (i * 7919) % 251;
-  const perSession = 32 * 1024 * 1024;
+  const perSession = (QUICK ? 2 : 32) * 1024 * 1024;
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: 8 }, async () => {
@@ -126,7 +128,7 @@ for (const interval of [5, 1]) {
     }
   })();
   let digestNo = 0;
-  const until = Date.now() + 20_000;
+  const until = Date.now() + (QUICK ? 7_000 : 20_000);
   while (Date.now() < until) {
     const body = await store.get(digestKey(store.prefix, s.sessionId, digestNo + 1));
     // s3rver may answer a GET racing the PUT with an empty body: only a complete JWS counts.

@@ -6,6 +6,7 @@
 # with --with-drivers, the drivers of the compatibility suite (scripts/install-drivers.sh: the Python
 # connector from PyPI, the JDBC jar from Maven Central, gosnowflake from the Go module proxy, pinned in
 # drivers/versions.env, cached in .drivers/).
+# with --with-bench, Debian's nginx (the reference reverse proxy `pnpm bench` compares the sidecar with).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,10 +15,12 @@ log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
 
 with_ceph=false
 with_drivers=false
+with_bench=false
 for arg in "$@"; do
   case "$arg" in
     --with-object-lock) with_ceph=true ;;
     --with-drivers) with_drivers=true ;;
+    --with-bench) with_bench=true ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -73,6 +76,17 @@ if [ "$with_ceph" = true ] && { ! command -v zsh >/dev/null 2>&1 || ! command -v
     apt-get install -y -qq --no-install-recommends zsh fish >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends zsh fish >/dev/null; }
   else
     log "zsh or fish is missing and apt-get as root is not available: the completion tests will say so and fail"
+  fi
+fi
+
+# Benchmarks only: nginx is run by `pnpm bench` as a plain reverse proxy, never by the product.
+if [ "$with_bench" = true ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing nginx for the benchmarks' reference proxy"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends nginx >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
+  else
+    log "nginx is missing and apt-get as root is not available: pnpm bench will report the nginx path as not run"
   fi
 fi
 

@@ -1,0 +1,88 @@
+import { decide, type ClassifiedStatement, type Decision, type StatementClass, type StatementPolicy } from '@snowtrail/policy';
+
+/**
+ * The pure half of `policy.verify: explain` (docs/adr/0067-verify-by-explain.md): which statements
+ * the compiler is asked about, the tables a Snowflake `EXPLAIN USING JSON` answer says a plan scans,
+ * and the policy's verdict on them.
+ */
+
+/** Reason keys of plan verification, used verbatim as metric labels and recorded with denials. */
+export const PLAN_REASONS = ['plan_read_denied', 'plan_unavailable'] as const;
+
+/** Outcomes counted in snowtrail_sidecar_plan_verifications_total. */
+export const PLAN_OUTCOMES = ['allowed', ...PLAN_REASONS] as const;
+
+/** Classes whose statements Snowflake compiles into a plan that scans what they read. */
+const EXPLAINABLE: ReadonlySet<StatementClass> = new Set<StatementClass>(['SELECT', 'INSERT', 'MULTI_INSERT', 'UPDATE', 'DELETE', 'MERGE', 'CREATE_TABLE']);
+
+/** True when a statement reads data: an explainable class with at least one object read. */
+export function readsData(s: ClassifiedStatement): boolean {
+  return EXPLAINABLE.has(s.class) && s.reads.length > 0;
+}
+
+/** The objects a plan's scans name, or a reason why the answer is not a plan. */
+export type PlanObjects = { ok: true; objects: string[] } | { ok: false; why: string };
+
+/**
+ * Reads a query-request answer to `EXPLAIN USING JSON`: one row whose one cell is the plan's JSON,
+ * `Operations` a list of steps, each a list of operations. Every operation whose name ends in `Scan`
+ * (TableScan, ExternalScan …) contributes its `objects`; anything else about the shape that is off
+ * (failure, no inline row, Arrow instead of JSON, a scan without names) is not a plan.
+ */
+export function planObjectsOf(answer: unknown): PlanObjects {
+  const a = answer as { success?: unknown; message?: unknown; data?: { rowset?: unknown } } | null;
+  if (!a || typeof a !== 'object') return { ok: false, why: 'the answer is not JSON' };
+  if (a.success !== true) return { ok: false, why: typeof a.message === 'string' ? a.message.slice(0, 300) : 'Snowflake did not compile it' };
+  const rowset = a.data?.rowset;
+  const cell = Array.isArray(rowset) && Array.isArray(rowset[0]) ? (rowset[0] as unknown[])[0] : undefined;
+  if (typeof cell !== 'string') return { ok: false, why: 'the answer carries no inline plan' };
+  let plan: { Operations?: unknown };
+  try {
+    plan = JSON.parse(cell) as { Operations?: unknown };
+  } catch {
+    return { ok: false, why: 'the plan is not JSON' };
+  }
+  if (!Array.isArray(plan?.Operations)) return { ok: false, why: 'the plan has no Operations' };
+  const objects = new Set<string>();
+  for (const step of plan.Operations as unknown[]) {
+    if (!Array.isArray(step)) return { ok: false, why: 'a plan step is not a list of operations' };
+    for (const op of step as { operation?: unknown; objects?: unknown }[]) {
+      if (!op || typeof op !== 'object' || typeof op.operation !== 'string') return { ok: false, why: 'a plan operation has no name' };
+      if (!op.operation.endsWith('Scan')) continue;
+      if (!Array.isArray(op.objects) || op.objects.length === 0 || !op.objects.every((o) => typeof o === 'string' && o !== '')) {
+        return { ok: false, why: `a ${op.operation} names no object` };
+      }
+      for (const o of op.objects as string[]) objects.add(o);
+    }
+  }
+  return { ok: true, objects: [...objects] };
+}
+
+/**
+ * The policy's verdict on what a statement's plan scans: each object must be allowed for reading by
+ * the rules, for the statement's class, exactly as a read in its text would be. Undefined: allowed.
+ */
+export function judgePlanObjects(statement: ClassifiedStatement, objects: readonly string[], policy: StatementPolicy, index: number): Decision | undefined {
+  if (objects.length === 0) return undefined;
+  const d = decide([{ text: statement.text, class: statement.class, reads: [...objects], writes: [] }], policy);
+  if (d.action === 'allow') return undefined;
+  return {
+    action: 'deny',
+    reasonKey: 'plan_read_denied',
+    reason: `Snowflake's plan of the statement shows it reads more than its text: ${d.reason}`,
+    ...(d.rule !== undefined ? { rule: d.rule } : {}),
+    statementIndex: index,
+    statementClass: statement.class,
+  };
+}
+
+/** The denial when no plan could be had: fail closed. */
+export function planUnavailable(statement: ClassifiedStatement, index: number, why: string): Decision {
+  return {
+    action: 'deny',
+    reasonKey: 'plan_unavailable',
+    reason: `the policy verifies reads with Snowflake's plan, and no plan of this ${statement.class} statement could be had (${why}); it was not run`,
+    statementIndex: index,
+    statementClass: statement.class,
+  };
+}

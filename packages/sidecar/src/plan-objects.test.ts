@@ -65,4 +65,11 @@ describe('judging what a plan scans', () => {
   it('asks only about statements that read data', () => {
     expect(classifySql('select 1; select a from ANALYTICS.PUBLIC.U; use database RAW; create view ANALYTICS.PUBLIC.W as select 1 from ANALYTICS.PUBLIC.U', {}).map(readsData)).toEqual([false, true, false, false]);
   });
+  it('asks about reads a statement makes through another it runs, or into a variable (no way around the plan)', () => {
+    const read = (sql: string): boolean => classifySql(sql, {}).some(readsData);
+    expect(read("execute immediate 'select * from ANALYTICS.PUBLIC.V'")).toBe(true);
+    expect(read('begin select * from ANALYTICS.PUBLIC.V; end')).toBe(true);
+    expect(read('select 1 ->> select * from ANALYTICS.PUBLIC.V')).toBe(true);
+    expect(read('set x = (select max(a) from ANALYTICS.PUBLIC.V)')).toBe(true);
+  });
 });

@@ -12,12 +12,25 @@ export const PLAN_REASONS = ['plan_read_denied', 'plan_unavailable'] as const;
 /** Outcomes counted in snowtrail_sidecar_plan_verifications_total. */
 export const PLAN_OUTCOMES = ['allowed', ...PLAN_REASONS] as const;
 
-/** Classes whose statements Snowflake compiles into a plan that scans what they read. */
-const EXPLAINABLE: ReadonlySet<StatementClass> = new Set<StatementClass>(['SELECT', 'INSERT', 'MULTI_INSERT', 'UPDATE', 'DELETE', 'MERGE', 'CREATE_TABLE']);
+/**
+ * Classes that name tables without reading their data: a view's definition, metadata, grants, drops.
+ * Reading a view later is verified then. Every other class that names a table it reads is verified,
+ * and when Snowflake cannot EXPLAIN it (SET … = (SELECT …), for one) it is denied.
+ */
+const NO_DATA_READ: ReadonlySet<StatementClass> = new Set<StatementClass>(['CREATE_VIEW', 'DESCRIBE', 'SHOW', 'EXPLAIN', 'DROP', 'UNDROP', 'GRANT', 'REVOKE', 'COMMENT', 'USE']);
 
-/** True when a statement reads data: an explainable class with at least one object read. */
+/** True for a read of a table or view (not a stage, an external location or an unresolved name). */
+function isTableRead(name: string): boolean {
+  return !name.startsWith('@') && !name.includes('://');
+}
+
+/**
+ * True when a statement reads data from a table or view, itself or through a statement it runs
+ * (`EXECUTE IMMEDIATE '…'`, a scripting block, a `->>` chain): then its plan is asked for.
+ */
 export function readsData(s: ClassifiedStatement): boolean {
-  return EXPLAINABLE.has(s.class) && s.reads.length > 0;
+  if (!NO_DATA_READ.has(s.class) && s.reads.some(isTableRead)) return true;
+  return (s.inner ?? []).some(readsData);
 }
 
 /** The objects a plan's scans name, or a reason why the answer is not a plan. */

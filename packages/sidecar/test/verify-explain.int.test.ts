@@ -22,6 +22,7 @@ const POLICY: StatementPolicyInput = {
   statements: [
     { name: 'read-analytics', action: 'allow', access: 'read', objects: ['ANALYTICS.PUBLIC.*'] },
     { name: 'write-analytics', action: 'allow', access: 'write', objects: ['ANALYTICS.PUBLIC.*'] },
+    { name: 'run-literals', action: 'allow', classes: ['EXECUTE_IMMEDIATE'] },
   ],
 };
 
@@ -99,6 +100,14 @@ describe('policy.verify: explain through the sidecar (Snowflake\'s plan confirms
     expect(denied.some((d) => d.reason?.includes('no plan of this SELECT statement could be had'))).toBe(true);
     const { rows } = await execute(conn!, 'select a from ANALYTICS.PUBLIC.U');
     expect(rows).toEqual([{ A: 7 }]);
+  });
+
+  it('does not let EXECUTE IMMEDIATE carry the view read past the plan: what cannot be explained is denied', async () => {
+    const sql = "execute immediate 'select * from ANALYTICS.PUBLIC.V'";
+    expect(decide(classifySql(sql, {}), statementPolicySchema.parse(POLICY)).action).toBe('allow');
+    const e = await failure(conn!, sql);
+    expect(e.code).toBe('003001');
+    expect(e.message).toContain('no plan of this EXECUTE_IMMEDIATE statement could be had');
   });
 
   it('denies a statement whose plan cannot be compiled (EXPLAIN answers an error)', async () => {

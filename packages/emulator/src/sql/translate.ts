@@ -4,7 +4,7 @@
  * Pure: takes the session's names, returns a plan.
  */
 import { isSignificant, quoteIdentifier, quoteLiteral, tokenize, unquoteString, type Token } from './lexer.js';
-import { parseObjectName, planAlterSession, planDatabaseDdl, planShow, planUse, readName, unitSeconds } from './commands.js';
+import { parseObjectName, planAlterSession, planDatabaseDdl, planShow, planUse, planWait, readName } from './commands.js';
 
 export { identifierValue, parseObjectName } from './commands.js';
 
@@ -115,12 +115,8 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   const words = sig.map((t) => (t.kind === 'word' ? t.text.toUpperCase() : t.text));
   const head = words.slice(0, 4);
 
-  const wait = /^\s*(SELECT|CALL)\s+(SYSTEM\$WAIT\s*\(\s*([0-9.]+)\s*(?:,\s*'(\w+)'\s*)?\))\s*;?\s*$/i.exec(sql);
-  if (wait) {
-    // Snowflake names the column SYSTEM$WAIT for CALL and after the expression for SELECT.
-    const column = wait[1]!.toUpperCase() === 'CALL' ? 'SYSTEM$WAIT' : wait[2]!.replace(/^system\$wait/i, 'SYSTEM$WAIT');
-    return { kind: 'wait', seconds: Number(wait[3]) * unitSeconds(wait[4]), column };
-  }
+  const wait = planWait(tokens);
+  if (wait) return wait;
 
   if (head[0] === 'USE') return planUse(sig.slice(1));
   if (head[0] === 'SHOW') return planShow(sig.slice(1));

@@ -4,6 +4,7 @@
  * Pure: takes the session's names, returns a plan.
  */
 import { isSignificant, quoteIdentifier, quoteLiteral, tokenize, unquoteString, type Token } from './lexer.js';
+import { rewriteClone, rewriteOverwrite, rewriteSequences } from './rewrites.js';
 import { parseObjectName, planAlterSession, planDatabaseDdl, planShow, planUse, planWait, readName } from './commands.js';
 
 export { identifierValue, parseObjectName } from './commands.js';
@@ -145,13 +146,10 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   // TRANSIENT/VOLATILE tables and schemas are ordinary ones here.
   const kept = head[0] === 'CREATE' ? dropWords(tokens, ['TRANSIENT', 'VOLATILE'], ['TABLE', 'SCHEMA']) : tokens;
   let translated = rewriteSequences(translateTokens(kept, names, head[0] === 'CREATE' || head[0] === 'ALTER'));
-  const clone = /^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+)\s+CLONE\s+(\S+)\s*$/.exec(translated);
-  if (clone) translated = `${clone[1]} AS SELECT * FROM ${clone[2]}`;
-  const overwrite = /^(\s*INSERT)\s+OVERWRITE\s+(INTO\s+((?:"[^"]*"|[^\s("])+))/.exec(translated);
-  if (overwrite) {
-    // INSERT OVERWRITE replaces the table's rows: delete them first, in the same statement.
-    return { kind: 'sql', sql: `${overwrite[1]}${translated.slice(overwrite[1]!.length).replace(/^\s+OVERWRITE/, '')}`, before: [`DELETE FROM ${overwrite[3]}`] };
-  }
+  translated = rewriteClone(translated) ?? translated;
+  const overwrite = rewriteOverwrite(translated);
+  // INSERT OVERWRITE replaces the table's rows: delete them first, in the same statement.
+  if (overwrite) return { kind: 'sql', sql: overwrite.sql, before: [`DELETE FROM ${overwrite.target}`] };
   if (head[0] === 'CREATE' && words.includes('SCHEMA') && words.indexOf('SCHEMA') <= 4) {
     let idx = sig.findIndex((t) => t.kind === 'word' && t.text.toUpperCase() === 'SCHEMA') + 1;
     while (sig[idx] && ['IF', 'NOT', 'EXISTS'].includes(sig[idx]!.text.toUpperCase())) idx++;
@@ -279,11 +277,6 @@ function dropWords(tokens: Token[], words: string[], before: string[]): Token[] 
     out.push(t);
   }
   return out;
-}
-
-/** `seq.NEXTVAL` (Snowflake) → `NEXTVAL('seq')` (DuckDB). */
-function rewriteSequences(sql: string): string {
-  return sql.replace(/((?:"[^"]+"|[A-Z_][A-Z0-9_$]*)(?:\.(?:"[^"]+"|[A-Z_][A-Z0-9_$]*))*)\.NEXTVAL\b/g, (_m, name: string) => `NEXTVAL(${quoteLiteral(name)})`);
 }
 
 function skipTokensThrough(tokens: Token[], sigIdx: number[], i: number, count: number, skip: Set<number>): void {

@@ -81,6 +81,15 @@ describe('EXPLAIN USING JSON through snowflake-sdk', () => {
     expect(scanned((await explain(conn, 'select b from RAW.SECRET.T where a = ?', [1])).Operations)).toEqual(['RAW.SECRET.T']);
   });
 
+  it('answers EXPLAIN (TABULAR by default) a row an operation, and USING TEXT one indented cell', async () => {
+    const { rows } = await execute(conn, 'explain select * from V');
+    expect(Object.keys(rows[0]!)).toEqual(['step', 'id', 'parentOperators', 'operation', 'objects', 'alias', 'expressions', 'partitionsTotal', 'partitionsAssigned', 'bytesAssigned']);
+    expect(rows[0]).toMatchObject({ step: null, operation: 'GlobalStats', partitionsTotal: 0 });
+    expect(rows.find((r) => r.operation === 'TableScan')).toMatchObject({ step: 1, objects: 'RAW.SECRET.T' });
+    const text = await execute(conn, 'explain using text select * from V');
+    expect(String(text.rows[0]!.content)).toMatch(/^GlobalStats:[\s\S]*Operations:[\s\S]*->TableScan {2}RAW\.SECRET\.T/);
+  });
+
   it('fails like a compilation error for a missing table, and leaves the session usable', async () => {
     await expect(explain(conn, 'select * from NOPE')).rejects.toMatchObject({ code: '002003' });
     const { rows } = await execute(conn, 'select 1 as one');

@@ -13,7 +13,7 @@ import { planStatement, type Plan, type SessionNames } from '../sql/translate.js
 import { ResultBuilder, type BuiltRows, type ChunkingOptions } from '../results/result-builder.js';
 import { describeSql, qualifyTable, showSql } from './show.js';
 import { bindRows } from './binds.js';
-import { EXPLAIN_ROWTYPE, explainPlan, parseExplainRequest } from './explain.js';
+import { explainStatement, parseExplainRequest } from './explain.js';
 
 /** The outcome of one statement: its columns, rows and statement type. */
 export interface StatementOutcome {
@@ -124,8 +124,8 @@ export class Engine {
     const plan = planStatement(explain?.statement ?? input.sql, input.state.names);
     try {
       if (explain) {
-        const json = await explainPlan(explain, plan, input.state.conn, input.state.names, input.bindings);
-        return { rowtype: [{ ...EXPLAIN_ROWTYPE }], rows: { inline: [[JSON.stringify(json)]], chunks: [], total: 1 }, statementTypeId: 0x1000 };
+        const { rowtype, rows } = await explainStatement(explain, plan, input.state.conn, input.state.names, input.bindings);
+        return { rowtype, rows: { inline: rows, chunks: [], total: rows.length }, statementTypeId: 0x1000 };
       }
       return await this.executePlan(plan, input);
     } catch (err) {

@@ -179,13 +179,53 @@ export function snowflakePlan(roots: DuckPlanNode[], names: Pick<SessionNames, '
   return { GlobalStats: { partitionsTotal: 0, partitionsAssigned: 0, bytesAssigned: 0 }, Operations: [ops] };
 }
 
-/** The answer's one column: Snowflake calls it `content`. */
-export const EXPLAIN_ROWTYPE: RowType = { name: 'content', database: '', schema: '', table: '', nullable: true, byteLength: 16777216, length: 16777216, type: 'text', scale: null, precision: null, collation: null };
+const textColumn = (name: string): RowType => ({ name, database: '', schema: '', table: '', nullable: true, byteLength: 16777216, length: 16777216, type: 'text', scale: null, precision: null, collation: null });
+const fixedColumn = (name: string): RowType => ({ name, database: '', schema: '', table: '', nullable: true, byteLength: null, length: null, type: 'fixed', scale: 0, precision: 38, collation: null });
 
-/** Compiles a planned statement in DuckDB (never runs it) and returns Snowflake's JSON plan. */
-export async function explainPlan(request: ExplainRequest, plan: Plan, conn: DuckDBConnection, names: SessionNames, bindings?: Record<string, BindValue>): Promise<SnowflakeExplain> {
-  if (request.format !== 'JSON') {
-    throw new SnowflakeError(SF_CODES.syntaxError, SQL_STATES.syntaxError, `SQL compilation error:\nthe emulator answers EXPLAIN only USING JSON, not ${request.format || 'an empty format'}`);
+/** The columns of `EXPLAIN USING TABULAR` (Snowflake's, in its order). */
+const TABULAR_COLUMNS: RowType[] = [
+  fixedColumn('step'), fixedColumn('id'), textColumn('parentOperators'), textColumn('operation'), textColumn('objects'), textColumn('alias'),
+  textColumn('expressions'), fixedColumn('partitionsTotal'), fixedColumn('partitionsAssigned'), fixedColumn('bytesAssigned'),
+];
+
+/** An answer: its columns and rows (cells as Snowflake's JSON result text). */
+export interface ExplainAnswer {
+  rowtype: RowType[];
+  rows: (string | null)[][];
+}
+
+const num = (n: number | undefined): string | null => (n === undefined ? null : String(n));
+
+/** Snowflake's plan in the requested format: JSON (one `content` cell), TABULAR (a row an operation) or TEXT. */
+export function formatExplain(format: string, plan: SnowflakeExplain): ExplainAnswer {
+  if (format === 'JSON') return { rowtype: [textColumn('content')], rows: [[JSON.stringify(plan)]] };
+  const g = plan.GlobalStats;
+  if (format === 'TABULAR') {
+    const rows: (string | null)[][] = [[null, null, null, 'GlobalStats', null, null, null, num(g.partitionsTotal), num(g.partitionsAssigned), num(g.bytesAssigned)]];
+    plan.Operations.forEach((step, s) => {
+      for (const op of step) {
+        rows.push([String(s + 1), String(op.id), op.parentOperators ? `[${op.parentOperators.join(', ')}]` : null, op.operation, op.objects?.join(', ') ?? null, null, op.expressions?.join(', ') ?? null, num(op.partitionsTotal), num(op.partitionsAssigned), num(op.bytesAssigned)]);
+      }
+    });
+    return { rowtype: TABULAR_COLUMNS.map((c) => ({ ...c })), rows };
+  }
+  const lines = ['GlobalStats:', `    partitionsTotal=${g.partitionsTotal}`, `    partitionsAssigned=${g.partitionsAssigned}`, `    bytesAssigned=${g.bytesAssigned}`, 'Operations:'];
+  plan.Operations.forEach((step, s) => {
+    const depth = new Map<number, number>();
+    for (const op of step) {
+      const d = op.parentOperators ? (depth.get(op.parentOperators[0]!) ?? 0) + 1 : 0;
+      depth.set(op.id, d);
+      const details = [...(op.objects ?? []), ...(op.expressions ?? [])].join(', ');
+      lines.push(`${s + 1}:${op.id}${' '.repeat(5 + 4 * d)}->${op.operation}${details ? `  ${details}` : ''}`);
+    }
+  });
+  return { rowtype: [textColumn('content')], rows: [[lines.join('\n')]] };
+}
+
+/** Compiles a planned statement in DuckDB (never runs it) and answers Snowflake's plan in the requested format. */
+export async function explainStatement(request: ExplainRequest, plan: Plan, conn: DuckDBConnection, names: SessionNames, bindings?: Record<string, BindValue>): Promise<ExplainAnswer> {
+  if (request.format !== 'JSON' && request.format !== 'TABULAR' && request.format !== 'TEXT') {
+    throw new SnowflakeError(SF_CODES.syntaxError, SQL_STATES.syntaxError, `SQL compilation error:\nsyntax error: unexpected EXPLAIN format '${request.format}'.`);
   }
   if (plan.kind !== 'sql') {
     throw new SnowflakeError(SF_CODES.syntaxError, SQL_STATES.syntaxError, 'SQL compilation error:\nEXPLAIN applies to queries and DML only.');
@@ -197,7 +237,7 @@ export async function explainPlan(request: ExplainRequest, plan: Plan, conn: Duc
     const result = values.length > 0 ? await conn.runAndReadAll(sql, values, types) : await conn.runAndReadAll(sql);
     const logical = result.getRows().find((r) => r[0] === 'logical_plan');
     if (!logical) throw new SnowflakeError(SF_CODES.syntaxError, SQL_STATES.syntaxError, 'SQL compilation error:\nthe statement has no plan.');
-    return snowflakePlan(JSON.parse(String(logical[1])) as DuckPlanNode[], names);
+    return formatExplain(request.format, snowflakePlan(JSON.parse(String(logical[1])) as DuckPlanNode[], names));
   } finally {
     await conn.run('RESET explain_output');
   }

@@ -128,7 +128,7 @@ export const sidecarConfigSchema = z.strictObject({
   admin: adminSchema.default({ host: '0.0.0.0', port: 9090, processMetrics: false }),
   identity: identitySchema,
   upstream: upstreamSchema,
-  policy: statementPolicySchema.default({ name: 'default', generation: 0, defaultAction: 'allow', statements: [], limits: {} }),
+  policy: statementPolicySchema.default({ name: 'default', generation: 0, defaultAction: 'allow', statements: [], limits: {}, verify: 'none' }),
   recording: recordingSchema,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

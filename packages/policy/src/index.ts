@@ -2,7 +2,7 @@
 export * from './statement-class.js';
 export * from './rules-schema.js';
 export { tokenize, type Token, type TokenKind, type TokenizeResult, type TokenizeOptions } from './tokenizer.js';
-export { splitStatements } from './split-statements.js';
+export { splitStatements, splitTokenRanges, type TokenRange } from './split-statements.js';
 export { classifySql, MAX_NESTING, type SessionContext } from './classify.js';
 export type { ClassifiedStatement, InnerVia, SessionSwitch } from './classified-statement.js';
 export { decide, DECISION_REASONS, type Decision } from './decide.js';

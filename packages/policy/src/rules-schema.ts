@@ -37,6 +37,17 @@ export const resultLimitsSchema = z.strictObject({
 /** Result limits. */
 export type ResultLimits = z.infer<typeof resultLimitsSchema>;
 
+/**
+ * What confirms an allowed statement besides its text. `explain`: for each allowed statement that
+ * reads data, the sidecar first asks Snowflake's compiler (`EXPLAIN USING JSON`, in the same
+ * session) which tables its plan scans, and denies when one is not allowed for reading (a view's
+ * base table, for instance); a statement whose plan cannot be had is denied. See
+ * docs/adr/0067-verify-by-explain.md.
+ */
+export const policyVerifySchema = z
+  .enum(['none', 'explain'])
+  .describe("none: the statement's text decides. explain: an allowed statement that reads data is also compiled upstream (EXPLAIN USING JSON, never run) and denied when its plan scans a table no rule allows for reading, or when no plan can be had (fail closed).");
+
 /** The statement policy: ordered rules, the default for statements no rule matched, and limits. */
 export const statementPolicySchema = z.strictObject({
   name: z.string().min(1).default('default').describe('Policy name, recorded with every session (the SnowflakeAccessPolicy name).'),
@@ -44,6 +55,7 @@ export const statementPolicySchema = z.strictObject({
   defaultAction: z.enum(['allow', 'deny']).default('allow').describe('What an object (or a statement without objects) no rule speaks for gets. Exfiltration, dynamic SQL, unresolved names and guarded functions are denied regardless unless rules name them.'),
   statements: z.array(statementRuleSchema).default([]).describe('Ordered allow/deny rules; for each object a statement reads or writes the first rule that speaks for it decides, and the statement is allowed only when every object is.'),
   limits: resultLimitsSchema.default({}),
+  verify: policyVerifySchema.default('none'),
 });
 
 /** The statement policy (after defaults). */

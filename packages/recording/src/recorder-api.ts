@@ -43,6 +43,8 @@ export interface QueryStartInfo {
   asyncExec?: boolean;
   /** One entry a statement (multi-statement text is split). */
   statements: { class: string; reads: string[]; writes: string[] }[];
+  /** The tables Snowflake's plan scans (policy.verify: explain), when the statement was verified. */
+  planObjects?: string[];
   decision: 'allow' | 'deny';
   rule?: string;
   reason?: string;

@@ -38,7 +38,7 @@ describe('createRecorder with a directory store', () => {
   it('records a session end to end: events, results, index, signed digests that verify', async () => {
     const { recorder, storeDir, spoolDir, registry } = await setup();
     const s = await recorder.startSession(startInfo());
-    await s.queryStarted({ requestId: 'r1', sqlText: 'insert into sales.public.orders select * from raw.public.orders', statements: [{ class: 'DML_INSERT', reads: ['RAW.PUBLIC.ORDERS'], writes: ['SALES.PUBLIC.ORDERS'] }], decision: 'allow' });
+    await s.queryStarted({ requestId: 'r1', sqlText: 'insert into sales.public.orders select * from raw.public.orders', statements: [{ class: 'DML_INSERT', reads: ['RAW.PUBLIC.ORDERS'], writes: ['SALES.PUBLIC.ORDERS'] }], planObjects: ['RAW.PUBLIC.ORDERS'], decision: 'allow' });
     const inline = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'number of rows inserted', type: 'fixed' }], rowset: [['3']], returned: 1 }, success: true }));
     await s.result({ requestId: 'r1', queryId: 'q-1', part: 'inline', format: 'json', compression: 'none' }, inline);
     await s.queryEnded({ requestId: 'r1', queryId: 'q-1', status: 'success', rows: 3, bytes: inline.length });
@@ -62,6 +62,7 @@ describe('createRecorder with a directory store', () => {
     for await (const e of readSessionEvents(store, s.sessionId)) events.push(e);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['session.start', 'query', 'result', 'query.end', 'result.data', 'result.end', 'session.end']));
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    expect(events.find((e) => e.type === 'query')?.data.planObjects).toEqual(['RAW.PUBLIC.ORDERS']);
     const pieces = events.filter((e) => e.type === 'result.data').map((e) => Buffer.from(String(e.data.base64), 'base64'));
     expect(sha256Hex(Buffer.concat(pieces))).toBe(sha256Hex(chunk));
 

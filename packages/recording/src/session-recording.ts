@@ -123,6 +123,7 @@ function queryData(info: QueryStartInfo): Record<string, unknown> {
     ...(info.bindStage !== undefined ? { bindStage: info.bindStage } : {}),
     ...(info.asyncExec !== undefined ? { asyncExec: info.asyncExec } : {}),
     statements: info.statements,
+    ...(info.planObjects !== undefined ? { planObjects: info.planObjects } : {}),
     decision: info.decision,
     ...(info.rule !== undefined ? { rule: info.rule } : {}),
     ...(info.reason !== undefined ? { reason: info.reason } : {}),

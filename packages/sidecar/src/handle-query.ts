@@ -12,6 +12,7 @@ import type { SessionEntry } from './session-table.js';
 import { forwardBuffered } from './forward-buffered.js';
 import type { ParsedBody } from './request-body.js';
 import { judgeSessionParameters } from './session-parameters.js';
+import { verifyByPlan } from './verify-plan.js';
 
 /** The `class` label of a statement request: its class, or MULTI_STATEMENT for several. */
 export function statementLabel(statements: readonly ClassifiedStatement[], decision?: Decision): string {
@@ -94,6 +95,13 @@ export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage
     if (parameters.ok) body.parameters = parameters.accepted;
     else decision = parameters.decision;
   }
+  // policy.verify: explain asks Snowflake's compiler what an allowed read really scans (ADR 0067).
+  let planObjects: string[] | undefined;
+  if (decision.action === 'allow' && cfg.policy.verify === 'explain') {
+    const verified = await verifyByPlan(ctx, req, entry, statements, body);
+    planObjects = verified.objects;
+    if (verified.decision) decision = verified.decision;
+  }
   const label = statementLabel(statements, decision);
   const info: QueryStartInfo = {
     requestId,
@@ -103,6 +111,7 @@ export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage
     ...(body.bindStage !== undefined ? { bindStage: body.bindStage } : {}),
     ...(body.asyncExec !== undefined ? { asyncExec: body.asyncExec } : {}),
     statements: statements.map((s) => ({ class: s.class, reads: s.reads, writes: s.writes })),
+    ...(planObjects !== undefined ? { planObjects } : {}),
     decision: decision.action,
     ...(decision.rule ? { rule: decision.rule } : {}),
     reason: decision.reason,

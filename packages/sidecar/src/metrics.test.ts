@@ -12,6 +12,7 @@ const CONTRACT = [
   'snowtrail_sidecar_proxy_added_latency_seconds', 'snowtrail_sidecar_client_bytes_total', 'snowtrail_sidecar_chunk_bytes_total',
   'snowtrail_sidecar_active_sessions', 'snowtrail_sidecar_limit_breaches_total', 'snowtrail_sidecar_config_reloads_total', 'snowtrail_build_info',
   'snowtrail_sidecar_chunk_capabilities', 'snowtrail_sidecar_foreign_access_refused_total', 'snowtrail_sidecar_request_refusals_total', 'snowtrail_sidecar_request_inflight_bytes',
+  'snowtrail_sidecar_plan_verifications_total',
 ];
 
 describe('metrics', () => {

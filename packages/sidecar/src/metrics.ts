@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { PLAN_OUTCOMES } from './plan-objects.js';
 import { STATEMENT_CLASSES } from '@snowtrail/policy';
 import { AUTH_FAILURE_REASONS } from './auth-reasons.js';
 
@@ -16,6 +17,7 @@ export interface SidecarMetrics {
   chunkCapabilities: Gauge;
   foreignAccess: Counter<'endpoint'>;
   requestRefusals: Counter<'reason'>;
+  planVerifications: Counter<'outcome'>;
   inFlightBytes: Gauge;
 }
 
@@ -76,6 +78,7 @@ export function createSidecarMetrics(registry: Registry, version: string, option
     chunkCapabilities: new Gauge({ name: 'snowtrail_sidecar_chunk_capabilities', help: 'Result-chunk capabilities currently live.', registers: [registry] }),
     foreignAccess: new Counter({ name: 'snowtrail_sidecar_foreign_access_refused_total', help: 'Reaches into another session\'s query (result, monitoring, abort) refused, by endpoint.', labelNames: ['endpoint'], registers: [registry] }),
     requestRefusals: new Counter({ name: 'snowtrail_sidecar_request_refusals_total', help: 'Requests refused before any handling, by reason (body_too_large, busy, body_malformed, duplicate_key, too_deep).', labelNames: ['reason'], registers: [registry] }),
+    planVerifications: new Counter({ name: 'snowtrail_sidecar_plan_verifications_total', help: 'Requests checked against Snowflake\'s plan (policy.verify: explain), by outcome (allowed, plan_read_denied, plan_unavailable).', labelNames: ['outcome'], registers: [registry] }),
     inFlightBytes: new Gauge({ name: 'snowtrail_sidecar_request_inflight_bytes', help: 'Request body bytes currently buffered, counted against the process-wide budget.', registers: [registry] }),
   };
   const known = knownCounterLabels();
@@ -84,6 +87,7 @@ export function createSidecarMetrics(registry: Registry, version: string, option
   for (const direction of ['in', 'out']) metrics.clientBytes.inc({ direction }, 0);
   for (const limit of ['rows', 'bytes']) metrics.limitBreaches.inc({ limit }, 0);
   for (const outcome of ['success', 'failure']) metrics.configReloads.inc({ outcome }, 0);
+  for (const outcome of PLAN_OUTCOMES) metrics.planVerifications.inc({ outcome }, 0);
   return metrics;
 }
 

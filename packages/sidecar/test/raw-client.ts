@@ -1,12 +1,12 @@
 /** Raw HTTP helpers for tests that check the wire (what the driver would receive). */
 import type { QueryResponseData, SnowflakeEnvelope } from '@snowtrail/protocol';
 
-/** Logs in through the sidecar with a projected token and returns the session handle. */
-export async function rawLogin(url: string, token: string): Promise<string> {
+/** Logs in through the sidecar with a projected token and returns the session handle; `client` names the driver (JDBC, Go and Python sessions get Arrow answers). */
+export async function rawLogin(url: string, token: string, client: { app: string; version: string } = { app: 'JavaScript', version: '3.3.0' }): Promise<string> {
   const res = await fetch(`${url}/session/v1/login-request?requestId=${crypto.randomUUID()}&request_guid=${crypto.randomUUID()}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', CLIENT_APP_ID: 'JavaScript', CLIENT_APP_VERSION: '3.3.0' },
-    body: JSON.stringify({ data: { ACCOUNT_NAME: 'SNOWTRAIL', AUTHENTICATOR: 'OAUTH', TOKEN: token, CLIENT_APP_ID: 'JavaScript', CLIENT_APP_VERSION: '3.3.0' } }),
+    headers: { 'content-type': 'application/json', accept: 'application/json', CLIENT_APP_ID: client.app, CLIENT_APP_VERSION: client.version },
+    body: JSON.stringify({ data: { ACCOUNT_NAME: 'SNOWTRAIL', AUTHENTICATOR: 'OAUTH', TOKEN: token, CLIENT_APP_ID: client.app, CLIENT_APP_VERSION: client.version } }),
   });
   const env = (await res.json()) as SnowflakeEnvelope<{ token: string }>;
   if (!env.success) throw new Error(`login failed: ${env.code} ${env.message}`);

@@ -17,6 +17,7 @@ import { describeSql, qualifyTable, showSql } from './show.js';
 import { bindRows } from './binds.js';
 import type { UserStatementAnswer } from '../session/workload-identity-sql.js';
 import { opensImplicitTransaction, runTransactionCommand, transactionCommand } from './transactions.js';
+import { explainStatement, parseExplainRequest } from './explain.js';
 
 /** The outcome of one statement: its columns, rows and statement type. */
 export interface StatementOutcome {
@@ -140,8 +141,13 @@ export class Engine {
     } catch (err) {
       throw mapDuckDbError(err);
     }
-    const plan = planStatement(input.sql, input.state.names);
+    const explain = parseExplainRequest(input.sql);
+    const plan = planStatement(explain?.statement ?? input.sql, input.state.names);
     try {
+      if (explain) {
+        const { rowtype, rows } = await explainStatement(explain, plan, input.state.conn, input.state.names, input.bindings);
+        return { rowtype, rows: { inline: rows, chunks: [], total: rows.length }, statementTypeId: 0x1000 };
+      }
       const command = transactionCommand(input.sql);
       if (command) {
         await runTransactionCommand(command, input.state);

@@ -16,6 +16,30 @@ export function unitSeconds(unit: string | undefined): number {
   }
 }
 
+/** Plans `SELECT|CALL SYSTEM$WAIT(n [, 'unit'])` alone in its statement; undefined for anything else. */
+export function planWait(tokens: Token[]): Plan | undefined {
+  const at = tokens.map((t, i) => (isSignificant(t) ? i : -1)).filter((i) => i >= 0);
+  const sig = at.map((i) => tokens[i]!);
+  const word = (k: number): string | undefined => (sig[k]?.kind === 'word' ? sig[k]!.text.toUpperCase() : undefined);
+  const verb = word(0);
+  if ((verb !== 'SELECT' && verb !== 'CALL') || word(1) !== 'SYSTEM$WAIT' || sig[2]?.text !== '(') return undefined;
+  if (sig[3]?.kind !== 'number' || !/^[0-9.]+$/.test(sig[3].text)) return undefined;
+  let k = 4;
+  let unit: string | undefined;
+  if (sig[k]?.text === ',' && sig[k + 1]?.kind === 'string') {
+    unit = unquoteString(sig[k + 1]!.text);
+    if (!/^\w+$/.test(unit)) return undefined;
+    k += 2;
+  }
+  if (sig[k]?.text !== ')') return undefined;
+  const rest = sig.slice(k + 1);
+  if (rest.length > 1 || (rest.length === 1 && rest[0]!.text !== ';')) return undefined;
+  // Snowflake names the column SYSTEM$WAIT for CALL and after the expression for SELECT.
+  const call = tokens.slice(at[1], at[k]! + 1).map((t) => t.text).join('');
+  const column = verb === 'CALL' ? 'SYSTEM$WAIT' : call.replace(/^system\$wait/i, 'SYSTEM$WAIT');
+  return { kind: 'wait', seconds: Number(sig[3].text) * unitSeconds(unit), column };
+}
+
 /** Resolves one identifier token: unquoted → upper case, quoted → as written. */
 export function identifierValue(t: Token): string {
   if (t.kind === 'quoted') return unquoteIdentifier(t.text);

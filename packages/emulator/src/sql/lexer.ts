@@ -1,8 +1,10 @@
 /**
- * A small SQL lexer: enough to split statements, upper-case unquoted identifiers and rewrite the
- * Snowflake spellings DuckDB does not know, without touching string literals, quoted identifiers
- * or comments.
+ * The emulator's view of the policy package's tokenizer and splitter (`@snowtrail/policy`): one
+ * reading of Snowflake SQL for the sidecar and the emulator. The translator rewrites text token by
+ * token, so this view also keeps what the policy tokenizer leaves out (whitespace and comments) as
+ * `space` and `comment` tokens: the concatenation of all token texts is the input.
  */
+import { splitTokenRanges, tokenize as tokenizeSql, type Token as SqlToken } from '@snowtrail/policy';
 
 /** Token kinds the translator distinguishes. */
 export type TokenKind = 'word' | 'quoted' | 'string' | 'comment' | 'space' | 'number' | 'param' | 'punct';
@@ -13,90 +15,45 @@ export interface Token {
   text: string;
 }
 
-const WORD_START = /[A-Za-z_]/;
-const WORD_PART = /[A-Za-z0-9_$]/;
-const DIGIT = /[0-9]/;
+const BLANK = /^\s*$/;
+
+/** The translator's kind of one policy token (stages and local paths stay opaque). */
+function kindOf(t: SqlToken): TokenKind {
+  switch (t.kind) {
+    case 'word':
+    case 'quoted':
+    case 'string':
+    case 'number':
+      return t.kind;
+    case 'bind':
+      return 'param';
+    default:
+      return 'punct';
+  }
+}
+
+/** Pushes the text between two tokens: whitespace, or comments (with any whitespace around them). */
+function pushGap(out: Token[], gap: string): void {
+  if (gap !== '') out.push({ kind: BLANK.test(gap) ? 'space' : 'comment', text: gap });
+}
 
 /** Splits SQL text into tokens; the concatenation of all token texts is the input. */
 export function tokenize(sql: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const n = sql.length;
-  const push = (kind: TokenKind, end: number): void => {
-    tokens.push({ kind, text: sql.slice(i, end) });
-    i = end;
-  };
-  while (i < n) {
-    const c = sql[i]!;
-    const next = sql[i + 1];
-    if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      push('comment', end === -1 ? n : end);
-    } else if (c === '/' && next === '/') {
-      // Snowflake also accepts // line comments.
-      const end = sql.indexOf('\n', i);
-      push('comment', end === -1 ? n : end);
-    } else if (c === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      push('comment', end === -1 ? n : end + 2);
-    } else if (c === "'") {
-      push('string', endOfQuoted(sql, i, "'"));
-    } else if (c === '"') {
-      push('quoted', endOfQuoted(sql, i, '"'));
-    } else if (c === '$' && next === '$') {
-      const end = sql.indexOf('$$', i + 2);
-      push('string', end === -1 ? n : end + 2);
-    } else if (/\s/.test(c)) {
-      let j = i + 1;
-      while (j < n && /\s/.test(sql[j]!)) j++;
-      push('space', j);
-    } else if (WORD_START.test(c)) {
-      let j = i + 1;
-      while (j < n && WORD_PART.test(sql[j]!)) j++;
-      push('word', j);
-    } else if (DIGIT.test(c) || (c === '.' && next !== undefined && DIGIT.test(next))) {
-      let j = i + 1;
-      while (j < n && /[0-9.eE]/.test(sql[j]!)) {
-        if ((sql[j] === 'e' || sql[j] === 'E') && (sql[j + 1] === '-' || sql[j + 1] === '+')) j++;
-        j++;
-      }
-      push('number', j);
-    } else if (c === '?') {
-      push('param', i + 1);
-    } else if (c === ':' && next !== undefined && DIGIT.test(next) && sql[i - 1] !== ':') {
-      let j = i + 1;
-      while (j < n && DIGIT.test(sql[j]!)) j++;
-      push('param', j);
-    } else if (c === '$' && next !== undefined && DIGIT.test(next)) {
-      let j = i + 1;
-      while (j < n && DIGIT.test(sql[j]!)) j++;
-      push('param', j);
-    } else if (c === ':' && next === ':') {
-      push('punct', i + 2);
+  const out: Token[] = [];
+  let at = 0;
+  for (const t of tokenizeSql(sql).tokens) {
+    pushGap(out, sql.slice(at, t.start));
+    const text = t.text;
+    if (t.kind === 'variable' && !/^\$[0-9]+$/.test(text)) {
+      // A session variable `$name`: the sign, then the name as a word (it is upper-cased like one).
+      out.push({ kind: 'punct', text: '$' }, { kind: 'word', text: text.slice(1) });
     } else {
-      push('punct', i + 1);
+      out.push({ kind: t.kind === 'variable' ? 'param' : kindOf(t), text });
     }
+    at = t.end;
   }
-  return tokens;
-}
-
-function endOfQuoted(sql: string, start: number, quote: string): number {
-  let j = start + 1;
-  while (j < sql.length) {
-    if (sql[j] === '\\' && quote === "'") {
-      j += 2;
-      continue;
-    }
-    if (sql[j] === quote) {
-      if (sql[j + 1] === quote) {
-        j += 2;
-        continue;
-      }
-      return j + 1;
-    }
-    j++;
-  }
-  return sql.length;
+  pushGap(out, sql.slice(at));
+  return out;
 }
 
 /** True for tokens that carry meaning (not whitespace or comments). */
@@ -105,26 +62,18 @@ export function isSignificant(t: Token): boolean {
 }
 
 /**
- * Splits a multi-statement text on top-level semicolons, dropping empty statements. Unlike the
- * driver's naive `split(';')` (docs/protocol.md §7) this respects strings and comments.
+ * Splits a multi-statement text as the policy package does (top-level `;`, not inside strings,
+ * comments or scripting blocks), dropping empty statements. Each statement keeps the comments
+ * before it, trimmed. Unlike the driver's naive `split(';')` (docs/protocol.md §7).
  */
 export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (const t of tokenize(sql)) {
-    if (t.kind === 'punct' && t.text === ';') {
-      if (current.trim() !== '' && !isOnlyComments(current)) out.push(current.trim());
-      current = '';
-    } else {
-      current += t.text;
-    }
-  }
-  if (current.trim() !== '' && !isOnlyComments(current)) out.push(current.trim());
-  return out;
-}
-
-function isOnlyComments(sql: string): boolean {
-  return tokenize(sql).every((t) => !isSignificant(t));
+  const { tokens } = tokenizeSql(sql);
+  return splitTokenRanges(tokens).map((r) => {
+    // From the end of the `;` before the statement (or the text's start) to the `;` after it (or the end).
+    const from = r.start > 0 ? tokens[r.start - 1]!.end : 0;
+    const after = tokens[r.end];
+    return sql.slice(from, after ? after.start : sql.length).trim();
+  });
 }
 
 // Snowflake resolves backslash escapes in single-quoted strings; DuckDB does not.

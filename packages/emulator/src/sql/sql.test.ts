@@ -73,6 +73,8 @@ describe('translation', () => {
     expect(planStatement('create or replace database lab', names)).toEqual({ kind: 'createDatabase', name: 'LAB', orReplace: true, ifNotExists: false });
     expect(planStatement('call system$wait(2)', names)).toEqual({ kind: 'wait', seconds: 2, column: 'SYSTEM$WAIT' });
     expect(planStatement("select system$wait(500, 'MILLISECONDS')", names)).toEqual({ kind: 'wait', seconds: 0.5, column: "SYSTEM$WAIT(500, 'MILLISECONDS')" });
+    expect(planStatement("select system$wait(1, 'MINUTES') ;", names)).toEqual({ kind: 'wait', seconds: 60, column: "SYSTEM$WAIT(1, 'MINUTES')" });
+    expect(planStatement('select system$wait(1) + 1', names).kind).toBe('sql');
     expect(planStatement("alter session set timezone = 'UTC', multi_statement_count = 0", names)).toEqual({
       kind: 'alterSession',
       set: { TIMEZONE: 'UTC', MULTI_STATEMENT_COUNT: 0 },

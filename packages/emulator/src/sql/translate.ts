@@ -4,7 +4,8 @@
  * Pure: takes the session's names, returns a plan.
  */
 import { isSignificant, quoteIdentifier, quoteLiteral, tokenize, unquoteString, type Token } from './lexer.js';
-import { parseObjectName, planAlterSession, planDatabaseDdl, planShow, planUse, readName, unitSeconds } from './commands.js';
+import { rewriteClone, rewriteOverwrite, rewriteSequences } from './rewrites.js';
+import { parseObjectName, planAlterSession, planDatabaseDdl, planShow, planUse, planWait, readName } from './commands.js';
 
 export { identifierValue, parseObjectName } from './commands.js';
 
@@ -115,12 +116,8 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   const words = sig.map((t) => (t.kind === 'word' ? t.text.toUpperCase() : t.text));
   const head = words.slice(0, 4);
 
-  const wait = /^\s*(SELECT|CALL)\s+(SYSTEM\$WAIT\s*\(\s*([0-9.]+)\s*(?:,\s*'(\w+)'\s*)?\))\s*;?\s*$/i.exec(sql);
-  if (wait) {
-    // Snowflake names the column SYSTEM$WAIT for CALL and after the expression for SELECT.
-    const column = wait[1]!.toUpperCase() === 'CALL' ? 'SYSTEM$WAIT' : wait[2]!.replace(/^system\$wait/i, 'SYSTEM$WAIT');
-    return { kind: 'wait', seconds: Number(wait[3]) * unitSeconds(wait[4]), column };
-  }
+  const wait = planWait(tokens);
+  if (wait) return wait;
 
   if (head[0] === 'USE') return planUse(sig.slice(1));
   if (head[0] === 'SHOW') return planShow(sig.slice(1));
@@ -153,13 +150,10 @@ export function planStatement(sql: string, names: SessionNames): Plan {
   const ordinary = qualifiedTemp ? ['TRANSIENT', 'VOLATILE', 'TEMPORARY', 'TEMP', 'LOCAL', 'GLOBAL'] : ['TRANSIENT', 'VOLATILE'];
   const kept = head[0] === 'CREATE' ? dropWords(dropWords(tokens, ordinary, ['TABLE', 'SCHEMA', 'VIEW']), ordinary, ['TEMPORARY', 'TEMP']) : tokens;
   let translated = rewriteSequences(translateTokens(kept, names, head[0] === 'CREATE' || head[0] === 'ALTER'));
-  const clone = /^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+)\s+CLONE\s+(\S+)\s*$/.exec(translated);
-  if (clone) translated = `${clone[1]} AS SELECT * FROM ${clone[2]}`;
-  const overwrite = /^(\s*INSERT)\s+OVERWRITE\s+(INTO\s+((?:"[^"]*"|[^\s("])+))/.exec(translated);
-  if (overwrite) {
-    // INSERT OVERWRITE replaces the table's rows: delete them first, in the same statement.
-    return { kind: 'sql', sql: `${overwrite[1]}${translated.slice(overwrite[1]!.length).replace(/^\s+OVERWRITE/, '')}`, before: [`DELETE FROM ${overwrite[3]}`] };
-  }
+  translated = rewriteClone(translated) ?? translated;
+  const overwrite = rewriteOverwrite(translated);
+  // INSERT OVERWRITE replaces the table's rows: delete them first, in the same statement.
+  if (overwrite) return { kind: 'sql', sql: overwrite.sql, before: [`DELETE FROM ${overwrite.target}`] };
   if (head[0] === 'CREATE' && words.includes('SCHEMA') && words.indexOf('SCHEMA') <= 4) {
     let idx = sig.findIndex((t) => t.kind === 'word' && t.text.toUpperCase() === 'SCHEMA') + 1;
     while (sig[idx] && ['IF', 'NOT', 'EXISTS'].includes(sig[idx]!.text.toUpperCase())) idx++;
@@ -287,11 +281,6 @@ function dropWords(tokens: Token[], words: string[], before: string[]): Token[] 
     out.push(t);
   }
   return out;
-}
-
-/** `seq.NEXTVAL` (Snowflake) → `NEXTVAL('seq')` (DuckDB). */
-function rewriteSequences(sql: string): string {
-  return sql.replace(/((?:"[^"]+"|[A-Z_][A-Z0-9_$]*)(?:\.(?:"[^"]+"|[A-Z_][A-Z0-9_$]*))*)\.NEXTVAL\b/g, (_m, name: string) => `NEXTVAL(${quoteLiteral(name)})`);
 }
 
 function skipTokensThrough(tokens: Token[], sigIdx: number[], i: number, count: number, skip: Set<number>): void {

@@ -21,7 +21,7 @@ describe('renderConfigMapData', () => {
     const { name, namespace, spec } = specOf(file);
     const { data, config } = renderConfigMapData({ name, namespace, generation: 4 }, spec, issuer);
     expect(Object.keys(data).sort()).toEqual(['config.yaml', 'jwks.json']);
-    expect(config.policy).toMatchObject({ name, generation: 4 });
+    expect(config.policy).toMatchObject({ name, generation: 4, verify: spec.verify });
     expect(config.identity.allowedSubjects).toEqual(spec.subjects.map((s) => `system:serviceaccount:${namespace}:${s.serviceAccount}`));
     expect(config.listen.host).toBe('127.0.0.1');
   });
@@ -43,6 +43,7 @@ describe('renderConfigMapData', () => {
     expect(config.listen.port).toBe(18089);
     expect(config.admin.port).toBe(19090);
     expect(config.policy.defaultAction).toBe('deny');
+    expect(config.policy.verify).toBe('explain');
     expect(config.logLevel).toBe('debug');
   });
 

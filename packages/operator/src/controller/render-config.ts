@@ -51,7 +51,7 @@ export function buildSidecarConfig(meta: { name: string; namespace: string; gene
       ...(spec.snowflake.timeoutSeconds ? { timeoutSeconds: spec.snowflake.timeoutSeconds } : {}),
       auth: upstreamAuth(spec),
     },
-    policy: { name: meta.name, generation: meta.generation, defaultAction: spec.defaultAction, statements: spec.statements, limits: spec.limits },
+    policy: { name: meta.name, generation: meta.generation, defaultAction: spec.defaultAction, statements: spec.statements, limits: spec.limits, verify: spec.verify },
     recording: {
       mode: rec.mode,
       spoolDir: POD_PATHS.spoolDir,

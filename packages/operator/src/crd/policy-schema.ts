@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resultLimitsSchema, statementRuleSchema } from '@snowtrail/policy';
+import { policyVerifySchema, resultLimitsSchema, statementRuleSchema } from '@snowtrail/policy';
 import type { API_GROUP, API_VERSION, POLICY_KIND } from '../constants.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PROXY_PORT } from '../constants.js';
 import { withCel } from './cel.js';
@@ -202,6 +202,7 @@ export const policySpecSchema = withCel(
     defaultAction: z.enum(['allow', 'deny']).default('allow').describe('What a statement no rule matches gets. Exfiltration classes are denied regardless unless a rule allows them.'),
     statements: z.array(statementRuleSchema).max(256).default([]).describe('Ordered allow/deny rules; the first match decides.'),
     limits: resultLimitsSchema.default({}).describe('Result limits per statement.'),
+    verify: policyVerifySchema.default('none'),
     recording: recordingSpecSchema,
     sidecar: sidecarOverridesSchema.optional(),
     podSecurity: podSecuritySchema.default({ allowHostNetwork: false, allowHostPID: false, allowShareProcessNamespace: false }),

@@ -82,9 +82,9 @@ async function recordTemplates(): Promise<IndexPart[][]> {
 }
 
 /** Session i of the fleet: a template's index parts under a new id, time and identity (pure). */
-function cloneSession(templates: IndexPart[][], i: number): { id: string; parts: IndexPart[] } {
+function cloneSession(templates: IndexPart[][], i: number, onDay?: string): { id: string; parts: IndexPart[] } {
   const parts = pick(templates, i);
-  const day = pick(DAYS, i);
+  const day = onDay ?? pick(DAYS, i);
   const start = Date.parse(`${day}T00:00:00Z`) + ((i * 7919) % 86_000) * 1000;
   const id = makeSessionId(start, randomBytes(6).toString('hex'));
   const delta = start - Date.parse(parts[0]!.summary.startedAt);
@@ -105,9 +105,9 @@ function cloneSession(templates: IndexPart[][], i: number): { id: string; parts:
   };
 }
 
-async function writeFleetDir(root: string, templates: IndexPart[][], from: number, to: number): Promise<void> {
+async function writeFleetDir(root: string, templates: IndexPart[][], from: number, to: number, onDay?: string): Promise<void> {
   for (let i = from; i < to; i++) {
-    const { id, parts } = cloneSession(templates, i);
+    const { id, parts } = cloneSession(templates, i, onDay);
     for (const p of parts) {
       const path = join(root, ...indexKey('', id, p.no).split('/'));
       await mkdir(dirname(path), { recursive: true });
@@ -170,9 +170,10 @@ try {
   const dir = createDirStore(root);
   const build = await timed(() => buildCatalog(dir));
   report('dir', N, 'catalog build (first)', undefined, { ms: build.ms, count: build.value.sessionsChanged });
-  await writeFleetDir(root, templates, N, N + 100);
+  // New sessions arrive on the newest day, as they do between two CronJob runs.
+  await writeFleetDir(root, templates, N, N + 100, DAYS.at(-1));
   const inc = await timed(() => buildCatalog(dir));
-  report('dir', N + 100, 'catalog build (+100 sessions)', undefined, { ms: inc.ms, count: inc.value.sessionsChanged });
+  report('dir', N + 100, 'catalog build (+100 sessions today)', undefined, { ms: inc.ms, count: inc.value.sessionsChanged });
   await runQueries('dir', dir, N + 100, process.env.CATALOG_BENCH_WALK !== '0');
 
   if (await isRadosgwInstalled()) {

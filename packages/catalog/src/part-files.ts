@@ -11,7 +11,7 @@ import { CATALOG_ERRORS, CatalogError } from './errors.js';
 import type { ManifestPart } from './manifest.js';
 
 /** Downloads in flight when fetching parts from S3. */
-export const PART_FETCH_CONCURRENCY = 8;
+export const PART_FETCH_CONCURRENCY = 16;
 
 /** The local root of a directory store (its description is `dir:<root>`), or undefined for S3. */
 export function localRootOf(store: ObjectStore): string | undefined {

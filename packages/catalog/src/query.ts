@@ -7,9 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { ObjectStore } from '@snowtrail/recording';
-import { NO_NAMESPACE, namespacePartition, type CatalogTable } from './catalog-layout.js';
+import { NO_NAMESPACE, namespacePartition } from './catalog-layout.js';
 import { CATALOG_ERRORS, CatalogError } from './errors.js';
 import { createTable, insertRows, sqlString } from './duck.js';
 import { listStoreSessionIds, readIndexedSessions } from './index-source.js';
@@ -48,16 +48,24 @@ export function partitionsInScope(partitions: readonly ManifestPartition[], scop
   );
 }
 
-async function loadParts(conn: DuckDBConnection, table: CatalogTable, files: readonly string[]): Promise<void> {
-  if (files.length === 0) return;
-  const list = `[${files.map(sqlString).join(', ')}]`;
-  await conn.run(
-    `INSERT INTO raw_${table} BY NAME SELECT * FROM read_parquet(${list}, hive_partitioning = true, hive_types = {'day': DATE, 'namespace': VARCHAR}, hive_types_autocast = false)`,
-  );
+/** SQL reading parts of one table with their Hive partition columns, or undefined when there are none. */
+function partsSource(files: readonly string[]): string | undefined {
+  if (files.length === 0) return undefined;
+  return `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, hive_types = {'day': DATE, 'namespace': VARCHAR}, hive_types_autocast = false)`;
+}
+
+/** Options of openCatalog beyond the scope. */
+export interface OpenCatalogOptions {
+  /**
+   * Copy the rows into memory and turn DuckDB's external access off before any SQL runs: required
+   * for SQL typed by a person. Without it the tables are views over the Parquet files (faster:
+   * only the columns and row groups a query needs are read), for the package's own fixed SQL.
+   */
+  closed?: boolean;
 }
 
 /** Opens the catalog of a store for SQL over the scope. */
-export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}): Promise<OpenCatalog> {
+export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}, options: OpenCatalogOptions = {}): Promise<OpenCatalog> {
   const manifest = await loadLatestManifest(store);
   const scratchDir = await mkdtemp(join(tmpdir(), 'snowtrail-catalog-query-'));
   const instance = await DuckDBInstance.create(':memory:');
@@ -68,31 +76,29 @@ export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}):
   try {
     const conn = await instance.connect();
     const parts = partitionsInScope(manifest?.partitions ?? [], scope);
-    const [tailIds, sessionFiles, statementFiles] = await Promise.all([
+    const [tailIds, files] = await Promise.all([
       listStoreSessionIds(store, scope).then((ids) => sessionsToRead(ids, manifest, false)),
-      fetchParts(store, parts.map((p) => p.sessions), scratchDir),
-      fetchParts(store, parts.map((p) => p.statements), scratchDir),
+      fetchParts(store, parts.flatMap((p) => [p.sessions, p.statements]), scratchDir),
     ]);
+    const sessionFiles = files.filter((_, i) => i % 2 === 0);
+    const statementFiles = files.filter((_, i) => i % 2 === 1);
     const tail = (await readIndexedSessions(store, tailIds)).flatMap((s) => rowsOfSession(s) ?? []);
     const namespaces = scope.namespaces ? new Set(scope.namespaces.map((n) => namespacePartition(n))) : undefined;
     const tailInScope = tail.filter((r) => !namespaces || namespaces.has(r.session.namespace));
-    for (const table of ['sessions', 'statements'] as const) {
-      await createTable(conn, `raw_${table}`, table);
-      await loadParts(conn, table, table === 'sessions' ? sessionFiles : statementFiles);
-      await createTable(conn, `tail_${table}`, table);
-    }
+    for (const table of ['sessions', 'statements'] as const) await createTable(conn, `tail_${table}`, table);
     await insertRows(conn, 'tail_sessions', 'sessions', tailInScope.map((t) => t.session), scratchDir);
     await insertRows(conn, 'tail_statements', 'statements', tailInScope.flatMap((t) => t.statements), scratchDir);
     const ns = `CASE WHEN namespace = ${sqlString(NO_NAMESPACE)} THEN NULL ELSE url_decode(namespace) END AS namespace`;
     for (const table of ['sessions', 'statements'] as const) {
+      const source = partsSource(table === 'sessions' ? sessionFiles : statementFiles);
       // The tail replaces whatever the catalog held for the same session (it is newer).
-      await conn.run(
-        `CREATE TABLE ${table} AS SELECT * REPLACE (${ns}) FROM (SELECT * FROM raw_${table} WHERE session_id NOT IN (SELECT session_id FROM tail_sessions) UNION ALL BY NAME SELECT * FROM tail_${table})`,
-      );
+      const rows = source
+        ? `SELECT * FROM ${source} WHERE session_id NOT IN (SELECT session_id FROM tail_sessions) UNION ALL BY NAME SELECT * FROM tail_${table}`
+        : `SELECT * FROM tail_${table}`;
+      await conn.run(`CREATE ${options.closed ? 'TABLE' : 'VIEW'} ${table} AS SELECT * REPLACE (${ns}) FROM (${rows})`);
     }
-    await conn.run('DROP TABLE raw_sessions; DROP TABLE raw_statements; DROP TABLE tail_sessions; DROP TABLE tail_statements');
     // The auditor's SQL reads the two tables only: no files, no network, no extensions.
-    await conn.run(`SET enable_external_access = false; SET lock_configuration = true`);
+    if (options.closed) await conn.run(`SET enable_external_access = false; SET lock_configuration = true`);
     return {
       manifest,
       tailSessions: tailInScope.length,
@@ -114,7 +120,7 @@ export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}):
 
 /** Runs one SQL query over the catalog (plus the tail) and returns plain JSON rows. */
 export async function queryCatalog(store: ObjectStore, sql: string, scope: CatalogScope = {}): Promise<Record<string, unknown>[]> {
-  const catalog = await openCatalog(store, scope);
+  const catalog = await openCatalog(store, scope, { closed: true });
   try {
     return await catalog.query(sql);
   } finally {

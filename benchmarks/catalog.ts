@@ -176,7 +176,7 @@ try {
   report('dir', N + 100, 'catalog build (+100 sessions today)', undefined, { ms: inc.ms, count: inc.value.sessionsChanged });
   await runQueries('dir', dir, N + 100, process.env.CATALOG_BENCH_WALK !== '0');
 
-  if (await isRadosgwInstalled()) {
+  if (N_RGW > 0 && (await isRadosgwInstalled())) {
     const rgw = await startRadosgw();
     try {
       await rgw.createBucket('catalog');

@@ -13,13 +13,24 @@ import {
   type SessionSummary,
   type TraceHit,
 } from '@snowtrail/recording';
-import { openCatalog, type OpenCatalog } from './query.js';
+import { namespacePartition } from './catalog-layout.js';
+import { openCatalog, type OpenCatalog, type PartitionRef } from './query.js';
 
 /** Options of traceFromCatalog (those of the walk's traceObject). */
 export interface TraceOptions {
   since?: Date;
   until?: Date;
   relation?: 'writes' | 'reads' | 'both';
+}
+
+/** The partitions holding rows returned with `day` and (decoded) `namespace` columns (pure). */
+function partitionsOf(rows: readonly Record<string, unknown>[]): PartitionRef[] {
+  const out = new Map<string, PartitionRef>();
+  for (const r of rows) {
+    const p = { day: String(r.day), namespace: namespacePartition(typeof r.namespace === 'string' ? r.namespace : undefined) };
+    out.set(`${p.day}/${p.namespace}`, p);
+  }
+  return [...out.values()];
 }
 
 async function statementsBySession(catalog: OpenCatalog, where: string, params: string[]): Promise<Map<string, IndexStatement[]>> {
@@ -35,7 +46,8 @@ async function statementsBySession(catalog: OpenCatalog, where: string, params: 
 
 /** Lists sessions matching the filters, oldest first: the same listings as the index walk. */
 export async function listSessionsFromCatalog(store: ObjectStore, filter: SessionFilter = {}): Promise<SessionListing[]> {
-  const catalog = await openCatalog(store, { ...(filter.since ? { since: filter.since } : {}), ...(filter.until ? { until: filter.until } : {}), ...(filter.namespace ? { namespaces: [filter.namespace] } : {}) });
+  const scope = { ...(filter.since ? { since: filter.since } : {}), ...(filter.until ? { until: filter.until } : {}), ...(filter.namespace ? { namespaces: [filter.namespace] } : {}) };
+  const catalog = await openCatalog(store, scope, { lazy: true });
   try {
     const where: string[] = [];
     const params: string[] = [];
@@ -49,7 +61,10 @@ export async function listSessionsFromCatalog(store: ObjectStore, filter: Sessio
     if (filter.since) add('(last_event_at IS NULL OR last_event_at >= CAST(? AS TIMESTAMP))', filter.since.toISOString().replace('Z', ''));
     if (filter.until) add('(started_at IS NULL OR started_at <= CAST(? AS TIMESTAMP))', filter.until.toISOString().replace('Z', ''));
     const cond = where.length > 0 ? where.join(' AND ') : 'true';
-    const rows = await catalog.query(`SELECT session_id, summary_json FROM sessions WHERE ${cond} ORDER BY session_id`, params);
+    await catalog.load('sessions');
+    const rows = await catalog.query(`SELECT session_id, summary_json, day::VARCHAR AS day, namespace FROM sessions WHERE ${cond} ORDER BY session_id`, params);
+    // Statements only of the partitions holding a matching session.
+    await catalog.load('statements', partitionsOf(rows));
     const statements = await statementsBySession(catalog, `session_id IN (SELECT session_id FROM sessions WHERE ${cond})`, params);
     return rows
       .map((r) => ({ summary: JSON.parse(String(r.summary_json)) as SessionSummary, statements: statements.get(String(r.session_id)) ?? [] }))
@@ -63,12 +78,15 @@ export async function listSessionsFromCatalog(store: ObjectStore, filter: Sessio
 export async function traceFromCatalog(store: ObjectStore, object: string, options: TraceOptions = {}): Promise<TraceHit[]> {
   const target = normalizeObjectName(object);
   const relation = options.relation ?? 'writes';
-  const catalog = await openCatalog(store, { ...(options.since ? { since: options.since } : {}), ...(options.until ? { until: options.until } : {}) });
+  const catalog = await openCatalog(store, { ...(options.since ? { since: options.since } : {}), ...(options.until ? { until: options.until } : {}) }, { lazy: true });
   try {
+    await catalog.load('statements');
     const lists = relation === 'writes' ? 'writes_norm' : relation === 'reads' ? 'reads_norm' : 'list_concat(writes_norm, reads_norm)';
+    const matched = `SELECT session_id, seq, statement_json, day, namespace FROM statements WHERE list_contains(${lists}, $1) AND decision IS DISTINCT FROM 'deny'`;
+    // Sessions only of the partitions holding a hit.
+    await catalog.load('sessions', partitionsOf(await catalog.query(`SELECT DISTINCT day::VARCHAR AS day, namespace FROM (${matched})`, [target])));
     const rows = await catalog.query(
-      `SELECT s.session_id, s.summary_json, t.statement_json FROM statements t JOIN sessions s USING (session_id)
-       WHERE list_contains(${lists}, $1) AND t.decision IS DISTINCT FROM 'deny' ORDER BY s.session_id, t.seq`,
+      `SELECT t.session_id, s.summary_json, t.statement_json FROM (${matched}) t JOIN sessions s USING (session_id) ORDER BY t.session_id, t.seq`,
       [target],
     );
     const hits: TraceHit[] = [];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ObjectStore } from '@snowtrail/recording';
-import { NO_NAMESPACE, namespacePartition } from './catalog-layout.js';
+import { NO_NAMESPACE, namespacePartition, type CatalogTable } from './catalog-layout.js';
 import { CATALOG_ERRORS, CatalogError } from './errors.js';
 import { createTable, insertRows, sqlString } from './duck.js';
 import { listStoreSessionIds, readIndexedSessions } from './index-source.js';
@@ -33,6 +33,8 @@ export interface OpenCatalog {
   readonly manifest: CatalogManifest | undefined;
   /** Sessions read from their index parts because the manifest does not cover them as final. */
   readonly tailSessions: number;
+  /** Lazy catalogs: makes `table` queryable from the parts of these partitions (all in scope when absent) plus the tail. */
+  load(table: CatalogTable, partitions?: readonly PartitionRef[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,15 @@ export interface OpenCatalogOptions {
    * only the columns and row groups a query needs are read), for the package's own fixed SQL.
    */
   closed?: boolean;
+  /** Create no table at open: the caller loads each with `load`, possibly for a few partitions only. */
+  lazy?: boolean;
+}
+
+/** A partition to load. */
+export interface PartitionRef {
+  day: string;
+  /** The partition value (namespacePartition of the namespace). */
+  namespace: string;
 }
 
 /** Opens the catalog of a store for SQL over the scope. */
@@ -76,12 +87,7 @@ export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}, 
   try {
     const conn = await instance.connect();
     const parts = partitionsInScope(manifest?.partitions ?? [], scope);
-    const [tailIds, files] = await Promise.all([
-      listStoreSessionIds(store, scope).then((ids) => sessionsToRead(ids, manifest, false)),
-      fetchParts(store, parts.flatMap((p) => [p.sessions, p.statements]), scratchDir),
-    ]);
-    const sessionFiles = files.filter((_, i) => i % 2 === 0);
-    const statementFiles = files.filter((_, i) => i % 2 === 1);
+    const tailIds = sessionsToRead(await listStoreSessionIds(store, scope), manifest, false);
     const tail = (await readIndexedSessions(store, tailIds)).flatMap((s) => rowsOfSession(s) ?? []);
     const namespaces = scope.namespaces ? new Set(scope.namespaces.map((n) => namespacePartition(n))) : undefined;
     const tailInScope = tail.filter((r) => !namespaces || namespaces.has(r.session.namespace));
@@ -89,19 +95,30 @@ export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}, 
     await insertRows(conn, 'tail_sessions', 'sessions', tailInScope.map((t) => t.session), scratchDir);
     await insertRows(conn, 'tail_statements', 'statements', tailInScope.flatMap((t) => t.statements), scratchDir);
     const ns = `CASE WHEN namespace = ${sqlString(NO_NAMESPACE)} THEN NULL ELSE url_decode(namespace) END AS namespace`;
-    for (const table of ['sessions', 'statements'] as const) {
-      const source = partsSource(table === 'sessions' ? sessionFiles : statementFiles);
+    const fetchFor = (table: CatalogTable, only?: readonly PartitionRef[]): Promise<string[]> => {
+      const wanted = only ? new Set(only.map((p) => `${p.day}/${p.namespace}`)) : undefined;
+      return fetchParts(store, parts.filter((p) => !wanted || wanted.has(`${p.day}/${p.namespace}`)).map((p) => p[table]), scratchDir);
+    };
+    const createFrom = async (table: CatalogTable, files: readonly string[]): Promise<void> => {
+      const source = partsSource(files);
       // The tail replaces whatever the catalog held for the same session (it is newer).
       const rows = source
         ? `SELECT * FROM ${source} WHERE session_id NOT IN (SELECT session_id FROM tail_sessions) UNION ALL BY NAME SELECT * FROM tail_${table}`
         : `SELECT * FROM tail_${table}`;
       await conn.run(`CREATE ${options.closed ? 'TABLE' : 'VIEW'} ${table} AS SELECT * REPLACE (${ns}) FROM (${rows})`);
+    };
+    const load = async (table: CatalogTable, only?: readonly PartitionRef[]): Promise<void> => createFrom(table, await fetchFor(table, only));
+    if (!options.lazy) {
+      const [sessionFiles, statementFiles] = await Promise.all([fetchFor('sessions'), fetchFor('statements')]);
+      await createFrom('sessions', sessionFiles);
+      await createFrom('statements', statementFiles);
     }
     // The auditor's SQL reads the two tables only: no files, no network, no extensions.
     if (options.closed) await conn.run(`SET enable_external_access = false; SET lock_configuration = true`);
     return {
       manifest,
       tailSessions: tailInScope.length,
+      load,
       async query(sql, params = []) {
         try {
           const r = params.length === 0 ? await conn.runAndReadAll(sql) : await conn.runAndReadAll(sql, params);

@@ -163,7 +163,7 @@ async function runQueries(label: string, store: ObjectStore, n: number, withWalk
 
 try {
   const load0 = loadavg();
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   const templates = await recordTemplates();
   const root = join(base, 'fleet');
   await writeFleetDir(root, templates, 0, N);

@@ -146,6 +146,23 @@ describe('the catalog over a directory store of recorded sessions', () => {
     await expectSameAsWalk(inner);
   });
 
+  it('keeps a namespace that is not a DNS label inside its own partition and gives it back unchanged', async () => {
+    const { store, rec } = await fixture();
+    const odd = '../Team A/%2E';
+    await recordSession(rec, { ...FLEET[0]!, namespace: odd });
+    await recordSession(rec, FLEET[1]!);
+    await rec.recorder.close();
+    // Before any build everything is tail, after it everything is Parquet: the same namespaces either way.
+    const namespaces = [{ namespace: odd }, { namespace: 'pipelines' }];
+    expect(await queryCatalog(store, 'SELECT namespace FROM sessions ORDER BY namespace')).toEqual(namespaces);
+    await buildCatalog(store);
+    const manifest = await loadLatestManifest(store);
+    expect(manifest?.partitions.map((p) => p.namespace)).toEqual(['%2E%2E%2FTeam%20A%2F%252E', 'pipelines']);
+    expect(await listSessionsFromCatalog(store, { namespace: odd })).toEqual(await listSessions(store, { namespace: odd }));
+    expect(await listSessionsFromCatalog(store)).toEqual(await listSessions(store));
+    expect(await queryCatalog(store, 'SELECT namespace FROM sessions ORDER BY namespace')).toEqual(namespaces);
+  });
+
   it('fails closed when a part named by the manifest was altered until a full rebuild, and the SQL cannot reach files', async () => {
     const { base, store, rec } = await fixture();
     await recordSession(rec, FLEET[0]!);

@@ -94,7 +94,9 @@ export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}, 
     for (const table of ['sessions', 'statements'] as const) await createTable(conn, `tail_${table}`, table);
     await insertRows(conn, 'tail_sessions', 'sessions', tailInScope.map((t) => t.session), scratchDir);
     await insertRows(conn, 'tail_statements', 'statements', tailInScope.flatMap((t) => t.statements), scratchDir);
-    const ns = `CASE WHEN namespace = ${sqlString(NO_NAMESPACE)} THEN NULL ELSE url_decode(namespace) END AS namespace`;
+    // Parquet rows get `namespace` from the path, which DuckDB already percent-decodes; tail rows hold the partition value.
+    const fromPath = `CASE WHEN namespace = ${sqlString(NO_NAMESPACE)} THEN NULL ELSE namespace END AS namespace`;
+    const fromTail = `CASE WHEN namespace = ${sqlString(NO_NAMESPACE)} THEN NULL ELSE url_decode(namespace) END AS namespace`;
     const fetchFor = (table: CatalogTable, only?: readonly PartitionRef[]): Promise<string[]> => {
       const wanted = only ? new Set(only.map((p) => `${p.day}/${p.namespace}`)) : undefined;
       return fetchParts(store, parts.filter((p) => !wanted || wanted.has(`${p.day}/${p.namespace}`)).map((p) => p[table]), scratchDir);
@@ -102,10 +104,11 @@ export async function openCatalog(store: ObjectStore, scope: CatalogScope = {}, 
     const createFrom = async (table: CatalogTable, files: readonly string[]): Promise<void> => {
       const source = partsSource(files);
       // The tail replaces whatever the catalog held for the same session (it is newer).
+      const tail = `SELECT * REPLACE (${fromTail}) FROM tail_${table}`;
       const rows = source
-        ? `SELECT * FROM ${source} WHERE session_id NOT IN (SELECT session_id FROM tail_sessions) UNION ALL BY NAME SELECT * FROM tail_${table}`
-        : `SELECT * FROM tail_${table}`;
-      await conn.run(`CREATE ${options.closed ? 'TABLE' : 'VIEW'} ${table} AS SELECT * REPLACE (${ns}) FROM (${rows})`);
+        ? `SELECT * REPLACE (${fromPath}) FROM ${source} WHERE session_id NOT IN (SELECT session_id FROM tail_sessions) UNION ALL BY NAME ${tail}`
+        : tail;
+      await conn.run(`CREATE ${options.closed ? 'TABLE' : 'VIEW'} ${table} AS ${rows}`);
     };
     const load = async (table: CatalogTable, only?: readonly PartitionRef[]): Promise<void> => createFrom(table, await fetchFor(table, only));
     if (!options.lazy) {

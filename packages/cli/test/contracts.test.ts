@@ -5,6 +5,7 @@
  * page or ADR the repository does not have.
  */
 import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,16 +67,18 @@ describe('README', () => {
   });
 });
 
-const SKIP = new Set(['node_modules', '.git', '.tools', 'testdata']);
-
-/** Every file under `dir` that `keep` accepts, outside dependencies and fixtures. */
+/**
+ * Every file of the repository under `dir` that `keep` accepts: what git tracks or would track
+ * (ignored folders such as node_modules, .tools and the drivers' caches hold other projects' docs),
+ * outside test fixtures.
+ */
 function walkRepo(dir: string, keep: (path: string) => boolean): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    if (SKIP.has(name)) return [];
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return walkRepo(path, keep);
-    return keep(path) ? [path] : [];
-  });
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return listed
+    .split('\0')
+    .filter((name) => name !== '' && !name.split('/').includes('testdata'))
+    .map((name) => join(dir, name))
+    .filter((path) => existsSync(path) && keep(path));
 }
 
 /** GitHub's anchor of a Markdown heading: lower-case, punctuation and backticks dropped, spaces to dashes. */

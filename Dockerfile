@@ -14,6 +14,7 @@ RUN npm install -g pnpm@10.34.9 >/dev/null
 # package.json must be listed (pnpm install --frozen-lockfile checks them all); a test enforces it.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY packages/audit/package.json packages/audit/
+COPY packages/catalog/package.json packages/catalog/
 COPY packages/cli/package.json packages/cli/
 COPY packages/config/package.json packages/config/
 COPY packages/devkit/package.json packages/devkit/

@@ -15,6 +15,7 @@ import type { ObjectStore, PublishedJwk, SessionSummary, VerifyReport } from '@s
 import type * as RecordingModule from '@snowtrail/recording';
 import type * as AuditModule from '@snowtrail/audit';
 import type { Sink } from '@snowtrail/audit';
+import { registerCatalogCommands } from './sessions-catalog.js';
 import { EXPORT_FORMATS, explainStoreError, httpUrl, nonNegativeDecimal, outputOption, storeSpecProblem, usageError, wholeNumber, type OutputFormat } from './sessions-args.js';
 
 type Recording = typeof RecordingModule;
@@ -27,6 +28,7 @@ interface StoreOpts {
 }
 
 const EXIT_BY_CODE: Record<string, number> = {
+  SNOWTRAIL_ERR_CATALOG_QUERY: 2,
   SNOWTRAIL_ERR_RECORDING_STORE: 3,
   SNOWTRAIL_ERR_RECORDING_STORE_AUTH: 4,
   SNOWTRAIL_ERR_RECORDING_SESSION_NOT_FOUND: 5,
@@ -108,6 +110,21 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (
   };
 }
 
+/**
+ * The catalog's answer (the catalog's Parquet parts plus the sessions not compacted yet: the same
+ * answer as the walk, from a few objects), or the walk over every session's index parts when asked
+ * (`--no-catalog`) or when the catalog cannot run here: the npm package carries no DuckDB binding.
+ */
+async function viaCatalog<T>(useCatalog: boolean, fromCatalog: () => Promise<T>, walk: () => Promise<T>): Promise<T> {
+  if (!useCatalog) return walk();
+  try {
+    return await fromCatalog();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'SNOWTRAIL_ERR_CLI_UNAVAILABLE') return walk();
+    throw err;
+  }
+}
+
 let stdoutSink: Sink | undefined;
 async function out(text: string | Uint8Array): Promise<void> {
   stdoutSink ??= (await audit()).streamSink(process.stdout);
@@ -157,31 +174,33 @@ export function register(program: Command): void {
   const sessions = program.command('sessions').description('list, show, trace, verify, replay and export recorded sessions');
 
   withStore(sessions.command('list'))
-    .description('list sessions from their index objects')
+    .description('list sessions (from the catalog plus the sessions not compacted yet; --no-catalog walks every index)')
     .option('--namespace <ns>', 'only this namespace')
     .option('--pod <name>', 'only this pod')
     .option('--service-account <sa>', 'only this service account')
     .option('--since <time>', 'sessions active after (ISO time or age like 24h)', timeArg)
     .option('--until <time>', 'sessions started before', timeArg)
     .option('--contains <sql>', 'only sessions with a statement containing this text (case-insensitive)')
+    .option('--no-catalog', 'walk every session\'s index parts instead of reading the catalog (same answer, slower)')
     .addOption(outputOption())
     .option('--json', 'same as -o json')
     .action(
-      run(async (o: StoreOpts & { namespace?: string; pod?: string; serviceAccount?: string; since?: Date; until?: Date; contains?: string; output: OutputFormat; json?: boolean }) => {
+      run(async (o: StoreOpts & { namespace?: string; pod?: string; serviceAccount?: string; since?: Date; until?: Date; contains?: string; catalog: boolean; output: OutputFormat; json?: boolean }) => {
         const store = await open(o);
         const { listSessions } = await lib();
         const a = await audit();
-        const items = await listSessions(
-          store,
-          {
+        const filter = {
             ...(o.namespace ? { namespace: o.namespace } : {}),
             ...(o.pod ? { pod: o.pod } : {}),
             ...(o.serviceAccount ? { serviceAccount: o.serviceAccount } : {}),
             ...(o.since ? { since: o.since } : {}),
             ...(o.until ? { until: o.until } : {}),
             ...(o.contains ? { contains: o.contains } : {}),
-          },
-          progress('reading session indexes'),
+          };
+        const items = await viaCatalog(
+          o.catalog,
+          async () => (await import('@snowtrail/catalog')).listSessionsFromCatalog(store, filter),
+          () => listSessions(store, filter, progress('reading session indexes')),
         );
         const format: OutputFormat = o.json ? 'json' : o.output;
         if (isMachine(format)) await printObjects(format, items.map(flatListing));
@@ -211,23 +230,31 @@ export function register(program: Command): void {
     );
 
   withStore(sessions.command('trace <object>'))
-    .description('every recorded statement that wrote (or read) DATABASE.SCHEMA.OBJECT, newest first, from the index')
+    .description('every recorded statement that wrote (or read) DATABASE.SCHEMA.OBJECT, newest first (from the catalog plus the sessions not compacted yet)')
     .option('--since <time>', 'statements after', timeArg)
     .option('--until <time>', 'statements before', timeArg)
     .option('--writes', 'statements that wrote the object (default)')
     .option('--reads', 'statements that read the object')
+    .option('--no-catalog', 'walk every session\'s index parts instead of reading the catalog (same answer, slower)')
     .addOption(outputOption())
     .action(
-      run(async (object: string, o: StoreOpts & { since?: Date; until?: Date; writes?: boolean; reads?: boolean; output: OutputFormat }) => {
+      run(async (object: string, o: StoreOpts & { since?: Date; until?: Date; writes?: boolean; reads?: boolean; catalog: boolean; output: OutputFormat }) => {
         const store = await open(o);
         const { traceObject } = await lib();
         const a = await audit();
         const relation = o.reads && o.writes ? 'both' : o.reads ? 'reads' : 'writes';
-        const hits = await traceObject(store, object, { relation, ...(o.since ? { since: o.since } : {}), ...(o.until ? { until: o.until } : {}) }, progress('reading session indexes'));
+        const window = { relation, ...(o.since ? { since: o.since } : {}), ...(o.until ? { until: o.until } : {}) } as const;
+        const hits = await viaCatalog(
+          o.catalog,
+          async () => (await import('@snowtrail/catalog')).traceFromCatalog(store, object, window),
+          () => traceObject(store, object, window, progress('reading session indexes')),
+        );
         if (isMachine(o.output)) await printObjects(o.output, hits);
         else await out(hits.length === 0 ? `no recorded statement ${relation === 'reads' ? 'read' : 'wrote'} ${object}\n` : a.renderTrace(hits, { wide: o.output === 'wide' }));
       }),
     );
+
+  registerCatalogCommands(sessions, { withStore, run, open, out, printObjects, timeArg });
 
   withStore(sessions.command('verify [sessionId]'))
     .description('check hash chain, signed digests and segment completeness; exit 0 only when intact')

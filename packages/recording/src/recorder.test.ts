@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { Registry } from 'prom-client';
 import { createRecorder } from './recorder.js';
 import { createDirStore } from './dir-store.js';
@@ -153,6 +154,40 @@ describe('createRecorder with a directory store', () => {
     expect(text).not.toContain('111-22-3333');
     expect(text).toContain('["3","[REDACTED]","[REDACTED]"],["4","[REDACTED]","[REDACTED]"]');
     expect(infos).toContainEqual(expect.objectContaining({ columns: ['EMAIL', 'CUSTOMER_SSN'], method: 'replace' }));
+    expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).ok).toBe(true);
+  });
+
+  it('masks redacted columns of a streamed gzip Arrow chunk (decoded, masked, re-encoded) and keeps the original hash', async () => {
+    const { recorder, storeDir } = await setup({ redact: ['email'] });
+    const s = await recorder.startSession(startInfo());
+    const table = tableFromArrays({ ID: Int32Array.from([1, 2, 3]), EMAIL: ['a@x.io', null, 'c@z.io'] });
+    const gz = gzipSync(tableToIPC(table, 'stream'));
+    const w = s.openResult({ requestId: 'ra', part: 'chunk:0', format: 'arrow', compression: 'gzip', columns: ['ID', 'EMAIL'] });
+    await w.write(gz.subarray(0, 40));
+    await w.write(gz.subarray(40));
+    expect(await w.end()).toEqual({ sha256: sha256Hex(gz), bytes: gz.length });
+    // Garbage where an Arrow chunk should be is withheld, never stored as received.
+    const bad = s.openResult({ requestId: 'rb', part: 'chunk:0', format: 'arrow', compression: 'none', columns: ['ID', 'EMAIL'] });
+    await bad.write(Buffer.from('not arrow at all, a@x.io'));
+    await bad.end();
+    await s.end('client_logout');
+    await recorder.close();
+
+    const store = createDirStore(storeDir);
+    const stored = new Map<string, Buffer[]>();
+    const ends = new Map<string, Record<string, unknown>>();
+    for await (const e of readSessionEvents(store, s.sessionId)) {
+      const partId = String(e.data.partId);
+      if (e.type === 'result.data') stored.set(partId, [...(stored.get(partId) ?? []), Buffer.from(String(e.data.base64), 'base64')]);
+      if (e.type === 'result.end') ends.set(partId, e.data as Record<string, unknown>);
+    }
+    const [goodPart, badPart] = [...ends.keys()];
+    const masked = tableFromIPC(Buffer.concat(stored.get(goodPart!) ?? []));
+    expect(masked.getChild('ID')?.toArray()).toEqual(Int32Array.from([1, 2, 3]));
+    expect(masked.getChild('EMAIL')?.toArray()).toEqual(['[REDACTED]', null, '[REDACTED]']);
+    expect(ends.get(goodPart!)?.redaction).toMatchObject({ columns: ['EMAIL'], method: 'replace', originalSha256: sha256Hex(gz), originalBytes: gz.length });
+    expect(stored.get(badPart!)).toBeUndefined();
+    expect(ends.get(badPart!)?.redaction).toMatchObject({ columns: ['EMAIL'], method: 'withheld' });
     expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).ok).toBe(true);
   });
 });

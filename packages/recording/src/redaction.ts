@@ -4,7 +4,8 @@
  * column becomes REDACTED_VALUE. An Arrow inline answer (`rowsetBase64`) is decoded with
  * apache-arrow, its matching columns replaced by text columns of REDACTED_VALUE and re-encoded; one
  * that cannot be decoded is withheld (never stored unmasked). Arrow chunks with a matching column
- * are withheld; the recording says which.
+ * are held whole, masked the same way (maskArrowStream) and stored uncompressed; one that cannot be
+ * decoded, or is over the size the recorder masks, is withheld; the recording says which.
  */
 import { gunzipSync } from 'node:zlib';
 import { Field, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8, makeData, tableFromIPC, vectorFromArray } from 'apache-arrow';

@@ -8,7 +8,7 @@ import { createGunzip, gunzipSync, constants as zlibConstants, type Gunzip } fro
 import type { EventType, RedactionInfo, ResultEventData } from './format.js';
 import { RESULT_PIECE_BYTES } from './format.js';
 import type { RecordingMetrics } from './metrics.js';
-import { columnsOfAnswer, JsonRowsRedactor, maskedColumnIndexes, redactInlineAnswer, REDACTED_VALUE, type ColumnMatcher } from './redaction.js';
+import { columnsOfAnswer, JsonRowsRedactor, maskArrowStream, maskedColumnIndexes, redactInlineAnswer, REDACTED_VALUE, type ColumnMatcher } from './redaction.js';
 import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, SessionRecording } from './recorder-api.js';
 import type { PendingGap, SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
@@ -220,16 +220,37 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
   };
 }
 
+/** The largest Arrow chunk masked; a bigger one is withheld (its hash kept), never stored unmasked. */
+const ARROW_MASK_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A whole Arrow chunk (gzip or plain IPC stream) with the given columns masked, uncompressed; undefined when it does not decode. */
+function maskArrowChunk(bytes: Buffer, columnIndexes: readonly number[]): Buffer | undefined {
+  let plain = bytes;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      plain = gunzipSync(bytes, { maxOutputLength: 4 * ARROW_MASK_MAX_BYTES });
+    } catch {
+      return undefined;
+    }
+  }
+  return maskArrowStream(plain, columnIndexes);
+}
+
 /** A streamed result part: pieces become `result.data` events as they arrive. */
 function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: ResultEventData, info: ResultPartInfo): ResultWriter {
   const partId = base.partId;
   const idx = info.format === 'json' ? maskedColumnIndexes(info.columns, ctx.matcher) : [];
-  const isArrowRedacted = info.format === 'arrow' && maskedColumnIndexes(info.columns, ctx.matcher).length > 0;
+  const arrowIdx = info.format === 'arrow' ? maskedColumnIndexes(info.columns, ctx.matcher) : [];
+  const isArrowRedacted = arrowIdx.length > 0;
+  // An Arrow chunk is masked whole: its bytes are held (up to ARROW_MASK_MAX_BYTES), then decoded,
+  // masked and re-encoded at the end, before the sidecar releases the chunk's last bytes.
+  const arrowHeld: Buffer[] = [];
+  let arrowHeldBytes = 0;
   const redaction: RedactionInfo | undefined =
     idx.length > 0
       ? { columns: idx.map((i) => info.columns![i]!), method: 'replace', replacement: REDACTED_VALUE, patterns: ctx.patterns }
       : isArrowRedacted
-        ? { columns: maskedColumnIndexes(info.columns, ctx.matcher).map((i) => info.columns![i]!), method: 'withheld', patterns: ctx.patterns }
+        ? { columns: arrowIdx.map((i) => info.columns![i]!), method: 'replace', replacement: REDACTED_VALUE, patterns: ctx.patterns }
         : undefined;
   const redactor = idx.length > 0 ? new JsonRowsRedactor(idx) : undefined;
   const gunzip: Gunzip | undefined = redactor && info.compression === 'gzip' ? createGunzip() : undefined;
@@ -243,7 +264,7 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
   let chain: Promise<unknown> = commitEvent(ctx, writer, 'result', {
     ...base,
     streamed: true,
-    ...(gunzip ? { storedCompression: 'none' } : {}),
+    ...(gunzip || isArrowRedacted ? { storedCompression: 'none' } : {}),
     ...(redaction ? { redaction } : {}),
   });
   chain.catch(() => undefined);
@@ -280,7 +301,13 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       clientHash.update(buf);
       clientBytes += buf.length;
-      if (!gunzip && !isArrowRedacted) {
+      if (isArrowRedacted) {
+        arrowHeldBytes += buf.length;
+        if (arrowHeldBytes <= ARROW_MASK_MAX_BYTES) arrowHeld.push(Buffer.from(buf));
+        else arrowHeld.length = 0;
+        return chain.then(() => undefined);
+      }
+      if (!gunzip) {
         // Common path: synchronous append keeps piece order without chaining.
         const p = Promise.all([chain, ...appendStored(redactor ? redactor.push(buf) : buf)]).then(() => undefined);
         chain = p.catch(() => undefined);
@@ -292,6 +319,12 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
     },
     async end() {
       if (gunzip) await (chain = chain.then(() => stage(undefined)));
+      let ended = redaction;
+      if (isArrowRedacted) {
+        const masked = arrowHeldBytes <= ARROW_MASK_MAX_BYTES ? maskArrowChunk(Buffer.concat(arrowHeld.splice(0)), arrowIdx) : undefined;
+        if (masked) await (chain = chain.then(() => Promise.all(appendStored(masked))));
+        else ended = { columns: redaction!.columns, method: 'withheld', patterns: ctx.patterns };
+      }
       await chain;
       const clientSha256 = clientHash.digest('hex');
       await commitEvent(ctx, writer, 'result.end', {
@@ -300,7 +333,7 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
         sha256: storedHash.digest('hex'),
         clientBytes,
         clientSha256,
-        ...(redaction ? { redaction: { ...redaction, originalSha256: clientSha256, originalBytes: clientBytes } } : {}),
+        ...(ended ? { redaction: { ...ended, originalSha256: clientSha256, originalBytes: clientBytes } } : {}),
       });
       return { sha256: clientSha256, bytes: clientBytes };
     },

@@ -59,9 +59,9 @@ async function setup(mode: 'required' | 'best-effort'): Promise<Run> {
 }
 
 /** Runs statements on a session until `until`; returns the request ids acknowledged and refused. */
-async function drive(s: SessionRecording, tag: string, until: number): Promise<{ acked: string[]; refused: string[]; ackedAt: number[] }> {
+async function drive(s: SessionRecording, tag: string, until: () => number): Promise<{ acked: string[]; refused: string[]; ackedAt: number[] }> {
   const out = { acked: [] as string[], refused: [] as string[], ackedAt: [] as number[] };
-  for (let i = 0; Date.now() < until; i++) {
+  for (let i = 0; Date.now() < until(); i++) {
     // Best-effort calls resolve at once: yield so the spool's I/O runs, as a real client's round trips would.
     await new Promise((r) => setTimeout(r, 1));
     const requestId = `${tag}-${i}`;
@@ -108,14 +108,24 @@ async function metric(registry: Registry, name: string): Promise<number> {
   return (m?.values ?? []).reduce((a, v) => a + v.value, 0);
 }
 
-/** A fault window: 150 ms of normal traffic, `ms` of faults, then traffic until the window ends + 700 ms. */
+/**
+ * A fault window: 150 ms of normal traffic, then faults for at least `ms` and until the fault has hit
+ * at least once (a loaded machine may not reach the faulted step within `ms`; 20 s at most), then
+ * traffic until the window ends + 700 ms.
+ */
 async function runFault(mode: 'required' | 'best-effort', step: string, error: 'ENOSPC' | 'EIO', ms = 600): Promise<Run & { runs: Awaited<ReturnType<typeof drive>>[]; faultEnd: number }> {
   const run = await setup(mode);
   const sessions = [await run.recorder.startSession(startInfo('a')), await run.recorder.startSession(startInfo('b'))];
   const from = Date.now() + 150;
-  const faultEnd = from + ms;
-  run.fs.setRules(STEPS[step]!.map((r) => ({ ...r, error, fromMs: from, untilMs: faultEnd })));
-  const runs = await Promise.all(sessions.map((s, i) => drive(s, `s${i}`, faultEnd + 700)));
+  let faultEnd = Number.POSITIVE_INFINITY;
+  run.fs.setRules(STEPS[step]!.map((r) => ({ ...r, error, fromMs: from })));
+  const lift = (async () => {
+    while (Date.now() < from + ms || (run.fs.injected === 0 && Date.now() < from + 20_000)) await new Promise((r) => setTimeout(r, 20));
+    run.fs.setRules([]);
+    faultEnd = Date.now();
+  })();
+  const runs = await Promise.all(sessions.map((s, i) => drive(s, `s${i}`, () => faultEnd + 700)));
+  await lift;
   for (const s of sessions) await s.end('client_logout');
   await run.recorder.close();
   return { ...run, runs, faultEnd };
@@ -205,6 +215,9 @@ describe('a spool disk that fills during a store outage', () => {
     const acked: string[] = [];
     let refusedInARow = 0;
     let firstRefusal = -1;
+    // The gauge is sampled at each refusal: while the store is down the reserve may be re-taken and
+    // released again between two reads, so a single read after the loop would race with that.
+    let sawDiskFull = false;
     const once = async (i: number): Promise<boolean> => {
       const requestId = `q-${i}`;
       try {
@@ -224,12 +237,13 @@ describe('a spool disk that fills during a store outage', () => {
       else {
         refusedInARow++;
         if (firstRefusal < 0) firstRefusal = i;
+        if ((await metric(registry, 'snowtrail_recording_spool_disk_full')) === 1) sawDiskFull = true;
         await new Promise((r) => setTimeout(r, 25));
       }
     }
     expect(firstRefusal).toBeGreaterThan(0);
     expect(refusedInARow).toBe(20);
-    expect(await metric(registry, 'snowtrail_recording_spool_disk_full')).toBe(1);
+    expect(sawDiskFull).toBe(true);
     // The store is back: the backlog drains, the disk frees, statements are recorded again.
     fs.setRules([]);
     // As the backlog drains the writer takes events again; once it is drained, every statement is recorded.

@@ -14,6 +14,9 @@ describe('parseEvent', () => {
       line('result.data', { partId: 'p1', offset: 0, bytes: 3, base64: 'YWJj' }),
       line('result.end', { partId: 'p1', bytes: 3, sha256: sha, clientBytes: 3, clientSha256: sha }),
       line('session.end', { reason: 'client_logout' }),
+      // Fields echoed from a driver's request as it sent them (the Python connector and Go send null).
+      line('query', { requestId: 'r2', sqlText: 'select 1', statements: [], decision: 'allow', bindStage: null, asyncExec: null }),
+      line('query.end', { requestId: 'r2', status: 'failed', queryId: null, errorCode: null }),
     ];
     for (const l of ok) expect(parseEvent(l)).toMatchObject({ ok: true });
     const q = parseEvent(ok[0]!);

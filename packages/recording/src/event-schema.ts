@@ -31,15 +31,16 @@ const queryData = z.looseObject({
   decision: z.enum(['allow', 'deny']),
   rule: z.string().optional(),
   reason: z.string().optional(),
-  bindStage: z.string().optional(),
-  asyncExec: z.boolean().optional(),
+  // Echoed from the driver's request as sent: some drivers send null for "none".
+  bindStage: z.string().nullish(),
+  asyncExec: z.boolean().nullish(),
 });
 
 const resultData = z.looseObject({
   partId: z.string().min(1),
   querySeq: count.optional(),
   requestId: z.string().optional(),
-  queryId: z.string().optional(),
+  queryId: z.string().nullish(),
   part: z.string().regex(/^(inline|chunk:\d+)$/, 'expected "inline" or "chunk:<n>"'),
   format: z.enum(['json', 'arrow']),
   compression: z.enum(['none', 'gzip']),
@@ -64,7 +65,7 @@ const DATA: Record<EventType, z.ZodType> = {
   'auth.failure': z.looseObject({ reason: z.string(), message: z.string().optional(), client: optionalObject }),
   query: queryData,
   'query.denied': queryData,
-  'query.end': z.looseObject({ requestId: z.string(), status: z.string(), queryId: z.string().optional(), errorCode: z.string().optional(), rows: count.optional(), bytes: count.optional(), querySeq: count.optional() }),
+  'query.end': z.looseObject({ requestId: z.string(), status: z.string(), queryId: z.string().nullish(), errorCode: z.string().nullish(), rows: count.optional(), bytes: count.optional(), querySeq: count.optional() }),
   result: resultData,
   'result.data': z.looseObject({ partId: z.string().min(1), offset: count, bytes: count, base64 }),
   'result.end': z.looseObject({ partId: z.string().min(1), bytes: count, sha256: hex64, clientBytes: count, clientSha256: hex64, redaction: redaction.optional() }),

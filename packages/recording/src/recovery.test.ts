@@ -19,7 +19,7 @@ function lines(sessionId: string, n: number): Buffer[] {
   let head: ChainHead = genesisHead();
   const out: Buffer[] = [];
   for (let i = 0; i < n; i++) {
-    const e = encodeEvent(head, sessionId, Date.parse('2026-11-26T12:00:00Z') + i, i === 0 ? 'session.start' : 'note', { i });
+    const e = encodeEvent(head, sessionId, Date.parse('2026-11-26T12:00:00Z') + i, i === 0 ? 'session.start' : 'note', i === 0 ? { identity: { podName: 'p' }, i } : { kind: 'test', i });
     out.push(e.line);
     head = e.head;
   }
@@ -63,17 +63,17 @@ describe('spool recovery', () => {
     let head: ChainHead = genesisHead();
     for (const l of durable) head = { seq: head.seq + 1, hash: sha256Hex(l) };
     // Events 5 and 6 were written to the first journal but their fdatasync failed: refused.
-    const refused = [encodeEvent(head, id, 1, 'note', { refused: 5 })];
-    refused.push(encodeEvent(refused[0]!.head, id, 2, 'note', { refused: 6 }));
+    const refused = [encodeEvent(head, id, 1, 'note', { kind: 'test', refused: 5 })];
+    refused.push(encodeEvent(refused[0]!.head, id, 2, 'note', { kind: 'test', refused: 6 }));
     // The session went on from event 4 in a newer journal.
-    const newer = [encodeEvent(head, id, 3, 'note', { kept: 5 })];
-    newer.push(encodeEvent(newer[0]!.head, id, 4, 'note', { kept: 6 }));
-    newer.push(encodeEvent(newer[1]!.head, id, 5, 'note', { kept: 7 }));
+    const newer = [encodeEvent(head, id, 3, 'note', { kind: 'test', kept: 5 })];
+    newer.push(encodeEvent(newer[0]!.head, id, 4, 'note', { kind: 'test', kept: 6 }));
+    newer.push(encodeEvent(newer[1]!.head, id, 5, 'note', { kind: 'test', kept: 7 }));
     const asLines = (ls: Buffer[]): { line: Buffer; event: RecordingEvent }[] => ls.map((line) => ({ line, event: JSON.parse(line.toString('utf8')) as RecordingEvent }));
     const chain: { line: Buffer; event: RecordingEvent }[] = [];
     continueChain(genesisHead(), chain, asLines([...durable, ...refused.map((e) => e.line)]));
     continueChain(genesisHead(), chain, asLines(newer.map((e) => e.line)));
-    expect(chain.map((c) => c.event.data)).toEqual([...durable.map((l) => (JSON.parse(l.toString('utf8')) as RecordingEvent).data), { kept: 5 }, { kept: 6 }, { kept: 7 }]);
+    expect(chain.map((c) => c.event.data)).toEqual([...durable.map((l) => (JSON.parse(l.toString('utf8')) as RecordingEvent).data), { kind: 'test', kept: 5 }, { kind: 'test', kept: 6 }, { kind: 'test', kept: 7 }]);
     expect(checkChainLines(genesisHead(), id, chain.map((c) => c.line), 'recovered').problems).toEqual([]);
   });
 });

@@ -17,6 +17,13 @@ describe('judgeSessionParameters', () => {
     expect(judgeSessionParameters(undefined, allowAll)).toEqual({ ok: true, accepted: {} });
   });
 
+  it('accepts the drivers\' internal telemetry parameters that are not identifiers (JDBC 4.x), and nothing else shaped like them', () => {
+    expect(judgeSessionParameters({ '_snowflake.internal.connectionIdentifierShape': 'shape-v1' }, allowAll)).toEqual({ ok: true, accepted: { '_SNOWFLAKE.INTERNAL.CONNECTIONIDENTIFIERSHAPE': 'shape-v1' } });
+    expect(judgeSessionParameters({ '_snowflake.internal.searchPath': 'x' }, allowAll)).toMatchObject({ ok: false, decision: { reasonKey: 'session_parameter_denied' } });
+    expect(judgeSessionParameters({ '_snowflake.internal.connectionIdentifierShape': { host: 'h', port: 1 } }, allowAll)).toMatchObject({ ok: true });
+    expect(judgeSessionParameters({ '_snowflake.internal.connectionIdentifierShape': 'x'.repeat(5000) }, allowAll)).toMatchObject({ ok: false });
+  });
+
   it('denies SEARCH_PATH as the policy denies the statement', () => {
     expect(judgeSessionParameters({ SEARCH_PATH: 'secret.s' }, allowAll)).toMatchObject({ ok: false, name: 'SEARCH_PATH', decision: { action: 'deny', reasonKey: 'search_path_denied' } });
   });

@@ -14,7 +14,8 @@ import { classifySql, decide, type Decision, type StatementPolicy } from '@snowt
  * client behaves, or a tag: never which objects a name resolves to. Sources: snowflake-sdk 3.3.0
  * lib/services/sf.js (login SESSION_PARAMETERS) and lib/connection/statement.js (MULTI_STATEMENT_COUNT);
  * gosnowflake connection.go / query.go (GO_QUERY_RESULT_FORMAT, CLIENT_*); snowflake-jdbc
- * SFSessionProperty (JDBC_QUERY_RESULT_FORMAT, CLIENT_*); snowflake-connector-python
+ * SFSessionProperty (JDBC_QUERY_RESULT_FORMAT, CLIENT_*) and SFStatement.setUseNewSqlFormat
+ * (NEW_SQL_FORMAT, a statement parameter JDBC 4.x sends); snowflake-connector-python
  * (PYTHON_CONNECTOR_QUERY_RESULT_FORMAT).
  */
 export const DRIVER_SESSION_PARAMETERS: ReadonlySet<string> = new Set([
@@ -39,6 +40,7 @@ export const DRIVER_SESSION_PARAMETERS: ReadonlySet<string> = new Set([
   'ODBC_QUERY_RESULT_FORMAT',
   'PYTHON_CONNECTOR_QUERY_RESULT_FORMAT',
   'MULTI_STATEMENT_COUNT',
+  'NEW_SQL_FORMAT',
   'QUERY_TAG',
   'TIMEZONE',
   'DATE_OUTPUT_FORMAT',
@@ -49,6 +51,14 @@ export const DRIVER_SESSION_PARAMETERS: ReadonlySet<string> = new Set([
   'TIMESTAMP_TZ_OUTPUT_FORMAT',
   'BINARY_OUTPUT_FORMAT',
 ]);
+
+/**
+ * Driver-internal telemetry the drivers put among the login's session parameters, under names that
+ * are not identifiers (so they cannot be spelled as ALTER SESSION). Accepted as sent: they describe
+ * the connection to Snowflake's telemetry and change nothing a statement sees. Source:
+ * snowflake-jdbc 4.x SessionUtil (`_snowflake.internal.connectionIdentifierShape`).
+ */
+export const DRIVER_INTERNAL_PARAMETERS: ReadonlySet<string> = new Set(['_SNOWFLAKE.INTERNAL.CONNECTIONIDENTIFIERSHAPE']);
 
 /** What a parameter name must look like before it is spelled into SQL. */
 const PARAMETER_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
@@ -67,7 +77,9 @@ function denied(name: string, reasonKey: string, reason: string, rule?: string):
 
 /** Judges one parameter; undefined when accepted. */
 function judgeOne(name: string, value: unknown, policy: StatementPolicy): ParameterJudgement | undefined {
-  if (!PARAMETER_NAME.test(name)) return denied(name.slice(0, 64), 'session_parameter_denied', 'a session parameter name must be a plain identifier');
+  // Their values are the driver's own small JSON (a string or an object describing the connection).
+  if (DRIVER_INTERNAL_PARAMETERS.has(name) && value !== undefined && JSON.stringify(value).length <= 4096) return undefined;
+  if (!PARAMETER_NAME.test(name)) return denied(name.slice(0, 64), 'session_parameter_denied', `a session parameter name must be a plain identifier (got ${JSON.stringify(name.slice(0, 64))})`);
   if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
     return denied(name, 'session_parameter_denied', `session parameter ${name} must have a string, number or boolean value`);
   }

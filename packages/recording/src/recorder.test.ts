@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function setup(overrides: Parameters<typeof recordingConfig>[0] extends infer T ? Partial<T> : never = {}): Promise<{ recorder: Recorder; storeDir: string; spoolDir: string; registry: Registry }> {
+async function setup(overrides: Parameters<typeof recordingConfig>[0] extends infer T ? Partial<T> : never = {}, formatVersion: 1 | 2 = 2): Promise<{ recorder: Recorder; storeDir: string; spoolDir: string; registry: Registry }> {
   const base = await scratch('rec');
   cleanup.push(() => rm(base, { recursive: true, force: true }));
   const storeDir = join(base, 'store');
@@ -29,14 +29,15 @@ async function setup(overrides: Parameters<typeof recordingConfig>[0] extends in
     config: recordingConfig({ spoolDir, store: { type: 'dir', path: storeDir }, signing: { keyFile }, ...overrides }),
     registry,
     logger: silent,
+    formatVersion,
   });
   cleanup.push(() => recorder.close());
   return { recorder, storeDir, spoolDir, registry };
 }
 
 describe('createRecorder with a directory store', () => {
-  it('records a session end to end: events, results, index, signed digests that verify', async () => {
-    const { recorder, storeDir, spoolDir, registry } = await setup();
+  it('records a session end to end in format v1 (0.1.0): events, results, index, signed digests that verify', async () => {
+    const { recorder, storeDir, spoolDir, registry } = await setup({}, 1);
     const s = await recorder.startSession(startInfo());
     await s.queryStarted({ requestId: 'r1', sqlText: 'insert into sales.public.orders select * from raw.public.orders', statements: [{ class: 'DML_INSERT', reads: ['RAW.PUBLIC.ORDERS'], writes: ['SALES.PUBLIC.ORDERS'] }], decision: 'allow' });
     const inline = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'number of rows inserted', type: 'fixed' }], rowset: [['3']], returned: 1 }, success: true }));
@@ -124,8 +125,8 @@ describe('createRecorder with a directory store', () => {
     expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).ok).toBe(true);
   });
 
-  it('masks redacted columns in inline and streamed gzip JSON results but returns the client hash', async () => {
-    const { recorder, storeDir } = await setup({ redact: ['*ssn*', 'email'] });
+  it('masks redacted columns in inline and streamed gzip JSON results but returns the client hash (format v1)', async () => {
+    const { recorder, storeDir } = await setup({ redact: ['*ssn*', 'email'] }, 1);
     const s = await recorder.startSession(startInfo());
     const answer = { data: { rowtype: [{ name: 'ID' }, { name: 'EMAIL' }, { name: 'CUSTOMER_SSN' }], rowset: [['1', 'a@x.io', '123-45-6789'], ['2', null, '987']] }, success: true };
     await s.result({ requestId: 'r9', part: 'inline', format: 'json', compression: 'none' }, Buffer.from(JSON.stringify(answer)));

@@ -127,6 +127,15 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
         throw classifyS3Error(err, `reading ${key}`);
       }
     },
+    async getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return out.Body as unknown as AsyncIterable<Uint8Array>;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw classifyS3Error(err, `reading ${key}`);
+      }
+    },
     async list(prefix: string) {
       return (await listAll(prefix)).keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },

@@ -47,7 +47,7 @@ export async function uploadBlobs(deps: UploaderDeps, writer: SessionWriter, ref
       body = await deps.fs.readFile(spoolBlobPath(writer.dir, ref.sha256));
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      if (!(await deps.store.get(key))) throw new Error(`blob ${ref.sha256} of session ${writer.sessionId} is neither in the spool nor in the store`);
+      if (!(await deps.store.get(key))) throw new Error(`blob ${ref.sha256} of session ${writer.sessionId} is neither in the spool nor in the store`, { cause: err });
       writer.uploadedBlobs.add(ref.sha256);
       continue;
     }

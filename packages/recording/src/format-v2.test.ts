@@ -117,7 +117,7 @@ describe('recording format v2: result payloads as content-addressed blobs', () =
     const { storeDir, sessionId } = await recordSession();
     const path = join(storeDir, blobKey('', sessionId, sha256Hex(CHUNK)));
     const body = await readFile(path);
-    body[body.length - 20] ^= 0xff;
+    body.writeUInt8(body.readUInt8(body.length - 20) ^ 0xff, body.length - 20);
     await writeFile(path, body);
     expect(await verify(storeDir, sessionId)).toEqual({ ok: false, kinds: ['blob_altered'] });
   });

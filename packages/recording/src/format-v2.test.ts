@@ -19,13 +19,13 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function setup(redact: string[] = []): Promise<{ base: string; storeDir: string; spoolDir: string; recorder: Awaited<ReturnType<typeof createRecorder>> }> {
+async function setup(redact: string[] = [], extra: Partial<Parameters<typeof recordingConfig>[0]> = {}): Promise<{ base: string; storeDir: string; spoolDir: string; recorder: Awaited<ReturnType<typeof createRecorder>> }> {
   const base = await scratch('v2');
   cleanup.push(() => rm(base, { recursive: true, force: true }));
   const storeDir = join(base, 'store');
   const spoolDir = join(base, 'spool');
   const keyFile = await writeSigningKey(base);
-  const recorder = await createRecorder({ config: recordingConfig({ spoolDir, store: { type: 'dir', path: storeDir }, signing: { keyFile }, redact }), registry: new Registry(), logger: silent });
+  const recorder = await createRecorder({ config: recordingConfig({ spoolDir, store: { type: 'dir', path: storeDir }, signing: { keyFile }, redact, ...extra }), registry: new Registry(), logger: silent });
   cleanup.push(() => recorder.close());
   return { base, storeDir, spoolDir, recorder };
 }
@@ -166,5 +166,20 @@ describe('recording format v2: result payloads as content-addressed blobs', () =
     expect(all.find((e) => e.type === 'result.abort')?.data).toMatchObject({ part: 'chunk:1', reason: 'client_gone', clientBytes: 9 });
     expect((await verify(storeDir, s.sessionId)).ok).toBe(true);
     expect(await readdir(join(spoolDir, 'v1'))).toEqual([]);
+  });
+
+  it('refuses a result whose event the full spool cannot take, and leaves no orphan blob behind', async () => {
+    const { recorder, spoolDir } = await setup([], { spoolMaxBytes: 4096, flush: { intervalSeconds: 3600, maxBytes: 1024 * 1024 } });
+    const s = await recorder.startSession(startInfo());
+    const q = { requestId: 'r', sqlText: 'select ' + 'x'.repeat(1500), statements: [{ class: 'SELECT', reads: [], writes: [] }], decision: 'allow' as const };
+    await s.queryStarted(q);
+    // Fill the spool with small events until it refuses one: no room is left for a result event.
+    for (let i = 0; i < 200; i++) if (await s.note('token.renewed', { i }).then(() => false, () => true)) break;
+    await expect(s.result({ requestId: 'r', part: 'inline', format: 'json', compression: 'none' }, INLINE)).rejects.toMatchObject({ reason: 'spool_full' });
+    const w = s.openResult({ requestId: 'r', part: 'chunk:0', format: 'json', compression: 'gzip' });
+    await w.write(CHUNK);
+    await expect(w.end()).rejects.toMatchObject({ reason: 'spool_full' });
+    const blobs = await readdir(join(spoolDir, 'v1', s.sessionId, 'blobs'));
+    expect(blobs).toEqual([]);
   });
 });

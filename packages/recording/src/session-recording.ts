@@ -13,7 +13,7 @@ import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, Sessio
 import type { PendingGap, SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
 import { sha256Hex } from './chain.js';
-import { SpoolBlobWriter } from './blob-spool.js';
+import { SpoolBlobWriter, spoolBlobPath } from './blob-spool.js';
 import type { SpoolFs } from './spool-fs.js';
 
 /** What a session recording needs from the recorder. */
@@ -109,7 +109,24 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
   } catch (err) {
     return blobFailed(ctx, writer, err);
   }
-  return commitEvent(ctx, writer, 'result', data(ref));
+  // The blob is held while an event may refer to it; one whose event never became durable is an
+  // orphan and is deleted (unless another part of the same content still holds it), so a spool
+  // that refuses events does not fill with payloads nothing refers to.
+  const sha = ref.sha256;
+  writer.blobHolds.set(sha, (writer.blobHolds.get(sha) ?? 0) + 1);
+  let appended: Promise<void> | undefined;
+  const release = (): void => {
+    const left = (writer.blobHolds.get(sha) ?? 1) - 1;
+    if (left > 0) return void writer.blobHolds.set(sha, left);
+    writer.blobHolds.delete(sha);
+    void ctx.fs.unlink(spoolBlobPath(writer.dir, sha)).catch(() => undefined);
+  };
+  const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
+    appended = d;
+  });
+  if (appended) appended.catch(release);
+  else release();
+  return committed;
 }
 
 /** A spool blob file for a part (unique temp name; the content name is given when durable). */
@@ -117,8 +134,8 @@ function newBlob(ctx: RecordingContext, writer: SessionWriter, partId: string): 
   return new SpoolBlobWriter(ctx.fs, writer.dir, `${partId}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Appends one event under the recorder's mode. */
-export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: EventType, data: object, isClosing = false): Promise<void> {
+/** Appends one event under the recorder's mode; `onAppended` is told the durability promise when the spool took it. */
+export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: EventType, data: object, isClosing = false, onAppended?: (durable: Promise<void>) => void): Promise<void> {
   if (ctx.isClosed() && !isClosing) {
     if (ctx.mode === 'required') return refuse(ctx, 'recorder_closed');
     noteDrop(ctx, writer, 'recorder_closed', Date.now());
@@ -127,6 +144,7 @@ export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: 
   if (ctx.mode === 'best-effort') flushGap(ctx, writer, isClosing);
   const attemptedAt = Date.now();
   const durable = writer.append(type, data, isClosing);
+  if (durable !== undefined) onAppended?.(durable);
   if (durable === undefined) {
     if (ctx.mode === 'required') return refuse(ctx, 'spool_full');
     noteDrop(ctx, writer, 'spool_full', attemptedAt);

@@ -70,6 +70,8 @@ export class SessionWriter {
   readonly formatVersion: FormatVersion;
   /** v2: blobs the store acknowledged in this process (content-addressed: uploaded once). */
   readonly uploadedBlobs = new Set<string>();
+  /** v2: spool blobs by content name, and how many `result` events (pending or durable) refer to each. */
+  readonly blobHolds = new Map<string, number>();
   /** Time of this session's first event in the open journal, if it has events there. */
   private openSince: number | undefined;
   /** Journal seals holding this session's events that are not split yet. */

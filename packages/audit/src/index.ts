@@ -15,6 +15,6 @@ export { exportCsv, csvRows, CSV_HEADER } from './export-csv.js';
 export { exportHtml, esc } from './export-html.js';
 export { replayTimeline, diffRows, bindsFromRecorded, READ_ONLY_CLASSES, type TimelineOptions, type ReplayTarget, type ReplayDiff } from './replay.js';
 export { replayExecute } from './replay-execute.js';
-export { ResultAssembler, collectResultParts, decodeResultPart, rowsOfStatement, partOrder, MAX_PART_BYTES, type RecordedPart, type DecodedPart } from './results.js';
+export { ResultAssembler, collectResultParts, decodeResultPart, loadPartBlob, rowsOfStatement, partOrder, MAX_PART_BYTES, type RecordedPart, type DecodedPart } from './results.js';
 export { readArrowStream, arrowCellToWire, columnOfField, scaledToDecimal, type WireCell } from './arrow.js';
 export { formatCell, columnsFromRowtype, type ColumnType } from './wire-values.js';

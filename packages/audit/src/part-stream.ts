@@ -5,7 +5,7 @@
  */
 import type { RecordingEvent, SessionRecord } from '@snowtrail/recording';
 import type { WireCell } from './arrow.js';
-import { decodeResultPart, ResultAssembler, type RecordedPart } from './results.js';
+import { decodeResultPart, loadPartBlob, ResultAssembler, type RecordedPart } from './results.js';
 import type { ColumnType } from './wire-values.js';
 
 /** One closed part, decoded (or why it cannot be). */
@@ -24,15 +24,16 @@ export class PartDecoder {
   private readonly seqOf = new Map<string, number>();
   private readonly columnsOf = new Map<number, ColumnType[]>();
 
-  /** Feeds one event; returns the part it closed, decoded. */
-  push(e: RecordingEvent): DecodedResultPart | undefined {
+  /** Feeds one event (and, for a v2 result, the opener of its blob); returns the part it closed, decoded. */
+  async push(e: RecordingEvent, openBlob?: () => Promise<AsyncIterable<Uint8Array> | undefined>): Promise<DecodedResultPart | undefined> {
     if (e.type === 'query' || e.type === 'query.denied') this.seqOf.set(`r:${String(e.data.requestId)}`, e.seq);
     else if (e.type === 'query.end' && typeof e.data.queryId === 'string') {
       const seq = typeof e.data.querySeq === 'number' ? e.data.querySeq : this.seqOf.get(`r:${String(e.data.requestId)}`);
       if (seq !== undefined) this.seqOf.set(`q:${e.data.queryId}`, seq);
     }
     const closed = this.assembler.push(e);
-    return closed ? this.decode(closed) : undefined;
+    if (!closed) return undefined;
+    return this.decode(closed.blob ? await loadPartBlob(closed, openBlob) : closed);
   }
 
   /** The parts never closed, decoded as far as they go. */
@@ -59,7 +60,7 @@ export async function* decodedParts(records: AsyncIterable<SessionRecord>): Asyn
   const decoder = new PartDecoder();
   for await (const r of records) {
     if (r.kind !== 'event') continue;
-    const d = decoder.push(r.event);
+    const d = await decoder.push(r.event, r.openBlob);
     if (d) yield d;
   }
   yield* decoder.finish();

@@ -6,13 +6,14 @@
  */
 import type { RecordingEvent, SessionRecord } from '@snowtrail/recording';
 import { bindsFromRecorded, diffRows, READ_ONLY_CLASSES, type ReplayDiff, type ReplayTarget } from './replay.js';
-import { collectResultParts, rowsOfStatement, type RecordedPart } from './results.js';
+import { collectResultParts, loadPartBlob, rowsOfStatement, type RecordedPart } from './results.js';
 
 /** The queries of a session and the result parts of those that may be re-run (one streaming pass). */
 async function gather(records: AsyncIterable<SessionRecord>, includeWrites: boolean): Promise<{ events: RecordingEvent[]; parts: RecordedPart[] }> {
   const events: RecordingEvent[] = [];
   const resultEvents: RecordingEvent[] = [];
   const wanted = new Set<string>();
+  const blobs = new Map<string, () => Promise<AsyncIterable<Uint8Array> | undefined>>();
   for await (const r of records) {
     if (r.kind !== 'event') continue;
     const e = r.event;
@@ -26,9 +27,12 @@ async function gather(records: AsyncIterable<SessionRecord>, includeWrites: bool
     } else if (e.type === 'result' && (wanted.has(`s:${String(e.data.querySeq)}`) || wanted.has(`r:${String(e.data.requestId)}`))) {
       wanted.add(`p:${String(e.data.partId)}`);
       resultEvents.push(e);
+      if (r.openBlob) blobs.set(String(e.data.partId), r.openBlob);
     } else if ((e.type === 'result.data' || e.type === 'result.end' || e.type === 'result.abort') && wanted.has(`p:${String(e.data.partId)}`)) resultEvents.push(e);
   }
-  return { events, parts: collectResultParts(resultEvents) };
+  const parts: RecordedPart[] = [];
+  for (const p of collectResultParts(resultEvents)) parts.push(p.blob ? await loadPartBlob(p, blobs.get(p.partId)) : p);
+  return { events, parts };
 }
 
 /** Re-runs the recorded statements against the target and diffs the results. */

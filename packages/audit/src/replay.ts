@@ -51,7 +51,7 @@ export async function replayTimeline(records: AsyncIterable<SessionRecord>, sink
       continue;
     }
     const e = r.event;
-    const closed = decoder?.push(e);
+    const closed = await decoder?.push(e, r.openBlob);
     if (e.type !== 'result.data') {
       const t = Date.parse(e.time);
       if (prev !== undefined && options.speed > 0) {

@@ -4,8 +4,9 @@
  * Arrow IPC streams), gunzipped where stored compressed. Only parts still open are held in memory —
  * a part is handed out as soon as its closing event goes by.
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import type { RecordingEvent, RedactionInfo } from '@snowtrail/recording';
+import type { BlobRef, RecordingEvent, RedactionInfo } from '@snowtrail/recording';
 import { readArrowStream, type WireCell } from './arrow.js';
 import { columnsFromRowtype, type ColumnType } from './wire-values.js';
 
@@ -28,6 +29,10 @@ export interface RecordedPart {
   aborted?: string;
   redaction?: RedactionInfo;
   clientSha256?: string;
+  /** v2: the blob holding the stored bytes; `bytes` stays empty until loadPartBlob fills it. */
+  blob?: BlobRef;
+  /** v2: the blob could not be read as referenced (missing, or not the referenced bytes). */
+  blobProblem?: string;
 }
 
 /** Decoded rows of a part, cells as wire strings. */
@@ -68,6 +73,8 @@ export class ResultAssembler {
     const d = e.data;
     if (e.type === 'result') {
       const p = openPart(d);
+      const blob = d.blob as BlobRef | undefined;
+      if (blob) return { ...p, complete: true, blob, size: blob.bytes };
       if (typeof d.base64 === 'string') {
         const b = Buffer.from(d.base64, 'base64');
         p.bytes.push(b);
@@ -78,14 +85,18 @@ export class ResultAssembler {
       return undefined;
     }
     const p = this.open.get(String(d.partId));
-    if (!p) return undefined;
-    if (e.type === 'result.data') {
+    if (e.type === 'result.data' && p) {
       const b = Buffer.from(String(d.base64), 'base64');
       if (p.size + b.length <= this.maxPartBytes && !p.truncatedForDisplay) p.bytes.push(b);
       else p.truncatedForDisplay = true;
       p.size += b.length;
       return undefined;
     }
+    if (e.type === 'result.abort' && !p && typeof d.part === 'string') {
+      // v2: an aborted part has no `result` event; its abort says what it was.
+      return { ...openPart(d), complete: false, aborted: String(d.reason ?? 'aborted') };
+    }
+    if (!p) return undefined;
     if (e.type === 'result.end' || e.type === 'result.abort') {
       this.open.delete(p.partId);
       p.complete = e.type === 'result.end';
@@ -117,6 +128,30 @@ export function collectResultParts(events: Iterable<RecordingEvent>, maxBytes = 
   return opened.flatMap((id) => byId.get(id) ?? []);
 }
 
+/**
+ * v2: reads a part's blob into it, streaming and hashing on the way; keeps at most `maxBytes`
+ * (more is marked truncated for display). A missing blob or one that is not the referenced bytes
+ * is told in `blobProblem`, never decoded as if it were the record.
+ */
+export async function loadPartBlob(p: RecordedPart, open: (() => Promise<AsyncIterable<Uint8Array> | undefined>) | undefined, maxBytes = MAX_PART_BYTES): Promise<RecordedPart> {
+  if (!p.blob) return p;
+  const stream = open ? await open().catch(() => undefined) : undefined;
+  if (!stream) return { ...p, blobProblem: `its blob ${p.blob.sha256.slice(0, 16)}… is missing from the store` };
+  const hash = createHash('sha256');
+  const bytes: Buffer[] = [];
+  let size = 0;
+  let truncatedForDisplay = false;
+  for await (const piece of stream) {
+    const b = Buffer.from(piece);
+    hash.update(b);
+    if (size + b.length <= maxBytes && !truncatedForDisplay) bytes.push(b);
+    else truncatedForDisplay = true;
+    size += b.length;
+  }
+  if (hash.digest('hex') !== p.blob.sha256 || size !== p.blob.bytes) return { ...p, blobProblem: `its blob ${p.blob.sha256.slice(0, 16)}… does not hold the referenced bytes (altered)` };
+  return { ...p, bytes, size, truncatedForDisplay };
+}
+
 function plainBytes(p: RecordedPart): Buffer {
   const b = Buffer.concat(p.bytes);
   // Detected by magic bytes too: the stored compression flag is not the only witness.
@@ -136,6 +171,7 @@ function mergeColumns(arrow: ColumnType[], rowtype: ColumnType[]): ColumnType[] 
  * `context` gives a chunk the columns of its statement's inline answer.
  */
 export function decodeResultPart(p: RecordedPart, context: ColumnType[] = []): DecodedPart {
+  if (p.blobProblem) throw new Error(p.blobProblem);
   if (p.truncatedForDisplay) throw new Error(`part ${p.part} holds ${p.size} bytes, more than can be decoded for display`);
   const bytes = plainBytes(p);
   if (p.part === 'inline') {

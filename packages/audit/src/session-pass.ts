@@ -86,7 +86,7 @@ export async function passSession(records: AsyncIterable<SessionRecord>, options
     }
     if (NOTABLE_TYPES.has(e.type)) pass.notable.push(e);
     if (options.results) {
-      const closed = decoder.push(e);
+      const closed = await decoder.push(e, r.openBlob);
       if (closed) take(closed);
     }
   }

@@ -1,18 +1,19 @@
 /**
- * Golden recordings: a v1 recording made by the project's own recorder and its tampered variants
- * (packages/audit/testdata/v1/<case>/store, made by make-golden-recording.ts) must keep verifying,
+ * Golden recordings: a v1 recording (0.1.0's format) and a v2 one (result payloads as blobs), each
+ * made by the project's own recorder, and their tampered variants
+ * (packages/audit/testdata/v<N>/<case>/store, made by make-golden-recording.ts) must keep verifying,
  * showing and exporting exactly as the committed outputs in <case>/golden/ say. A change of output
  * is a visible diff: refresh with `UPDATE_GOLDEN=1 pnpm test packages/audit/test/golden.test.ts`
  * and review it. A golden file no case produces any more fails the run (stale).
  */
 import { describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDirStore, listSessionIds, loadSessionListingForDisplay, loadStoreKeys, readSession, verifySession } from '@snowtrail/recording';
 import { exportCsv, exportHtml, exportJson, memorySink, passSession, renderSessionShow, renderStatementResults, renderVerify, showDocument, type SessionExport } from '../src/index.js';
 
-const ROOT = join(import.meta.dirname, '..', 'testdata', 'v1');
+const TESTDATA = join(import.meta.dirname, '..', 'testdata');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const GENERATED_AT = '2026-12-01T00:00:00.000Z';
 
@@ -43,11 +44,18 @@ async function outputsOf(storeDir: string): Promise<Record<string, string>> {
   };
 }
 
-const cases = existsSync(ROOT) ? (await readdir(ROOT)).sort() : [];
+const COMMON_CASES = ['event-invalid', 'index-removed', 'pristine', 'segment-flipped', 'segment-removed'];
+const VERSIONS = [
+  { version: 'v1', expected: COMMON_CASES },
+  { version: 'v2', expected: ['blob-flipped', 'blob-removed', ...COMMON_CASES] },
+];
 
-describe('golden recordings (v1)', () => {
+describe.each(VERSIONS)('golden recordings ($version)', ({ version, expected }) => {
+  const ROOT = join(TESTDATA, version);
+  const cases = existsSync(ROOT) ? readdirSync(ROOT).sort() : [];
+
   it('has the pristine recording and its tampered variants', () => {
-    expect(cases).toEqual(['event-invalid', 'index-removed', 'pristine', 'segment-flipped', 'segment-removed']);
+    expect(cases).toEqual(expected);
   });
 
   it.each(cases)('%s: verify, show and export outputs match the committed goldens', async (name) => {
@@ -89,5 +97,12 @@ describe('golden recordings (v1)', () => {
     const invalid = await outputsOf(join(ROOT, 'event-invalid', 'store'));
     expect(invalid['verify.txt']).toMatch(/\[event_invalid\] segment 000002: event seq \d+ \(query\.(denied|end)\): data\.requestId: Invalid input: expected string, received number/);
     expect((JSON.parse(invalid['export.json']!) as { damaged: unknown[] }).damaged).toHaveLength(1);
+    if (version !== 'v2') return;
+    const blobRemoved = await outputsOf(join(ROOT, 'blob-removed', 'store'));
+    expect(blobRemoved['verify.txt']).toMatch(/\[blob_missing\] blob [0-9a-f]{16}…: listed in a digest but missing from the store/);
+    expect(blobRemoved['show.txt']).toMatch(/blob [0-9a-f]{16}… is missing from the store/);
+    const blobFlipped = await outputsOf(join(ROOT, 'blob-flipped', 'store'));
+    expect(blobFlipped['verify.txt']).toContain('[blob_altered]');
+    expect(blobFlipped['show.txt']).toMatch(/blob [0-9a-f]{16}… does not hold the referenced bytes/);
   });
 });

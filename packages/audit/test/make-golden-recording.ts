@@ -1,10 +1,11 @@
 /**
- * Makes the golden v1 recording under packages/audit/testdata/v1/ with the project's own recorder
- * (segments, index parts, signed digests, JWKS), then its tampered variants. Run once, by hand, when
- * the golden recording must change (the committed files are the test data; the outputs checked
- * against them are refreshed with UPDATE_GOLDEN=1):
+ * Makes a golden recording under packages/audit/testdata/v<N>/ with the project's own recorder
+ * (segments, index parts, signed digests, JWKS, and in format v2 the result blobs), then its
+ * tampered variants. Run once, by hand, when the golden recording must change (the committed files
+ * are the test data; the outputs checked against them are refreshed with UPDATE_GOLDEN=1). The v1
+ * recording is the 0.1.0 format: it is kept as committed, never made again.
  *
- *   node --import tsx packages/audit/test/make-golden-recording.ts
+ *   node --import tsx packages/audit/test/make-golden-recording.ts 2
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
@@ -16,7 +17,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createDirStore, createRecorder, sessionPrefix, type SessionRecording } from '@snowtrail/recording';
 
-const OUT = join(import.meta.dirname, '..', 'testdata', 'v1');
+const VERSION = process.argv[2] === '1' ? 1 : 2;
+const OUT = join(import.meta.dirname, '..', 'testdata', `v${VERSION}`);
 
 async function waitForDigests(store: ReturnType<typeof createDirStore>, sessionId: string, more: number): Promise<void> {
   const count = async (): Promise<number> => (await store.list(`${sessionPrefix('', sessionId)}digests/`)).length;
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     config: { mode: 'required', spoolDir: join(work, 'spool'), spoolMaxBytes: 64 << 20, store: { type: 'dir', path: pristine }, flush: { intervalSeconds: 0.1, maxBytes: 1024 }, signing: { keyFile }, redact: ['email'] },
     registry: new Registry(),
     logger: pino({ level: 'silent' }),
+    formatVersion: VERSION,
   });
   const store = createDirStore(pristine);
   const s = await recorder.startSession({
@@ -118,6 +121,16 @@ async function main(): Promise<void> {
     lines[at] = JSON.stringify(e);
     await writeFile(seg2(dir), gzipSync(lines.join('\n')));
   });
+  if (VERSION === 2) {
+    const blobs = async (dir: string): Promise<string[]> => (await readdir(join(dir, 'blobs'))).sort();
+    await variant('blob-removed', async (dir) => unlink(join(dir, 'blobs', (await blobs(dir))[0]!)));
+    await variant('blob-flipped', async (dir) => {
+      const path = join(dir, 'blobs', (await blobs(dir))[1]!);
+      const b = await readFile(path);
+      b[Math.floor(b.length / 2)]! ^= 0xff;
+      await writeFile(path, b);
+    });
+  }
   process.stdout.write(`golden recording ${s.sessionId}: ${segments.length} segments, variants written under ${OUT}\n`);
 }
 

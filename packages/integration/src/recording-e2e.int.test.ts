@@ -5,8 +5,8 @@ jest.setTimeout(240_000);
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { validateSidecarConfig } from '@snowtrail/config';
-import { createRecorder, createS3Store, readSessionEvents, sha256Hex, type RecordingEvent } from '@snowtrail/recording';
-import { collectResultParts, rowsOfStatement } from '@snowtrail/audit';
+import { createRecorder, createS3Store, readSession, sha256Hex, type RecordingEvent, type SessionRecord } from '@snowtrail/recording';
+import { collectResultParts, loadPartBlob, partOrder, rowsOfStatement } from '@snowtrail/audit';
 import { startSidecar, type SidecarHandle } from '@snowtrail/sidecar';
 import { AUDITOR_PASSWORD, connectDirect, connectThroughSidecar, destroy, execute, runCli, startWorld, type World } from './harness.js';
 
@@ -54,12 +54,15 @@ describe('snowflake-sdk → sidecar → emulator, recorded to S3 (s3rver), verif
 
   it('the chunked result is recorded byte for byte: the recorded rows are the rows the driver returned, and every part hashes as recorded', async () => {
     const store = createS3Store({ client: world.s3.client(), bucket: world.bucket, prefix: 'audit/' });
-    const events: RecordingEvent[] = [];
-    for await (const e of readSessionEvents(store, sessionId)) events.push(e);
+    const records: Extract<SessionRecord, { kind: 'event' }>[] = [];
+    for await (const r of readSession(store, sessionId)) if (r.kind === 'event') records.push(r);
+    const events: RecordingEvent[] = records.map((r) => r.event);
     const query = events.find((e) => e.type === 'query' && e.data.sqlText === big)!;
-    const parts = collectResultParts(events);
+    // v2: each part's bytes are in its blob; its `result` event comes when the part is complete.
+    const opener = (partId: string): (() => Promise<AsyncIterable<Uint8Array> | undefined>) | undefined => records.find((r) => r.event.type === 'result' && r.event.data.partId === partId)?.openBlob;
+    const parts = await Promise.all(collectResultParts(events).map((p) => loadPartBlob(p, opener(p.partId))));
     const mine = parts.filter((p) => p.querySeq === query.seq);
-    expect(mine.map((p) => p.part)).toEqual(['inline', 'chunk:0', 'chunk:1', 'chunk:2']);
+    expect(mine.map((p) => p.part).sort((a, b) => partOrder(a) - partOrder(b))).toEqual(['inline', 'chunk:0', 'chunk:1', 'chunk:2']);
     for (const p of mine) expect(sha256Hex(Buffer.concat(p.bytes))).toBe(p.clientSha256);
     const recorded = rowsOfStatement(parts, { querySeq: query.seq })!;
     expect(recorded.columns).toEqual(['ID', 'LABEL']);

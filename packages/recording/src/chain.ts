@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseEvent } from './event-schema.js';
-import { FORMAT_VERSION, GENESIS_HASH, type EventType, type RecordingEvent } from './format.js';
+import { FORMAT_VERSION, GENESIS_HASH, type EventType, type FormatVersion, type RecordingEvent } from './format.js';
 
 /** SHA-256 as lower-case hex. */
 export function sha256Hex(bytes: Uint8Array | string): string {
@@ -30,9 +30,10 @@ export function encodeEvent(
   time: number,
   type: EventType,
   data: object,
+  version: FormatVersion = FORMAT_VERSION,
 ): { line: Buffer; head: ChainHead; event: RecordingEvent } {
   const event: RecordingEvent = {
-    version: FORMAT_VERSION,
+    version,
     sessionId,
     seq: head.seq + 1,
     time: new Date(time).toISOString(),
@@ -57,6 +58,8 @@ export function checkChainLines(
   sessionId: string,
   lines: Iterable<Buffer>,
   where: string,
+  /** The session's format version: every event must carry it (no mixing v1 and v2 in one chain). */
+  version: FormatVersion = FORMAT_VERSION,
 ): { head: ChainHead; problems: ChainProblem[]; events: number } {
   const problems: ChainProblem[] = [];
   let current = head;
@@ -72,8 +75,8 @@ export function checkChainLines(
     // An event whose payload is invalid still carries its place in the chain: check that too.
     if (!parsed.ok) problems.push({ kind: 'invalid', seq: parsed.seq!, message: `${where}: ${parsed.reason}` });
     const event = parsed.ok ? parsed.event : { version: parsed.version, sessionId: parsed.sessionId, seq: parsed.seq!, prevHash: parsed.prevHash! };
-    if (event.version !== FORMAT_VERSION) {
-      problems.push({ kind: 'bad_version', seq: event.seq, message: `${where}: event seq ${event.seq} has unsupported version ${String(event.version)}` });
+    if (event.version !== version) {
+      problems.push({ kind: 'bad_version', seq: event.seq, message: `${where}: event seq ${event.seq} has version ${String(event.version)}, not the session's ${version}` });
     }
     if (event.sessionId !== sessionId) {
       problems.push({ kind: 'wrong_session', seq: event.seq, message: `${where}: event seq ${event.seq} belongs to session ${event.sessionId}` });

@@ -4,7 +4,7 @@
  * SHA-256, and is signed as a compact JWS (ES256). Digests of a session form their own chain.
  */
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
-import { FORMAT_VERSION } from './format.js';
+import { FORMAT_VERSION, type FormatVersion } from './format.js';
 import type { SigningKey, PublishedJwk } from './keys.js';
 
 /** `typ` header of a digest JWS. */
@@ -19,6 +19,13 @@ export interface DigestSegment {
   firstSeq: number;
   lastSeq: number;
   lastHash: string;
+}
+
+/** v2: one blob as a digest lists it (key relative to the session's folder). */
+export interface DigestBlob {
+  key: string;
+  sha256: string;
+  bytes: number;
 }
 
 /** The signed payload of a digest. */
@@ -38,12 +45,14 @@ export interface DigestPayload {
   chainHead: { seq: number; hash: string };
   /** Segments listed by all digests so far, including this one. */
   totalSegments: number;
+  /** v2: the blobs the listed segments' `result` events reference (uploaded before this digest). */
+  blobs?: DigestBlob[];
 }
 
 /** Builds a digest payload (pure). */
-export function buildDigestPayload(input: Omit<DigestPayload, 'version' | 'type' | 'createdAt' | 'iat'> & { now: number }): DigestPayload {
-  const { now, ...rest } = input;
-  return { version: FORMAT_VERSION, type: 'snowtrail.digest', ...rest, createdAt: new Date(now).toISOString(), iat: Math.floor(now / 1000) };
+export function buildDigestPayload(input: Omit<DigestPayload, 'version' | 'type' | 'createdAt' | 'iat'> & { now: number; version?: FormatVersion }): DigestPayload {
+  const { now, version, ...rest } = input;
+  return { version: version ?? FORMAT_VERSION, type: 'snowtrail.digest', ...rest, createdAt: new Date(now).toISOString(), iat: Math.floor(now / 1000) };
 }
 
 /** Signs a digest payload; the result is the object's content. */

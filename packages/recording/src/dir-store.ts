@@ -3,6 +3,7 @@
  * to a temporary file, fsync'd, renamed into place and its directory fsync'd, so a crash never
  * leaves a half-written object under its final name.
  */
+import { createReadStream } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ObjectStore, PutOptions } from './store.js';
 import { sha256Hex } from './chain.js';
@@ -31,6 +32,15 @@ export function createDirStore(root: string, prefix = '', fs: SpoolFs = nodeSpoo
         if (isNotFound(err)) return undefined;
         throw err;
       }
+    },
+    async getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+      try {
+        await fs.stat(pathOf(key));
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+      return createReadStream(pathOf(key), { highWaterMark: 1024 * 1024 });
     },
     async list(prefix: string): Promise<{ key: string; size: number }[]> {
       const out: { key: string; size: number }[] = [];

@@ -29,6 +29,9 @@ const STEPS: Record<string, Omit<FaultRule, 'error'>[]> = {
   'state save': [{ path: '/state\\.json' }],
   'segment upload': [{ op: ['open', 'write', 'fsync', 'rename'], path: '/store/.*/segments/' }],
   'upload bookkeeping': [{ op: ['unlink', 'rm'], path: '/spool/v1/' }, { op: ['open', 'write', 'fsync', 'rename'], path: '/store/.*/(index|digests)/' }],
+  // Format v2: result payloads are spool blob files, uploaded before the digest that lists them.
+  'blob write': [{ op: ['open', 'write', 'fsync', 'rename'], path: '/spool/v1/[^/]+/blobs/' }],
+  'blob upload': [{ op: ['open', 'write', 'fsync', 'rename'], path: '/store/.*/blobs/' }],
 };
 
 interface Run {
@@ -79,7 +82,7 @@ async function drive(s: SessionRecording, tag: string, until: () => number): Pro
     out.acked.push(requestId);
     out.ackedAt.push(Date.now());
     try {
-      await s.result({ requestId, queryId: `q-${requestId}`, part: 'inline', format: 'json', compression: 'none' }, Buffer.from(JSON.stringify({ data: { rowset: [['1']] }, success: true })));
+      await s.result({ requestId, queryId: `q-${requestId}`, part: 'inline', format: 'json', compression: 'none' }, Buffer.from(JSON.stringify({ data: { rowset: [[requestId]] }, success: true })));
       await s.queryEnded({ requestId, queryId: `q-${requestId}`, status: 'success', rows: 1 });
     } catch (err) {
       await refused(err);
@@ -166,7 +169,7 @@ describe.each(['ENOSPC', 'EIO'] as const)('required mode under %s', (error) => {
 });
 
 describe.each(['ENOSPC', 'EIO'] as const)('best-effort mode under %s', (error) => {
-  it.each(['journal append', 'segment write'])('at %s: every dropped event is counted and told by a gap event; recording resumes', async (step) => {
+  it.each(['journal append', 'segment write', 'blob write'])('at %s: every dropped event is counted and told by a gap event; recording resumes', async (step) => {
     const { storeDir, registry, runs, faultEnd } = await runFault('best-effort', step, error);
     const dropped = await metric(registry, 'snowtrail_recording_events_dropped_total');
     if (step === 'journal append') expect(dropped).toBeGreaterThan(0);

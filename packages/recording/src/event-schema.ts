@@ -54,6 +54,8 @@ const resultData = z.looseObject({
   sha256: hex64.optional(),
   clientSha256: hex64.optional(),
   redaction: redaction.optional(),
+  blob: z.strictObject({ sha256: hex64, bytes: count }).optional(),
+  clientBytes: count.optional(),
 });
 
 const object = z.looseObject({});
@@ -125,5 +127,21 @@ export function parseEvent(line: Uint8Array | string): ParsedEvent {
   if (!env.success) return { ok: false, kind: 'invalid', reason: `${label}: ${describeIssue(env.error.issues[0]!, '')}`, ...known };
   const data = DATA[env.data.type].safeParse(env.data.data);
   if (!data.success) return { ok: false, kind: 'invalid', reason: `${label}: ${describeIssue(data.error.issues[0]!, 'data')}`, ...known };
+  const mismatch = versionMismatch(env.data.version, env.data.type, env.data.data);
+  if (mismatch) return { ok: false, kind: 'invalid', reason: `${label}: ${mismatch}`, ...known };
   return { ok: true, event: raw as RecordingEvent };
+}
+
+/**
+ * What a format version forbids (pure): v1 knows no blobs; v2 carries every result payload as a
+ * blob reference (no base64 in events, no `result.data`/`result.end`). Undefined when consistent.
+ */
+function versionMismatch(version: number, type: EventType, data: Record<string, unknown>): string | undefined {
+  if (version === 1) return type === 'result' && data.blob !== undefined ? 'data.blob: blob references exist only in format v2' : undefined;
+  if (version !== 2) return `version: unsupported format version ${version}`;
+  if (type === 'result.data' || type === 'result.end') return `type: ${type} does not exist in format v2 (payloads are blobs)`;
+  if (type !== 'result') return undefined;
+  if (data.blob === undefined) return 'data.blob: a v2 result event must reference its blob';
+  if (data.base64 !== undefined || data.streamed !== false) return 'data: a v2 result event carries no bytes (base64) and is never streamed';
+  return undefined;
 }

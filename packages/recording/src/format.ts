@@ -3,8 +3,20 @@
  * line of canonical JSON in a segment; see docs/recording-format.md.
  */
 
-/** Format version written into every event, digest and index object. */
+/** Format version 1: result payloads as base64 inside events (read forever, written on request). */
 export const FORMAT_VERSION = 1;
+
+/** Format version 2: result payloads as content-addressed blobs referenced from `result` events. */
+export const FORMAT_VERSION_2 = 2;
+
+/** The format versions this reader understands. */
+export type FormatVersion = typeof FORMAT_VERSION | typeof FORMAT_VERSION_2;
+
+/** A v2 result payload: the blob holding its stored bytes, by SHA-256 and length. */
+export interface BlobRef {
+  sha256: string;
+  bytes: number;
+}
 
 /** prevHash of a session's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -73,6 +85,10 @@ export interface ResultEventData {
   /** How the stored bytes are encoded relative to `compression` (redacted gzip chunks are stored decompressed). */
   storedCompression?: 'none' | 'gzip';
   redaction?: RedactionInfo;
+  /** v2: the blob holding the stored bytes (`bytes`/`sha256` repeat it). */
+  blob?: BlobRef;
+  /** v2: size of the payload as the client received it. */
+  clientBytes?: number;
 }
 
 /** Payload of a `result.data` event: one piece of a streamed part. */

@@ -3,7 +3,7 @@
  * statements touched since the previous part, so `list` and `trace` never read segments. Readers
  * merge the parts of a session by statement `seq` (later parts win field by field).
  */
-import { FORMAT_VERSION, type IndexStatement, type RecordingEvent, type SessionSummary } from './format.js';
+import { FORMAT_VERSION, type FormatVersion, type IndexStatement, type RecordingEvent, type SessionSummary } from './format.js';
 
 /** Longest SQL text copied into the index; the full text is in the segment. */
 export const INDEX_SQL_MAX = 8192;
@@ -20,8 +20,9 @@ export interface IndexPart {
 }
 
 /** Builds an index part (pure). */
-export function buildIndexPart(input: Omit<IndexPart, 'version' | 'type'>): IndexPart {
-  return { version: FORMAT_VERSION, type: 'snowtrail.index', ...input };
+export function buildIndexPart(input: Omit<IndexPart, 'version' | 'type'> & { version?: FormatVersion }): IndexPart {
+  const { version, ...rest } = input;
+  return { version: version ?? FORMAT_VERSION, type: 'snowtrail.index', ...rest };
 }
 
 /** Updates the summary and touched statements from one event (pure apart from the mutated maps). */

@@ -75,3 +75,27 @@ export function objectNumber(key: string): number | undefined {
   const m = /\/(\d{6})\.(?:jsonl\.gz|json|jws)$/.exec(key);
   return m ? Number(m[1]) : undefined;
 }
+
+/** Key of a blob relative to its session's folder (v2): digests name blobs this way. */
+export function relativeBlobKey(sha256: string): string {
+  return `blobs/${sha256}`;
+}
+
+/** Key of a blob of a session (v2): content-addressed, one object per distinct payload. */
+export function blobKey(prefix: string, sessionId: string, sha256: string): string {
+  return `${sessionPrefix(prefix, sessionId)}${relativeBlobKey(sha256)}`;
+}
+
+/** A key relative to a session's folder (`segments/000001.jsonl.gz`): v2 digests carry these. */
+export function relativeToSession(prefix: string, sessionId: string, key: string): string {
+  const base = sessionPrefix(prefix, sessionId);
+  return key.startsWith(base) ? key.slice(base.length) : key;
+}
+
+/**
+ * The store key a digest names: v1 digests carry full keys (as written, under the writer's prefix),
+ * v2 digests keys relative to the session, so a copied recording resolves under its new prefix.
+ */
+export function resolveDigestKey(prefix: string, sessionId: string, key: string, version: number): string {
+  return version >= 2 ? `${sessionPrefix(prefix, sessionId)}${key}` : key;
+}

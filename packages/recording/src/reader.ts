@@ -3,11 +3,11 @@
  * touching segments), and their events (segments gunzipped one at a time).
  */
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
-import type { IndexStatement, RecordingEvent, SessionSummary } from './format.js';
+import type { BlobRef, IndexStatement, RecordingEvent, SessionSummary } from './format.js';
 import { applyEventToIndex, mergeIndexStatements, type IndexPart } from './index-object.js';
-import { dayPrefix, isSessionId, objectNumber, sessionPrefix, sessionsRoot } from './layout.js';
+import { blobKey, dayPrefix, isSessionId, objectNumber, sessionPrefix, sessionsRoot } from './layout.js';
 import { assertSessionFound, readSessionRecords, type SessionRecord } from './session-records.js';
-import type { ObjectStore } from './store.js';
+import { readObjectStream, type ObjectStore } from './store.js';
 
 /** Filters of `sessions list`. */
 export interface SessionFilter {
@@ -197,4 +197,19 @@ export async function* readSession(store: ObjectStore, sessionId: string): Async
 /** A session's readable events in order, one segment at a time; damaged ranges are skipped (see readSession). */
 export async function* readSessionEvents(store: ObjectStore, sessionId: string): AsyncGenerator<RecordingEvent> {
   for await (const r of readSession(store, sessionId)) if (r.kind === 'event') yield r.event;
+}
+
+/**
+ * A v2 result payload's stored bytes, streamed from its blob; undefined when the blob is absent.
+ * Readers that need the bytes trusted run `verify` (which hashes every blob) first.
+ */
+export async function readBlob(store: ObjectStore, sessionId: string, ref: BlobRef): Promise<AsyncIterable<Uint8Array> | undefined> {
+  return readObjectStream(store, blobKey(store.prefix, sessionId, ref.sha256));
+}
+
+/** The blob reference of a `result` event, if it is a v2 one. */
+export function blobRefOf(event: RecordingEvent): BlobRef | undefined {
+  if (event.type !== 'result') return undefined;
+  const b = (event.data as { blob?: BlobRef }).blob;
+  return b && typeof b.sha256 === 'string' && typeof b.bytes === 'number' ? b : undefined;
 }

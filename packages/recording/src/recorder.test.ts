@@ -6,7 +6,7 @@ import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { Registry } from 'prom-client';
 import { createRecorder } from './recorder.js';
 import { createDirStore } from './dir-store.js';
-import { listSessions, readSessionEvents, traceObject } from './reader.js';
+import { blobRefOf, listSessions, readBlob, readSessionEvents, traceObject } from './reader.js';
 import { verifySession } from './verifier.js';
 import { loadStoreKeys } from './jwks.js';
 import { sha256Hex } from './chain.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function setup(overrides: Parameters<typeof recordingConfig>[0] extends infer T ? Partial<T> : never = {}): Promise<{ recorder: Recorder; storeDir: string; spoolDir: string; registry: Registry }> {
+async function setup(overrides: Parameters<typeof recordingConfig>[0] extends infer T ? Partial<T> : never = {}, formatVersion: 1 | 2 = 2): Promise<{ recorder: Recorder; storeDir: string; spoolDir: string; registry: Registry }> {
   const base = await scratch('rec');
   cleanup.push(() => rm(base, { recursive: true, force: true }));
   const storeDir = join(base, 'store');
@@ -30,14 +30,15 @@ async function setup(overrides: Parameters<typeof recordingConfig>[0] extends in
     config: recordingConfig({ spoolDir, store: { type: 'dir', path: storeDir }, signing: { keyFile }, ...overrides }),
     registry,
     logger: silent,
+    formatVersion,
   });
   cleanup.push(() => recorder.close());
   return { recorder, storeDir, spoolDir, registry };
 }
 
 describe('createRecorder with a directory store', () => {
-  it('records a session end to end: events, results, index, signed digests that verify', async () => {
-    const { recorder, storeDir, spoolDir, registry } = await setup();
+  it('records a session end to end in format v1 (0.1.0): events, results, index, signed digests that verify', async () => {
+    const { recorder, storeDir, spoolDir, registry } = await setup({}, 1);
     const s = await recorder.startSession(startInfo());
     await s.queryStarted({ requestId: 'r1', sqlText: 'insert into sales.public.orders select * from raw.public.orders', statements: [{ class: 'DML_INSERT', reads: ['RAW.PUBLIC.ORDERS'], writes: ['SALES.PUBLIC.ORDERS'] }], planObjects: ['RAW.PUBLIC.ORDERS'], decision: 'allow' });
     const inline = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'number of rows inserted', type: 'fixed' }], rowset: [['3']], returned: 1 }, success: true }));
@@ -126,8 +127,8 @@ describe('createRecorder with a directory store', () => {
     expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).ok).toBe(true);
   });
 
-  it('masks redacted columns in inline and streamed gzip JSON results but returns the client hash', async () => {
-    const { recorder, storeDir } = await setup({ redact: ['*ssn*', 'email'] });
+  it('masks redacted columns in inline and streamed gzip JSON results but returns the client hash (format v1)', async () => {
+    const { recorder, storeDir } = await setup({ redact: ['*ssn*', 'email'] }, 1);
     const s = await recorder.startSession(startInfo());
     const answer = { data: { rowtype: [{ name: 'ID' }, { name: 'EMAIL' }, { name: 'CUSTOMER_SSN' }], rowset: [['1', 'a@x.io', '123-45-6789'], ['2', null, '987']] }, success: true };
     await s.result({ requestId: 'r9', part: 'inline', format: 'json', compression: 'none' }, Buffer.from(JSON.stringify(answer)));
@@ -157,8 +158,8 @@ describe('createRecorder with a directory store', () => {
     expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).ok).toBe(true);
   });
 
-  it('masks redacted columns of a streamed gzip Arrow chunk (decoded, masked, re-encoded) and keeps the original hash', async () => {
-    const { recorder, storeDir } = await setup({ redact: ['email'] });
+  it.each([1, 2] as const)('masks redacted columns of a streamed gzip Arrow chunk (decoded, masked, re-encoded) and keeps the original hash (format v%i)', async (version) => {
+    const { recorder, storeDir } = await setup({ redact: ['email'] }, version);
     const s = await recorder.startSession(startInfo());
     const table = tableFromArrays({ ID: Int32Array.from([1, 2, 3]), EMAIL: ['a@x.io', null, 'c@z.io'] });
     const gz = gzipSync(tableToIPC(table, 'stream'));
@@ -173,21 +174,29 @@ describe('createRecorder with a directory store', () => {
     await s.end('client_logout');
     await recorder.close();
 
+    // Per part, in order: the bytes stored (v1: result.data pieces; v2: the blob) and the event that closes it.
     const store = createDirStore(storeDir);
-    const stored = new Map<string, Buffer[]>();
-    const ends = new Map<string, Record<string, unknown>>();
+    const parts: { stored: Buffer; closing: Record<string, unknown> }[] = [];
+    const pieces = new Map<string, Buffer[]>();
     for await (const e of readSessionEvents(store, s.sessionId)) {
       const partId = String(e.data.partId);
-      if (e.type === 'result.data') stored.set(partId, [...(stored.get(partId) ?? []), Buffer.from(String(e.data.base64), 'base64')]);
-      if (e.type === 'result.end') ends.set(partId, e.data as Record<string, unknown>);
+      if (e.type === 'result.data') pieces.set(partId, [...(pieces.get(partId) ?? []), Buffer.from(String(e.data.base64), 'base64')]);
+      if (e.type === 'result.end') parts.push({ stored: Buffer.concat(pieces.get(partId) ?? []), closing: e.data as Record<string, unknown> });
+      const ref = blobRefOf(e);
+      if (ref) {
+        const chunks: Uint8Array[] = [];
+        for await (const c of (await readBlob(store, s.sessionId, ref)) ?? []) chunks.push(c);
+        parts.push({ stored: Buffer.concat(chunks), closing: e.data as Record<string, unknown> });
+      }
     }
-    const [goodPart, badPart] = [...ends.keys()];
-    const masked = tableFromIPC(Buffer.concat(stored.get(goodPart!) ?? []));
+    expect(parts).toHaveLength(2);
+    const [good, withheld] = parts as [(typeof parts)[0], (typeof parts)[0]];
+    const masked = tableFromIPC(good.stored);
     expect(masked.getChild('ID')?.toArray()).toEqual(Int32Array.from([1, 2, 3]));
     expect(masked.getChild('EMAIL')?.toArray()).toEqual(['[REDACTED]', null, '[REDACTED]']);
-    expect(ends.get(goodPart!)?.redaction).toMatchObject({ columns: ['EMAIL'], method: 'replace', originalSha256: sha256Hex(gz), originalBytes: gz.length });
-    expect(stored.get(badPart!)).toBeUndefined();
-    expect(ends.get(badPart!)?.redaction).toMatchObject({ columns: ['EMAIL'], method: 'withheld' });
+    expect(good.closing.redaction).toMatchObject({ columns: ['EMAIL'], method: 'replace', originalSha256: sha256Hex(gz), originalBytes: gz.length });
+    expect(withheld.stored.length).toBe(0);
+    expect(withheld.closing.redaction).toMatchObject({ columns: ['EMAIL'], method: 'withheld' });
     expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).ok).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import type { SidecarConfig } from '@snowtrail/config';
 import { genesisHead } from './chain.js';
 import { createDirStore } from './dir-store.js';
 import { RECORDING_ERRORS, RecordingError, unavailableError } from './errors.js';
-import type { SessionSummary } from './format.js';
+import { FORMAT_VERSION_2, type FormatVersion, type SessionSummary } from './format.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
 import { makeSessionId, normalizePrefix } from './layout.js';
 import { createRecordingMetrics } from './metrics.js';
@@ -54,6 +54,8 @@ export interface RecorderOptions {
   fs?: SpoolFs;
   /** fdatasyncs of the journal in flight at once (default 2); benchmarks compare with 1. */
   syncsInFlight?: number;
+  /** Format of new sessions (default 2: result payloads as blobs); 1 writes the 0.1.0 format. */
+  formatVersion?: FormatVersion;
 }
 
 /** Extra space past spoolMaxBytes kept for session.end / session.interrupted events. */
@@ -90,6 +92,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   const key: SigningKey = await loadSigningKey(config.signing.keyFile, config.signing.keyId);
   const faults = options.fs === undefined ? faultFsFromEnv(logger) : undefined;
   const fs = options.fs ?? faults?.fs ?? nodeSpoolFs;
+  const formatVersion: FormatVersion = options.formatVersion ?? FORMAT_VERSION_2;
   const store = options.store ?? storeFromConfig(config.store, config.objectLock, options.s3Client, now, fs);
   const root = join(config.spoolDir, 'v1');
   await fs.mkdir(root);
@@ -229,12 +232,14 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   };
   const ctx: RecordingContext = {
     mode: config.mode,
+    fs,
     metrics,
     matcher: compileRedaction(config.redact),
     patterns: config.redact,
     isClosed: () => closed,
     finish,
     onRefused,
+    onWriteFailure,
   };
 
   // --- sealing by age: at least every flush interval (checked 4× per interval, at most every 250 ms, so
@@ -257,7 +262,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     states.set(r.writer.sessionId, r.state);
     spoolUsed += r.spoolBytes;
   }
-  const recoveryCtx: RecordingContext = { mode: 'best-effort', metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
+  const recoveryCtx: RecordingContext = { mode: 'best-effort', fs, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
   const interrupting: Promise<void>[] = [];
   for (const r of recovered) {
     const w = r.writer;
@@ -295,7 +300,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     const sessionId = makeSessionId(t, randomBytes(6).toString('hex'));
     const dir = join(root, sessionId);
     const summary: SessionSummary = { sessionId, kind, startedAt: new Date(t).toISOString(), lastEventAt: new Date(t).toISOString(), status: 'open', statementCount: 0, eventCount: 0 };
-    const state: SessionState = { version: 1, sessionId, summary: { ...summary }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead() };
+    const state: SessionState = { version: 1, sessionId, summary: { ...summary }, digestNo: 0, lastDigest: null, digestedThrough: 0, totalSegments: 0, chainHead: genesisHead(), formatVersion };
     try {
       await saveState(fs, dir, state);
       // The session folder's own entry in the spool, so its state survives a crash.
@@ -306,7 +311,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
       onRefused('spool_write_failed', err);
       throw unavailableError('spool_write_failed', 'the recording spool could not be written', err);
     }
-    const w = new SessionWriter({ sessionId, dir, head: genesisHead(), summary, segNo: 0, host });
+    const w = new SessionWriter({ sessionId, dir, head: genesisHead(), summary, segNo: 0, host, formatVersion });
     writers.set(sessionId, w);
     states.set(sessionId, state);
     return w;

@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { sha256Hex, splitLines } from './chain.js';
-import type { RecordingEvent } from './format.js';
+import { spoolBlobDir } from './blob-spool.js';
+import { FORMAT_VERSION, type RecordingEvent } from './format.js';
 import { applyEventToIndex } from './index-object.js';
 import { SessionWriter, sealedSegmentName, type SessionWriterHost } from './session-writer.js';
 import { isNotFound, type SpoolFs } from './spool-fs.js';
@@ -72,7 +73,10 @@ async function recoverSession(fs: SpoolFs, dir: string, state: SessionState, hos
     summary: { ...state.summary },
     segNo: Math.max(state.digestedThrough, ...files.map((f) => f.no)),
     host,
+    formatVersion: state.formatVersion ?? FORMAT_VERSION,
   });
+  // v2 blob files that were never renamed to their content name hold nothing acknowledged.
+  for (const n of (await listOrEmpty(fs, spoolBlobDir(dir))).filter((f) => f.startsWith('.tmp-'))) await fs.unlink(join(spoolBlobDir(dir), n)).catch(() => undefined);
   writer.shouldReconcile = true;
   let spoolBytes = 0;
   for (const f of files) {

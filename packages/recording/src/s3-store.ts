@@ -15,6 +15,7 @@ import {
   type ObjectLockMode,
 } from '@aws-sdk/client-s3';
 import type { ObjectRetention, ObjectStore, PutOptions } from './store.js';
+import { MULTIPART_THRESHOLD_BYTES, putMultipart } from './s3-multipart.js';
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
 
 /** Options of the S3 store. */
@@ -24,6 +25,10 @@ export interface S3StoreOptions {
   prefix: string;
   objectLock?: { mode: 'COMPLIANCE' | 'GOVERNANCE'; retainDays: number };
   now?: () => number;
+  /** Bodies larger than this go up in parts (default MULTIPART_THRESHOLD_BYTES). */
+  multipartThresholdBytes?: number;
+  /** Part size of multipart uploads (default MULTIPART_PART_BYTES; S3's minimum is 5 MiB). */
+  multipartPartBytes?: number;
 }
 
 /** Client options every S3-compatible server needs (see TOOLCHAIN.md): no aws-chunked framing. */
@@ -97,10 +102,18 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
     description: `s3://${bucket}/${options.prefix}`,
     prefix: options.prefix,
     async put(key: string, body: Uint8Array, put: PutOptions): Promise<void> {
-      const md5 = createHash('md5').update(body).digest('base64');
       const lock = options.objectLock
         ? { ObjectLockMode: options.objectLock.mode as ObjectLockMode, ObjectLockRetainUntilDate: new Date(now() + options.objectLock.retainDays * 86_400_000) }
         : {};
+      if (body.length > (options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES)) {
+        try {
+          await putMultipart({ client, bucket, key, body, contentType: put.contentType, sha256: put.sha256, lock, ...(options.multipartPartBytes ? { partBytes: options.multipartPartBytes } : {}) });
+          return;
+        } catch (err) {
+          throw classifyS3Error(err, `uploading ${key} in parts`);
+        }
+      }
+      const md5 = createHash('md5').update(body).digest('base64');
       try {
         await client.send(
           new PutObjectCommand({
@@ -122,6 +135,15 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         return Buffer.from(await out.Body!.transformToByteArray());
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw classifyS3Error(err, `reading ${key}`);
+      }
+    },
+    async getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return out.Body as unknown as AsyncIterable<Uint8Array>;
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw classifyS3Error(err, `reading ${key}`);

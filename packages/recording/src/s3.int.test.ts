@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -9,6 +10,7 @@ import { createS3Store } from './s3-store.js';
 import { readSessionEvents, loadSessionListing, listSessions } from './reader.js';
 import { verifySession } from './verifier.js';
 import { loadStoreKeys } from './jwks.js';
+import { blobKey } from './layout.js';
 import type { SidecarConfig } from '@snowtrail/config';
 import { recordingConfig, scratch, silent, startInfo, writeSigningKey } from '../test/helpers.js';
 
@@ -136,5 +138,26 @@ describe('recording to s3rver', () => {
     const store = storeFor('crash');
     expect((await loadSessionListing(store, acks.sessionId)).summary.status).toBe('interrupted');
     expect(await verifySession(store, acks.sessionId, await loadStoreKeys(store))).toMatchObject({ ok: true, problems: [], status: 'interrupted' });
+  }, 60_000);
+});
+
+describe('large v2 blobs on s3rver', () => {
+  it('uploads a blob larger than the threshold in parts, byte for byte, and it verifies', async () => {
+    await s3.createBucket('multipart');
+    const store = createS3Store({ client: s3.client(), bucket: 'multipart', prefix: 'rec/', multipartThresholdBytes: 6 * 1024 * 1024, multipartPartBytes: 5 * 1024 * 1024 });
+    const recorder = await createRecorder({ config: s3Config('multipart', 'spool-multipart'), registry: new Registry(), logger: silent, store });
+    const s = await recorder.startSession(startInfo());
+    const chunk = randomBytes(13 * 1024 * 1024);
+    const w = s.openResult({ requestId: 'big', part: 'chunk:0', format: 'arrow', compression: 'none' });
+    for (let off = 0; off < chunk.length; off += 1024 * 1024) await w.write(chunk.subarray(off, off + 1024 * 1024));
+    await w.end();
+    await s.end('client_logout');
+    await recorder.close();
+    const events = await eventsOf('multipart', s.sessionId);
+    const ref = events.find((e) => e.type === 'result')?.data.blob as { sha256: string; bytes: number };
+    expect(ref).toEqual({ sha256: createHash('sha256').update(chunk).digest('hex'), bytes: chunk.length });
+    const stored = await store.get(blobKey('rec/', s.sessionId, ref.sha256));
+    expect(stored?.equals(chunk)).toBe(true);
+    expect(await verifySession(store, s.sessionId, await loadStoreKeys(store))).toMatchObject({ ok: true, problems: [] });
   }, 60_000);
 });

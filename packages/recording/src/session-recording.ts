@@ -3,7 +3,7 @@
  * (required: resolve when durable, reject with SNOWTRAIL_ERR_RECORDING_UNAVAILABLE when the spool
  * cannot take it; best-effort: resolve at once and count drops), and tees result payloads.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createGunzip, gunzipSync, constants as zlibConstants, type Gunzip } from 'node:zlib';
 import type { EventType, RedactionInfo, ResultEventData } from './format.js';
 import { RESULT_PIECE_BYTES } from './format.js';
@@ -13,10 +13,14 @@ import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, Sessio
 import type { PendingGap, SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
 import { sha256Hex } from './chain.js';
+import { SpoolBlobWriter, spoolBlobPath } from './blob-spool.js';
+import type { SpoolFs } from './spool-fs.js';
 
 /** What a session recording needs from the recorder. */
 export interface RecordingContext {
   mode: 'required' | 'best-effort';
+  /** The spool's file layer (v2 blob files are written through it). */
+  fs: SpoolFs;
   metrics: RecordingMetrics;
   matcher: ColumnMatcher | undefined;
   patterns: string[];
@@ -25,6 +29,8 @@ export interface RecordingContext {
   finish(writer: SessionWriter): void;
   /** Told of every refusal (required mode), to log its reason. */
   onRefused?(reason: string, err: unknown): void;
+  /** Told of every failed spool write (ENOSPC releases the spool reserve). */
+  onWriteFailure?(err: unknown): void;
 }
 
 const REFUSAL_TEXT: Record<string, string> = {
@@ -84,8 +90,52 @@ export function flushGap(ctx: RecordingContext, writer: SessionWriter, isClosing
   );
 }
 
-/** Appends one event under the recorder's mode. */
-export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: EventType, data: object, isClosing = false): Promise<void> {
+/** A v2 blob could not be made durable: refused (required) or counted as dropped (best-effort). */
+function blobFailed(ctx: RecordingContext, writer: SessionWriter, err: unknown): Promise<void> {
+  ctx.onWriteFailure?.(err);
+  if (ctx.mode === 'required') return refuse(ctx, 'spool_write_failed', err);
+  noteDrop(ctx, writer, 'spool_write_failed', Date.now());
+  return Promise.resolve();
+}
+
+/**
+ * v2: makes the blob durable, then its `result` event — the part's one durable point. A blob that
+ * cannot be written leaves no event referring to it.
+ */
+async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, blob: SpoolBlobWriter, data: (ref: { sha256: string; bytes: number }) => object): Promise<void> {
+  let ref;
+  try {
+    ref = await blob.finish();
+  } catch (err) {
+    return blobFailed(ctx, writer, err);
+  }
+  // The blob is held while an event may refer to it; one whose event never became durable is an
+  // orphan and is deleted (unless another part of the same content still holds it), so a spool
+  // that refuses events does not fill with payloads nothing refers to.
+  const sha = ref.sha256;
+  writer.blobHolds.set(sha, (writer.blobHolds.get(sha) ?? 0) + 1);
+  let appended: Promise<void> | undefined;
+  const release = (): void => {
+    const left = (writer.blobHolds.get(sha) ?? 1) - 1;
+    if (left > 0) return void writer.blobHolds.set(sha, left);
+    writer.blobHolds.delete(sha);
+    void ctx.fs.unlink(spoolBlobPath(writer.dir, sha)).catch(() => undefined);
+  };
+  const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
+    appended = d;
+  });
+  if (appended) appended.catch(release);
+  else release();
+  return committed;
+}
+
+/** A spool blob file for a part (unique temp name; the content name is given when durable). */
+function newBlob(ctx: RecordingContext, writer: SessionWriter, partId: string): SpoolBlobWriter {
+  return new SpoolBlobWriter(ctx.fs, writer.dir, `${partId}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Appends one event under the recorder's mode; `onAppended` is told the durability promise when the spool took it. */
+export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: EventType, data: object, isClosing = false, onAppended?: (durable: Promise<void>) => void): Promise<void> {
   if (ctx.isClosed() && !isClosing) {
     if (ctx.mode === 'required') return refuse(ctx, 'recorder_closed');
     noteDrop(ctx, writer, 'recorder_closed', Date.now());
@@ -94,6 +144,7 @@ export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: 
   if (ctx.mode === 'best-effort') flushGap(ctx, writer, isClosing);
   const attemptedAt = Date.now();
   const durable = writer.append(type, data, isClosing);
+  if (durable !== undefined) onAppended?.(durable);
   if (durable === undefined) {
     if (ctx.mode === 'required') return refuse(ctx, 'spool_full');
     noteDrop(ctx, writer, 'spool_full', attemptedAt);
@@ -193,6 +244,13 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
         ...(red.storedCompression !== info.compression ? { storedCompression: red.storedCompression } : {}),
         ...(redaction ? { redaction } : {}),
       };
+      if (writer.formatVersion === 2) {
+        // A closed recorder refuses (or counts) the event before any blob is written.
+        if (ctx.isClosed()) return commitEvent(ctx, writer, 'result', base);
+        const blob = newBlob(ctx, writer, partId);
+        void blob.write(stored).catch(() => undefined);
+        return commitBlobResult(ctx, writer, blob, (ref) => ({ ...base, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes: input.length, clientSha256 }));
+      }
       if (stored.length <= RESULT_PIECE_BYTES) {
         return commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 });
       }
@@ -236,7 +294,11 @@ function maskArrowChunk(bytes: Buffer, columnIndexes: readonly number[]): Buffer
   return maskArrowStream(plain, columnIndexes);
 }
 
-/** A streamed result part: pieces become `result.data` events as they arrive. */
+/**
+ * A streamed result part. v1: pieces become `result.data` events as they arrive. v2: the stored
+ * bytes go to a spool blob file as they arrive (no durable wait per piece); `end` makes the blob
+ * durable and then appends the part's one `result` event.
+ */
 function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: ResultEventData, info: ResultPartInfo): ResultWriter {
   const partId = base.partId;
   const idx = info.format === 'json' ? maskedColumnIndexes(info.columns, ctx.matcher) : [];
@@ -261,14 +323,24 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
   const storedHash = createHash('sha256');
   let clientBytes = 0;
   let storedBytes = 0;
-  let chain: Promise<unknown> = commitEvent(ctx, writer, 'result', {
-    ...base,
-    streamed: true,
-    ...(gunzip || isArrowRedacted ? { storedCompression: 'none' } : {}),
-    ...(redaction ? { redaction } : {}),
-  });
+  const blob = writer.formatVersion === 2 && !ctx.isClosed() ? newBlob(ctx, writer, partId) : undefined;
+  let chain: Promise<unknown> =
+    writer.formatVersion === 2
+      ? Promise.resolve()
+      : commitEvent(ctx, writer, 'result', {
+          ...base,
+          streamed: true,
+          ...(gunzip || isArrowRedacted ? { storedCompression: 'none' } : {}),
+          ...(redaction ? { redaction } : {}),
+        });
   chain.catch(() => undefined);
   const appendStored = (bytes: Buffer): Promise<void>[] => {
+    if (writer.formatVersion === 2) {
+      storedHash.update(bytes);
+      storedBytes += bytes.length;
+      // A failed write is reported by finish(), at the part's durable point.
+      return [blob ? blob.write(bytes).catch(() => undefined) : Promise.resolve()];
+    }
     const out: Promise<void>[] = [];
     for (let off = 0; off < bytes.length; off += RESULT_PIECE_BYTES) {
       const piece = bytes.subarray(off, off + RESULT_PIECE_BYTES);
@@ -327,6 +399,13 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
       }
       await chain;
       const clientSha256 = clientHash.digest('hex');
+      const original = ended ? { redaction: { ...ended, originalSha256: clientSha256, originalBytes: clientBytes } } : {};
+      if (writer.formatVersion === 2) {
+        const data = (ref: { sha256: string; bytes: number }): object => ({ ...base, ...(gunzip || isArrowRedacted ? { storedCompression: 'none' } : {}), ...original, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes, clientSha256 });
+        // Closed recorder: commitEvent refuses (or counts) the event; no blob was opened.
+        await (blob ? commitBlobResult(ctx, writer, blob, data) : commitEvent(ctx, writer, 'result', data({ sha256: storedHash.digest('hex'), bytes: storedBytes })));
+        return { sha256: clientSha256, bytes: clientBytes };
+      }
       await commitEvent(ctx, writer, 'result.end', {
         partId,
         bytes: storedBytes,
@@ -340,7 +419,10 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
     async abort(reason) {
       await chain.catch(() => undefined);
       gunzip?.destroy();
-      await commitEvent(ctx, writer, 'result.abort', { partId, reason, clientBytes, storedBytes });
+      await blob?.discard();
+      // v2 wrote no `result` event for the part: the abort carries what the part was.
+      const what = writer.formatVersion === 2 ? { ...base, ...(redaction ? { redaction } : {}) } : {};
+      await commitEvent(ctx, writer, 'result.abort', { ...what, partId, reason, clientBytes, storedBytes });
     },
   };
 }

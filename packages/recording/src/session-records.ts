@@ -9,9 +9,9 @@ import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib'
 import { splitLines } from './chain.js';
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
 import { parseEvent } from './event-schema.js';
-import type { RecordingEvent } from './format.js';
-import { pad } from './layout.js';
-import type { ObjectStore } from './store.js';
+import type { BlobRef, RecordingEvent } from './format.js';
+import { blobKey, pad } from './layout.js';
+import { readObjectStream, type ObjectStore } from './store.js';
 
 /** A damaged range of a session: events after `afterSeq` (and before `beforeSeq`, when known) are not shown. */
 export interface DamagedRange {
@@ -26,7 +26,16 @@ export interface DamagedRange {
 }
 
 /** One item of a session read for display. */
-export type SessionRecord = { kind: 'event'; event: RecordingEvent; /** The event's line as stored (no newline). */ line?: Buffer } | { kind: 'damage'; damage: DamagedRange };
+export type SessionRecord =
+  | {
+      kind: 'event';
+      event: RecordingEvent;
+      /** The event's line as stored (no newline). */
+      line?: Buffer;
+      /** v2 `result` events: streams the payload's blob from the store (undefined when it is absent). */
+      openBlob?: () => Promise<AsyncIterable<Uint8Array> | undefined>;
+    }
+  | { kind: 'damage'; damage: DamagedRange };
 
 /** How a damaged range reads in a timeline (pure). */
 export function describeDamage(d: DamagedRange): string {
@@ -117,7 +126,8 @@ export async function* readSessionRecords(
         pending = undefined;
       }
       lastSeq = e.seq;
-      yield { kind: 'event', event: e, line };
+      const ref = e.type === 'result' ? (e.data as { blob?: BlobRef }).blob : undefined;
+      yield { kind: 'event', event: e, line, ...(ref ? { openBlob: () => readObjectStream(store, blobKey(store.prefix, sessionId, ref.sha256)) } : {}) };
     }
     if (inflated.error) damage(`${name}: ${inflated.error}`, seg.no);
     else if (partial) damage(`${name}: last event is cut off without its newline (truncated)`, seg.no);

@@ -4,7 +4,7 @@
  * keeps the summary and touched statements the next index part will carry.
  */
 import { encodeEvent, type ChainHead } from './chain.js';
-import type { EventType, IndexStatement, SessionSummary } from './format.js';
+import { FORMAT_VERSION, type BlobRef, type EventType, type FormatVersion, type IndexStatement, type SessionSummary } from './format.js';
 import { pad } from './layout.js';
 import type { Journal } from './journal.js';
 
@@ -20,6 +20,8 @@ export interface SealedSegment {
   lastTime: number;
   /** Set once the store acknowledged it. */
   uploaded?: { key: string; sha256: string; bytes: number };
+  /** v2: the blobs its `result` events reference (known once it was read for upload). */
+  blobs?: BlobRef[];
 }
 
 /** What the writer needs from the recorder. */
@@ -64,6 +66,12 @@ export class SessionWriter {
   isGapInFlight = false;
   /** Set by recovery: the store may hold a digest the local state does not know yet. */
   shouldReconcile = false;
+  /** Format of this session's events: v2 stores result payloads as blobs. */
+  readonly formatVersion: FormatVersion;
+  /** v2: blobs the store acknowledged in this process (content-addressed: uploaded once). */
+  readonly uploadedBlobs = new Set<string>();
+  /** v2: spool blobs by content name, and how many `result` events (pending or durable) refer to each. */
+  readonly blobHolds = new Map<string, number>();
   /** Time of this session's first event in the open journal, if it has events there. */
   private openSince: number | undefined;
   /** Journal seals holding this session's events that are not split yet. */
@@ -71,8 +79,9 @@ export class SessionWriter {
   private durableHead: ChainHead;
   private readonly host: SessionWriterHost;
 
-  constructor(options: { sessionId: string; dir: string; head: ChainHead; summary: SessionSummary; segNo: number; host: SessionWriterHost }) {
+  constructor(options: { sessionId: string; dir: string; head: ChainHead; summary: SessionSummary; segNo: number; host: SessionWriterHost; formatVersion?: FormatVersion }) {
     this.sessionId = options.sessionId;
+    this.formatVersion = options.formatVersion ?? FORMAT_VERSION;
     this.dir = options.dir;
     this.head = options.head;
     this.durableHead = options.head;
@@ -94,7 +103,7 @@ export class SessionWriter {
    */
   append(type: EventType, data: object, isClosing = false): Promise<void> | undefined {
     const time = this.host.now();
-    const { line, head, event } = encodeEvent(this.head, this.sessionId, time, type, data);
+    const { line, head, event } = encodeEvent(this.head, this.sessionId, time, type, data, this.formatVersion);
     const bytes = line.length + 1;
     if (!this.host.reserve(bytes, isClosing)) return undefined;
     this.head = head;

@@ -1,7 +1,7 @@
 /** The per-session state file in the spool: what was already digested, so a restart continues the chains. */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { SessionSummary } from './format.js';
+import type { FormatVersion, SessionSummary } from './format.js';
 import { isNotFound, type SpoolFs } from './spool-fs.js';
 
 /** Persisted state of one session in the spool. */
@@ -16,6 +16,8 @@ export interface SessionState {
   digestedThrough: number;
   totalSegments: number;
   chainHead: { seq: number; hash: string };
+  /** Recording format of the session's events (absent: 1); a recovered session continues in it. */
+  formatVersion?: FormatVersion;
 }
 
 /** Makes a folder's entries (a create or rename in it) durable. */

@@ -23,10 +23,22 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array, options: PutOptions): Promise<void>;
   /** The object's bytes, or undefined when it does not exist. */
   get(key: string): Promise<Buffer | undefined>;
+  /** The object's bytes as a stream (large v2 blobs), or undefined when it does not exist. */
+  getStream?(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Every key under a prefix, sorted. */
   list(prefix: string): Promise<{ key: string; size: number }[]>;
   /** The immediate sub-"folders" of a prefix (names without the prefix and trailing slash). */
   listFolders(prefix: string): Promise<string[]>;
   /** Object Lock settings (S3 only; undefined for the directory store). */
   retention?(key: string): Promise<ObjectRetention | undefined>;
+}
+
+/** Reads an object as a stream where the store can, else whole (one piece); undefined when absent. */
+export async function readObjectStream(store: ObjectStore, key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+  if (store.getStream) return store.getStream(key);
+  const body = await store.get(key);
+  if (!body) return undefined;
+  return (async function* one() {
+    yield body;
+  })();
 }

@@ -11,7 +11,8 @@ import { sha256Hex } from './chain.js';
 import { buildDigestPayload, signDigest, verifyDigest, type DigestPayload, type DigestSegment } from './digest.js';
 import { buildIndexPart } from './index-object.js';
 import type { PublishedJwk, SigningKey } from './keys.js';
-import { digestKey, indexKey, segmentKey } from './layout.js';
+import { digestKey, indexKey, relativeToSession, segmentKey } from './layout.js';
+import { blobRefsOfSegment, digestBlobs, freeBlobs, uploadBlobs } from './blob-upload.js';
 import type { RecordingMetrics } from './metrics.js';
 import type { SealedSegment, SessionWriter } from './session-writer.js';
 import type { SpoolFs } from './spool-fs.js';
@@ -76,6 +77,7 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   for (const seg of [...writer.sealed]) {
     if (seg.uploaded) continue;
     const raw = await deps.fs.readFile(seg.path);
+    if (writer.formatVersion === 2) seg.blobs = blobRefsOfSegment(raw);
     const body = await gzip(raw);
     const sha = sha256Hex(body);
     const key = segmentKey(prefix, writer.sessionId, seg.no);
@@ -86,8 +88,14 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   const ready = writer.sealed.filter((s) => s.uploaded);
   const isFinal = writer.final && writer.isDrained && ready.length === writer.sealed.length;
   if (ready.length === 0 && !isFinal) return true;
+  const v2 = writer.formatVersion === 2;
+  const blobs = v2 ? digestBlobs(ready.flatMap((s) => s.blobs ?? [])) : [];
+  // Blobs before the digest that covers them: a digest never lists a blob the store lacks.
+  if (v2 && !(await uploadBlobs(deps, writer, blobs, stopWhen))) return false;
+  // v2 digests and index parts name objects relative to the session: a copied recording verifies.
+  const rel = (key: string): string => (v2 ? relativeToSession(prefix, writer.sessionId, key) : key);
   const no = state.digestNo + 1;
-  const segments: DigestSegment[] = ready.map((s) => ({ no: s.no, key: s.uploaded!.key, sha256: s.uploaded!.sha256, bytes: s.uploaded!.bytes, firstSeq: s.firstSeq, lastSeq: s.lastSeq, lastHash: s.lastHash }));
+  const segments: DigestSegment[] = ready.map((s) => ({ no: s.no, key: rel(s.uploaded!.key), sha256: s.uploaded!.sha256, bytes: s.uploaded!.bytes, firstSeq: s.firstSeq, lastSeq: s.lastSeq, lastHash: s.lastHash }));
   const lastSeg = ready[ready.length - 1];
   const chainHead = lastSeg ? { seq: lastSeg.lastSeq, hash: lastSeg.lastHash } : state.chainHead;
   // Snapshot: a statement updated while this round uploads (e.g. its query.end) stays touched for the next part.
@@ -95,10 +103,11 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   const snapshot = new Map(touched.map((t) => [t.seq, JSON.stringify(t)]));
   const summary = { ...writer.summary };
   const index = buildIndexPart({
+    version: writer.formatVersion,
     sessionId: writer.sessionId,
     no,
     summary,
-    segments: ready.map((s) => ({ no: s.no, key: s.uploaded!.key, firstSeq: s.firstSeq, lastSeq: s.lastSeq, firstTime: new Date(s.firstTime).toISOString(), lastTime: new Date(s.lastTime).toISOString() })),
+    segments: ready.map((s) => ({ no: s.no, key: rel(s.uploaded!.key), firstSeq: s.firstSeq, lastSeq: s.lastSeq, firstTime: new Date(s.firstTime).toISOString(), lastTime: new Date(s.lastTime).toISOString() })),
     statements: touched,
   });
   const indexBody = Buffer.from(JSON.stringify(index));
@@ -106,6 +115,7 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
   const iSha = sha256Hex(indexBody);
   if (!(await putWithRetry(deps, iKey, indexBody, { contentType: 'application/json', sha256: iSha }, stopWhen))) return false;
   const payload = buildDigestPayload({
+    version: writer.formatVersion,
     sessionId: writer.sessionId,
     no,
     now: deps.now(),
@@ -113,9 +123,10 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
     status: isFinal ? writer.summary.status : 'open',
     previousDigest: state.lastDigest,
     segments,
-    index: { key: iKey, sha256: iSha, bytes: indexBody.length },
+    index: { key: rel(iKey), sha256: iSha, bytes: indexBody.length },
     chainHead,
     totalSegments: state.totalSegments + segments.length,
+    ...(v2 ? { blobs } : {}),
   });
   const jws = Buffer.from(await signDigest(payload, deps.key));
   const dKey = digestKey(prefix, writer.sessionId, no);
@@ -136,7 +147,8 @@ export async function uploadSession(deps: UploaderDeps, writer: SessionWriter, s
  */
 async function commitDigest(deps: UploaderDeps, writer: SessionWriter, state: SessionState, payload: DigestPayload, sha256: string, covered: SealedSegment[], stopWhen: () => boolean): Promise<boolean> {
   state.digestNo = payload.no;
-  state.lastDigest = { no: payload.no, key: digestKey(deps.store.prefix, writer.sessionId, payload.no), sha256 };
+  const dKey = digestKey(deps.store.prefix, writer.sessionId, payload.no);
+  state.lastDigest = { no: payload.no, key: payload.version >= 2 ? relativeToSession(deps.store.prefix, writer.sessionId, dKey) : dKey, sha256 };
   state.totalSegments = payload.totalSegments;
   state.chainHead = payload.chainHead;
   state.summary = { ...writer.summary };
@@ -154,6 +166,8 @@ async function commitDigest(deps: UploaderDeps, writer: SessionWriter, state: Se
     await deps.fs.unlink(s.path).catch(() => undefined);
     freed += s.bytes;
   }
+  // Blob files were never counted against spoolMaxBytes (only events are), so they free nothing there.
+  if (payload.blobs) await freeBlobs(deps, writer, payload.blobs);
   deps.onSpoolFreed(freed);
   if (writer.isFinished) return finishSession(deps, writer);
   return true;

@@ -8,10 +8,12 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { checkChainLines, genesisHead, sha256Hex, splitLines, type ChainHead } from './chain.js';
-import { verifyDigest, type DigestPayload, type DigestSegment } from './digest.js';
+import { checkBlobs, type BlobReference } from './verify-blobs.js';
+import { verifyDigest, type DigestBlob, type DigestPayload, type DigestSegment } from './digest.js';
+import { FORMAT_VERSION, type BlobRef, type FormatVersion } from './format.js';
 import { parseEvent } from './event-schema.js';
 import type { PublishedJwk } from './keys.js';
-import { objectNumber, pad, sessionPrefix } from './layout.js';
+import { objectNumber, pad, resolveDigestKey, sessionPrefix } from './layout.js';
 import type { ObjectStore } from './store.js';
 
 /** Stable kinds of verification problems. */
@@ -37,7 +39,10 @@ export type ProblemKind =
   | 'event_unparsable'
   | 'event_invalid'
   | 'chain_head_mismatch'
-  | 'result_hash_mismatch';
+  | 'result_hash_mismatch'
+  | 'blob_missing'
+  | 'blob_altered'
+  | 'blob_unlisted';
 
 /** One problem found. */
 export interface VerifyProblem {
@@ -103,6 +108,8 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
   let prev: { no: number; sha256: string } | undefined;
   let lastPayload: DigestPayload | undefined;
   let expectedNo = 1;
+  let version: FormatVersion | undefined;
+  const listedBlobs = new Map<string, DigestBlob>();
   for (const d of digestObjs) {
     const name = `digest ${pad(d.no)}`;
     if (d.no !== expectedNo) add('digest_missing', `${name}: digest(s) ${pad(expectedNo)}${d.no - 1 > expectedNo ? `..${pad(d.no - 1)}` : ''} missing before it`);
@@ -126,7 +133,11 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
     if (wantPrev !== null && (p.previousDigest === null || p.previousDigest.sha256 !== wantPrev.sha256)) {
       add('digest_chain_broken', `${name}: previous-digest SHA-256 does not match digest ${pad(wantPrev.no)} as stored (a digest was replaced or removed)`);
     }
-    const idx = await store.get(p.index.key);
+    if (p.version !== 1 && p.version !== 2) add('digest_malformed', `${name}: unsupported format version ${String(p.version)}`);
+    else if (version !== undefined && p.version !== version) add('digest_malformed', `${name}: format version ${p.version}, the session's earlier digests are version ${version}`);
+    else version = p.version;
+    for (const b of p.blobs ?? []) listedBlobs.set(b.sha256, b);
+    const idx = await store.get(resolveDigestKey(store.prefix, sessionId, p.index.key, p.version));
     if (!idx) add('index_mismatch', `${name}: index part ${p.index.key.split('/').pop()} is missing`);
     else if (sha256Hex(idx) !== p.index.sha256) add('index_mismatch', `${name}: index part ${p.index.key.split('/').pop()} does not match its SHA-256 in the digest (index altered)`);
     for (const s of p.segments) listed.set(s.no, { seg: s, digestNo: d.no });
@@ -145,6 +156,7 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
   let head: ChainHead = genesisHead();
   let events = 0;
   const parts = new Map<string, { hash: ReturnType<typeof createHash>; bytes: number }>();
+  const blobRefs: BlobReference[] = [];
   for (let no = 1; no <= maxListed; no++) {
     const entry = listed.get(no);
     const name = `segment ${pad(no)}`;
@@ -177,7 +189,7 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
     }
     const { lines, partial } = splitLines(raw);
     if (partial) add('segment_truncated', `${name}: last event is cut off without its newline (segment truncated)`);
-    const checked = checkChainLines(head, sessionId, lines, name);
+    const checked = checkChainLines(head, sessionId, lines, name, version ?? FORMAT_VERSION);
     for (const pr of checked.problems) add(CHAIN_KIND[pr.kind] ?? 'chain_broken', pr.message);
     events += checked.events;
     if (checked.head.seq < entry.seg.lastSeq) {
@@ -185,9 +197,10 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
     } else if (checked.head.seq !== entry.seg.lastSeq || checked.head.hash !== entry.seg.lastHash) {
       add('chain_head_mismatch', `${name}: last event (seq ${checked.head.seq}) does not match the digest's recorded chain head for this segment`);
     }
-    checkResultParts(lines, parts, add);
+    checkResultParts(lines, parts, add, blobRefs);
     head = checked.head;
   }
+  for (const p of await checkBlobs(store, sessionId, blobRefs, listedBlobs)) add(p.kind, p.message);
   if (lastPayload && (head.seq !== lastPayload.chainHead.seq || head.hash !== lastPayload.chainHead.hash) && !problems.some((p) => p.kind.startsWith('segment') || p.kind === 'chain_head_mismatch')) {
     add('chain_head_mismatch', `session ${sessionId}: the chain ends at seq ${head.seq} but the last digest's chain head is seq ${lastPayload.chainHead.seq}`);
   }
@@ -195,7 +208,7 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
 }
 
 /** Re-hashes the stored bytes of result parts and compares with their closing events. */
-function checkResultParts(lines: Buffer[], parts: Map<string, { hash: ReturnType<typeof createHash>; bytes: number }>, add: (k: ProblemKind, m: string) => void): void {
+function checkResultParts(lines: Buffer[], parts: Map<string, { hash: ReturnType<typeof createHash>; bytes: number }>, add: (k: ProblemKind, m: string) => void, blobRefs: BlobReference[]): void {
   for (const line of lines) {
     // Invalid events are reported by the chain check; their payloads are not trusted here.
     const parsed = parseEvent(line);
@@ -203,7 +216,9 @@ function checkResultParts(lines: Buffer[], parts: Map<string, { hash: ReturnType
     const e = parsed.event;
     const d = e.data as Record<string, unknown>;
     if (e.type === 'result') {
-      if (d.streamed) parts.set(String(d.partId), { hash: createHash('sha256'), bytes: 0 });
+      const blob = (d as { blob?: BlobRef }).blob;
+      if (blob) blobRefs.push({ partId: String(d.partId), seq: e.seq, ref: blob });
+      else if (d.streamed) parts.set(String(d.partId), { hash: createHash('sha256'), bytes: 0 });
       else if (typeof d.base64 === 'string' && sha256Hex(Buffer.from(d.base64, 'base64')) !== d.sha256) {
         add('result_hash_mismatch', `result part ${String(d.partId)} (event seq ${e.seq}): stored bytes do not hash to the recorded SHA-256`);
       }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { createDirStore, listSessionIds, loadStoreKeys, readSessionEvents, verifySession, type RecordingEvent } from '@snowtrail/recording';
+import { createDirStore, listSessionIds, loadStoreKeys, readBlob, readSessionEvents, verifySession, type RecordingEvent } from '@snowtrail/recording';
 import { destroy, execute, metricValue, startStack, type Stack } from './harness.js';
 import { rawLogin, rawQuery } from './raw-client.js';
 
@@ -50,13 +50,18 @@ describe('end to end with the real recorder: snowflake-sdk → sidecar → emula
       for await (const e of readSessionEvents(store, id)) events.push(e);
     }
     const types = new Set(events.map((e) => e.type));
-    for (const t of ['session.start', 'query', 'query.end', 'result', 'result.end', 'session.end']) expect(types.has(t as RecordingEvent['type'])).toBe(true);
+    // Format v2: each payload is one `result` event referencing its blob (no result.data/result.end).
+    expect(types.has('result.data')).toBe(false);
+    for (const t of ['session.start', 'query', 'query.end', 'result', 'session.end']) expect(types.has(t as RecordingEvent['type'])).toBe(true);
     const parts = events.filter((e) => e.type === 'result' && (e.data as { queryId?: string }).queryId === queryId && String((e.data as { part: string }).part).startsWith('chunk:'));
     expect(parts).toHaveLength(3);
     for (const p of parts) {
-      const d = p.data as { partId: string; part: string };
-      const end = events.find((e) => e.type === 'result.end' && (e.data as { partId: string }).partId === d.partId);
-      expect((end?.data as { sha256: string }).sha256).toBe(clientHashes.get(d.part));
+      const d = p.data as { part: string; blob: { sha256: string; bytes: number } };
+      expect(d.blob.sha256).toBe(clientHashes.get(d.part));
+      // The stored blob is the very bytes the client received.
+      const hash = createHash('sha256');
+      for await (const piece of (await readBlob(store, p.sessionId, d.blob))!) hash.update(piece);
+      expect(hash.digest('hex')).toBe(clientHashes.get(d.part));
     }
     expect(await metricValue(stack.registry, 'snowtrail_recording_events_total')).toBeGreaterThan(0);
   });

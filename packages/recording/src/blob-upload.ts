@@ -1,0 +1,72 @@
+/**
+ * Format v2: the blobs a segment's `result` events reference, and their upload. A blob is uploaded
+ * (retried like segments) before the digest that lists it, once per session and process; it is
+ * content-addressed, so uploading it again after a restart writes the same bytes under the same key.
+ */
+import { splitLines } from './chain.js';
+import { spoolBlobPath } from './blob-spool.js';
+import type { DigestBlob } from './digest.js';
+import { parseEvent } from './event-schema.js';
+import type { BlobRef } from './format.js';
+import { blobKey, relativeBlobKey } from './layout.js';
+import type { SessionWriter } from './session-writer.js';
+import { isNotFound } from './spool-fs.js';
+import { putWithRetry, type UploaderDeps } from './uploader.js';
+
+/** The distinct blob references of a segment's events (pure; invalid lines are skipped). */
+export function blobRefsOfSegment(raw: Buffer): BlobRef[] {
+  const refs = new Map<string, BlobRef>();
+  for (const line of splitLines(raw).lines) {
+    const parsed = parseEvent(line);
+    if (!parsed.ok || parsed.event.type !== 'result') continue;
+    const blob = (parsed.event.data as { blob?: BlobRef }).blob;
+    if (blob) refs.set(blob.sha256, { sha256: blob.sha256, bytes: blob.bytes });
+  }
+  return [...refs.values()];
+}
+
+/** The digest entries of blobs (pure): distinct, keys relative to the session. */
+export function digestBlobs(refs: BlobRef[]): DigestBlob[] {
+  const seen = new Map<string, DigestBlob>();
+  for (const r of refs) seen.set(r.sha256, { key: relativeBlobKey(r.sha256), sha256: r.sha256, bytes: r.bytes });
+  return [...seen.values()];
+}
+
+/**
+ * Uploads the blobs not yet acknowledged in this process; false if stopped early. A blob whose
+ * spool file is gone was uploaded before (an identical payload of this session, or before a
+ * restart): the store must already hold it, else the uploader stops for this round and retries.
+ */
+export async function uploadBlobs(deps: UploaderDeps, writer: SessionWriter, refs: BlobRef[], stopWhen: () => boolean): Promise<boolean> {
+  const prefix = deps.store.prefix;
+  for (const ref of refs) {
+    if (writer.uploadedBlobs.has(ref.sha256)) continue;
+    const key = blobKey(prefix, writer.sessionId, ref.sha256);
+    let body: Buffer;
+    try {
+      body = await deps.fs.readFile(spoolBlobPath(writer.dir, ref.sha256));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      if (!(await deps.store.get(key))) throw new Error(`blob ${ref.sha256} of session ${writer.sessionId} is neither in the spool nor in the store`, { cause: err });
+      writer.uploadedBlobs.add(ref.sha256);
+      continue;
+    }
+    if (!(await putWithRetry(deps, key, body, { contentType: 'application/octet-stream', sha256: ref.sha256 }, stopWhen))) return false;
+    writer.uploadedBlobs.add(ref.sha256);
+  }
+  return true;
+}
+
+/** Deletes the spool files of blobs a digest now covers (a later identical payload is in the store). */
+export async function freeBlobs(deps: UploaderDeps, writer: SessionWriter, refs: BlobRef[]): Promise<number> {
+  let freed = 0;
+  for (const ref of refs) {
+    try {
+      await deps.fs.unlink(spoolBlobPath(writer.dir, ref.sha256));
+      freed += ref.bytes;
+    } catch {
+      // Absent (freed before) or not deletable now: the session folder goes with its final digest.
+    }
+  }
+  return freed;
+}

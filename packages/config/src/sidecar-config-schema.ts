@@ -100,6 +100,10 @@ const storeSchema = z.discriminatedUnion('type', [
 /** Session recording. */
 const recordingSchema = z.strictObject({
   mode: z.enum(['required', 'best-effort']).default('required').describe('required: nothing is forwarded or released unrecorded; best-effort: proxying goes on and drops are counted.'),
+  formatVersion: z
+    .union([z.literal(1), z.literal(2)])
+    .optional()
+    .describe('Recording format written: 1 (default; result bytes as base64 events) or 2 (result payloads as content-addressed blobs, one durable point per part). 1 stays the default until format 2 holds every disk-fault guarantee through the sidecar.'),
   spoolDir: filePath.default('/var/spool/snowtrail').describe('Local spool (the pod\'s emptyDir).'),
   spoolMaxBytes: z.number().int().positive().default(1024 * 1024 * 1024).describe('Spool capacity; past it required mode refuses statements.'),
   store: storeSchema,

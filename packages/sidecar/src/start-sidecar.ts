@@ -77,7 +77,7 @@ function urlOf(scheme: string, a: AddressInfo): string {
  */
 async function defaultRecorder(config: SidecarConfig, registry: Registry, logger: Logger): Promise<Recorder> {
   const { createRecorder } = await import('@snowtrail/recording');
-  return createRecorder({ config: config.recording, registry, logger });
+  return createRecorder({ config: config.recording, registry, logger, formatVersion: config.recording.formatVersion ?? 1 });
 }
 
 /** Starts the sidecar: driver-facing proxy, admin server, config watcher. */

@@ -22,7 +22,14 @@ describe('end to end with the real recorder: snowflake-sdk → sidecar → emula
   const clientHashes = new Map<string, string>();
   let queryId = '';
   beforeAll(async () => {
-    stack = await startStack({ realRecorder: true, emulator: { chunking: { inlineRows: 500, rowsPerChunk: 10000 } } });
+    stack = await startStack({
+      realRecorder: true,
+      emulator: { chunking: { inlineRows: 500, rowsPerChunk: 10000 } },
+      // The sidecar writes format v1 unless told otherwise (recording.formatVersion); this test checks v2 through the real sidecar.
+      config: (c) => {
+        (c.recording as Record<string, unknown>).formatVersion = 2;
+      },
+    });
     const conn = await stack.connect();
     const { rows } = await execute(conn, 'select count(*) as n from orders');
     expect(rows).toEqual([{ N: 3 }]);

@@ -361,7 +361,6 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
       } else g.write(bytes, (err) => (err ? reject(err) : g.flush(zlibConstants.Z_SYNC_FLUSH, done)));
     });
   const stage = async (bytes: Buffer | undefined): Promise<void> => {
-    if (isArrowRedacted) return;
     let plain: Buffer | undefined = bytes;
     if (gunzip) plain = await inflate(bytes);
     if (!plain || plain.length === 0) return;

@@ -100,6 +100,12 @@ const storeSchema = z.discriminatedUnion('type', [
 /** Session recording. */
 const recordingSchema = z.strictObject({
   mode: z.enum(['required', 'best-effort']).default('required').describe('required: nothing is forwarded or released unrecorded; best-effort: proxying goes on and drops are counted.'),
+  writeAhead: z
+    .enum(['changes', 'all'])
+    .optional()
+    .describe(
+      'required mode (default changes): which statements wait for their `query` event to be durable (fdatasync) before they are forwarded. changes: every statement that can change anything; an effect-free read (SELECT, SHOW, DESCRIBE, EXPLAIN, LIST) is forwarded once its event is written (safe from a sidecar crash) and its answer is held until the event and the answer are durable — one fdatasync wait. all: every statement.',
+    ),
   formatVersion: z
     .union([z.literal(1), z.literal(2)])
     .optional()

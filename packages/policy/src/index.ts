@@ -10,4 +10,5 @@ export { compileObjectPattern, checkObjectPattern, type ObjectPattern } from './
 export { createResultLimiter, type ResultLimiter } from './result-limiter.js';
 export { POLICY_ERRORS, PolicyError, findPolicyProblems, assertValidPolicy } from './errors.js';
 export { DBT_EXAMPLE_POLICY } from './dbt-example-policy.js';
+export { isEffectFree, isEffectFreeStatement } from './effect-free.js';
 export { FUNCTION_CLASSES, UNRESOLVED_REASONS, functionClassOf, type FunctionClass, type UnresolvedReason } from './engine-objects.js';

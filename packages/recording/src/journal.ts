@@ -16,7 +16,7 @@ import type { RecordingEvent } from './format.js';
 import { applyEventToIndex } from './index-object.js';
 import type { SealedSegment, SessionWriter } from './session-writer.js';
 import { sealedSegmentName } from './session-writer.js';
-import { SpoolFile } from './spool-file.js';
+import { SpoolFile, type TrackedAppend } from './spool-file.js';
 import type { SpoolFs } from './spool-fs.js';
 import { writeFileDurable } from './spool-state.js';
 
@@ -90,8 +90,8 @@ export class Journal {
     return this.current ? now - this.current.firstTime : undefined;
   }
 
-  /** Appends one event line of `writer`; resolves when durable. */
-  append(writer: SessionWriter, line: Buffer, event: RecordingEvent, hash: string, time: number): Promise<void> {
+  /** Appends one event line of `writer`: tells when it is written, and when durable. */
+  append(writer: SessionWriter, line: Buffer, event: RecordingEvent, hash: string, time: number): TrackedAppend {
     const cur = (this.current ??= this.open());
     let entry = cur.writers.get(writer);
     if (!entry) {
@@ -100,9 +100,9 @@ export class Journal {
     }
     const kept = INDEXED_TYPES.has(event.type) ? event : { ...event, data: {} };
     entry.ranges.push({ offset: cur.file.size, length: line.length + 1, hash, time, event: kept });
-    const durable = cur.file.append([line, NEWLINE]);
+    const appended = cur.file.appendTracked([line, NEWLINE]);
     if (cur.file.size >= this.options.maxBytes) this.seal();
-    return durable;
+    return appended;
   }
 
   /** Seals the open journal: it will be split into per-session segments. */

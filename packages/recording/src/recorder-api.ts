@@ -48,6 +48,12 @@ export interface QueryStartInfo {
   decision: 'allow' | 'deny';
   rule?: string;
   reason?: string;
+  /**
+   * True when the policy found every statement effect-free (its one outcome is its answer). Under
+   * `writeAhead: changes` in required mode such a statement may be forwarded once its `query` event
+   * is written; its answer is then released only once that event is durable too.
+   */
+  effectFree?: boolean;
 }
 
 /** Facts for a `query.end` event, written when the outcome is known. */

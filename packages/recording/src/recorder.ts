@@ -232,6 +232,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   };
   const ctx: RecordingContext = {
     mode: config.mode,
+    writeAhead: config.writeAhead ?? 'changes',
     fs,
     metrics,
     matcher: compileRedaction(config.redact),
@@ -262,7 +263,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     states.set(r.writer.sessionId, r.state);
     spoolUsed += r.spoolBytes;
   }
-  const recoveryCtx: RecordingContext = { mode: 'best-effort', fs, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
+  const recoveryCtx: RecordingContext = { mode: 'best-effort', writeAhead: 'all', fs, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
   const interrupting: Promise<void>[] = [];
   for (const r of recovered) {
     const w = r.writer;

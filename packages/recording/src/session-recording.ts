@@ -15,10 +15,13 @@ import { unavailableError } from './errors.js';
 import { sha256Hex } from './chain.js';
 import { SpoolBlobWriter, spoolBlobPath } from './blob-spool.js';
 import type { SpoolFs } from './spool-fs.js';
+import { WrittenQueries, type LostQuery } from './written-queries.js';
 
 /** What a session recording needs from the recorder. */
 export interface RecordingContext {
   mode: 'required' | 'best-effort';
+  /** required mode: which statements are durable before forwarding (effect-free reads only written). */
+  writeAhead: 'changes' | 'all';
   /** The spool's file layer (v2 blob files are written through it). */
   fs: SpoolFs;
   metrics: RecordingMetrics;
@@ -102,12 +105,18 @@ function blobFailed(ctx: RecordingContext, writer: SessionWriter, err: unknown):
  * v2: makes the blob durable, then its `result` event — the part's one durable point. A blob that
  * cannot be written leaves no event referring to it.
  */
-async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, blob: SpoolBlobWriter, data: (ref: { sha256: string; bytes: number }) => object): Promise<void> {
+async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, blob: SpoolBlobWriter, data: (ref: { sha256: string; bytes: number }) => object, lost: LostQuery = noLoss): Promise<void> {
   let ref;
   try {
     ref = await blob.finish();
   } catch (err) {
     return blobFailed(ctx, writer, err);
+  }
+  // The statement's `query` event was lost meanwhile: no event may refer to its answer.
+  const refused = lost();
+  if (refused) {
+    if (!writer.blobHolds.has(ref.sha256)) await ctx.fs.unlink(spoolBlobPath(writer.dir, ref.sha256)).catch(() => undefined);
+    return refused;
   }
   // The blob is held while an event may refer to it; one whose event never became durable is an
   // orphan and is deleted (unless another part of the same content still holds it), so a spool
@@ -129,13 +138,18 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
   return committed;
 }
 
+const noLoss: LostQuery = () => undefined;
+
 /** A spool blob file for a part (unique temp name; the content name is given when durable). */
 function newBlob(ctx: RecordingContext, writer: SessionWriter, partId: string): SpoolBlobWriter {
   return new SpoolBlobWriter(ctx.fs, writer.dir, `${partId}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Appends one event under the recorder's mode; `onAppended` is told the durability promise when the spool took it. */
-export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: EventType, data: object, isClosing = false, onAppended?: (durable: Promise<void>) => void): Promise<void> {
+/**
+ * Appends one event under the recorder's mode; `onAppended` is told the durability promise, and
+ * when the event is written to the journal, once the spool took it.
+ */
+export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: EventType, data: object, isClosing = false, onAppended?: (durable: Promise<void>, written: Promise<void>) => void): Promise<void> {
   if (ctx.isClosed() && !isClosing) {
     if (ctx.mode === 'required') return refuse(ctx, 'recorder_closed');
     noteDrop(ctx, writer, 'recorder_closed', Date.now());
@@ -143,8 +157,9 @@ export function commitEvent(ctx: RecordingContext, writer: SessionWriter, type: 
   }
   if (ctx.mode === 'best-effort') flushGap(ctx, writer, isClosing);
   const attemptedAt = Date.now();
-  const durable = writer.append(type, data, isClosing);
-  if (durable !== undefined) onAppended?.(durable);
+  const appended = writer.appendTracked(type, data, isClosing);
+  const durable = appended?.durable;
+  if (appended !== undefined) onAppended?.(appended.durable, appended.written);
   if (durable === undefined) {
     if (ctx.mode === 'required') return refuse(ctx, 'spool_full');
     noteDrop(ctx, writer, 'spool_full', attemptedAt);
@@ -184,6 +199,7 @@ function queryData(info: QueryStartInfo): Record<string, unknown> {
 /** Creates the SessionRecording of one writer. */
 export function createSessionRecording(ctx: RecordingContext, writer: SessionWriter): SessionRecording {
   let parts = 0;
+  const writeAhead = new WrittenQueries();
   // Column names of each statement's inline answer, so its chunks can be redacted by name even when
   // the sidecar does not repeat them in the chunk's ResultPartInfo.
   const columnsOf = new Map<string, string[]>();
@@ -219,19 +235,7 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       streamed: false,
     };
   };
-  return {
-    sessionId: writer.sessionId,
-    queryStarted(info) {
-      return commitEvent(ctx, writer, 'query', queryData(info));
-    },
-    queryDenied(info) {
-      return commitEvent(ctx, writer, 'query.denied', queryData(info));
-    },
-    queryEnded(info: QueryEndInfo) {
-      const querySeq = writer.querySeqs.get(info.requestId);
-      return commitEvent(ctx, writer, 'query.end', { ...info, ...(querySeq !== undefined ? { querySeq } : {}) });
-    },
-    result(info, bytes) {
+  const recordResult = (info: ResultPartInfo, bytes: Uint8Array, lost: LostQuery): Promise<void> => {
       const partId = `p${++parts}`;
       const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       rememberColumns(info, input);
@@ -249,7 +253,7 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
         if (ctx.isClosed()) return commitEvent(ctx, writer, 'result', base);
         const blob = newBlob(ctx, writer, partId);
         void blob.write(stored).catch(() => undefined);
-        return commitBlobResult(ctx, writer, blob, (ref) => ({ ...base, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes: input.length, clientSha256 }));
+        return commitBlobResult(ctx, writer, blob, (ref) => ({ ...base, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes: input.length, clientSha256 }), lost);
       }
       if (stored.length <= RESULT_PIECE_BYTES) {
         return commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 });
@@ -261,11 +265,27 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       }
       pending.push(commitEvent(ctx, writer, 'result.end', { partId, bytes: stored.length, sha256: sha256Hex(stored), clientBytes: input.length, clientSha256, ...(redaction ? { redaction } : {}) }));
       return Promise.all(pending).then(() => undefined);
+    };
+  return {
+    sessionId: writer.sessionId,
+    queryStarted(info) {
+      if (ctx.mode === 'required' && ctx.writeAhead === 'changes' && info.effectFree === true) return writeAhead.start(info.requestId, (onAppended) => commitEvent(ctx, writer, 'query', queryData(info), false, onAppended));
+      return commitEvent(ctx, writer, 'query', queryData(info));
+    },
+    queryDenied(info) {
+      return commitEvent(ctx, writer, 'query.denied', queryData(info));
+    },
+    queryEnded(info: QueryEndInfo) {
+      const querySeq = writer.querySeqs.get(info.requestId);
+      return commitEvent(ctx, writer, 'query.end', { ...info, ...(querySeq !== undefined ? { querySeq } : {}) });
+    },
+    result(info, bytes) {
+      return writeAhead.releaseWith(info.requestId, (lost) => recordResult(info, bytes, lost));
     },
     openResult(info) {
       const columns = knownColumns(info);
       const full = columns ? { ...info, columns } : info;
-      return openResultWriter(ctx, writer, partBase(full, `p${++parts}`), full);
+      return writeAhead.wrapWriter(info.requestId, (lost) => openResultWriter(ctx, writer, partBase(full, `p${++parts}`), full, lost));
     },
     note(kind, details) {
       return commitEvent(ctx, writer, 'note', { kind, ...details });
@@ -299,7 +319,7 @@ function maskArrowChunk(bytes: Buffer, columnIndexes: readonly number[]): Buffer
  * bytes go to a spool blob file as they arrive (no durable wait per piece); `end` makes the blob
  * durable and then appends the part's one `result` event.
  */
-function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: ResultEventData, info: ResultPartInfo): ResultWriter {
+function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: ResultEventData, info: ResultPartInfo, lost: LostQuery = noLoss): ResultWriter {
   const partId = base.partId;
   const idx = info.format === 'json' ? maskedColumnIndexes(info.columns, ctx.matcher) : [];
   const arrowIdx = info.format === 'arrow' ? maskedColumnIndexes(info.columns, ctx.matcher) : [];
@@ -402,9 +422,10 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
       if (writer.formatVersion === 2) {
         const data = (ref: { sha256: string; bytes: number }): object => ({ ...base, ...(gunzip || isArrowRedacted ? { storedCompression: 'none' } : {}), ...original, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes, clientSha256 });
         // Closed recorder: commitEvent refuses (or counts) the event; no blob was opened.
-        await (blob ? commitBlobResult(ctx, writer, blob, data) : commitEvent(ctx, writer, 'result', data({ sha256: storedHash.digest('hex'), bytes: storedBytes })));
+        await (blob ? commitBlobResult(ctx, writer, blob, data, lost) : commitEvent(ctx, writer, 'result', data({ sha256: storedHash.digest('hex'), bytes: storedBytes })));
         return { sha256: clientSha256, bytes: clientBytes };
       }
+      await (lost() ?? Promise.resolve());
       await commitEvent(ctx, writer, 'result.end', {
         partId,
         bytes: storedBytes,

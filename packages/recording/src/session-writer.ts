@@ -7,6 +7,7 @@ import { encodeEvent, type ChainHead } from './chain.js';
 import { FORMAT_VERSION, type BlobRef, type EventType, type FormatVersion, type IndexStatement, type SessionSummary } from './format.js';
 import { pad } from './layout.js';
 import type { Journal } from './journal.js';
+import type { TrackedAppend } from './spool-file.js';
 
 /** A sealed segment waiting for upload and digest. */
 export interface SealedSegment {
@@ -102,6 +103,11 @@ export class SessionWriter {
    * resolves when the event is durable. Sequence and hash are fixed before this returns.
    */
   append(type: EventType, data: object, isClosing = false): Promise<void> | undefined {
+    return this.appendTracked(type, data, isClosing)?.durable;
+  }
+
+  /** Like append, and also tells when the event is written to the journal (before it is durable). */
+  appendTracked(type: EventType, data: object, isClosing = false): TrackedAppend | undefined {
     const time = this.host.now();
     const { line, head, event } = encodeEvent(this.head, this.sessionId, time, type, data, this.formatVersion);
     const bytes = line.length + 1;
@@ -113,20 +119,24 @@ export class SessionWriter {
     if ((type === 'query' || type === 'query.denied') && typeof (data as { requestId?: unknown }).requestId === 'string') {
       this.querySeqs.set((data as { requestId: string }).requestId, head.seq);
     }
-    return this.host.journal.append(this, line, event, head.hash, time).then(
-      () => {
-        if (head.seq > this.durableHead.seq) this.durableHead = head;
-      },
-      (err: unknown) => {
-        // A failed write leaves the chain at the last durable event: later events continue from it
-        // in a fresh journal, so the stored chain has no hole.
-        if (this.head.seq > this.durableHead.seq) {
-          this.head = this.durableHead;
-          this.host.journal.seal();
-        }
-        throw err;
-      },
-    );
+    const { written, durable } = this.host.journal.append(this, line, event, head.hash, time);
+    return {
+      written,
+      durable: durable.then(
+        () => {
+          if (head.seq > this.durableHead.seq) this.durableHead = head;
+        },
+        (err: unknown) => {
+          // A failed write leaves the chain at the last durable event: later events continue from it
+          // in a fresh journal, so the stored chain has no hole.
+          if (this.head.seq > this.durableHead.seq) {
+            this.head = this.durableHead;
+            this.host.journal.seal();
+          }
+          throw err;
+        },
+      ),
+    };
   }
 
   /** Seals the open journal (every session's open segment): used at shutdown and by tests. */

@@ -2,33 +2,12 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpoolFile } from './spool-file.js';
-import { nodeSpoolFs, type SpoolFs } from './spool-fs.js';
-import { scratch } from '../test/helpers.js';
+import { heldSyncs, scratch } from '../test/helpers.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-/** The real file layer, except that each file fdatasync waits until the test ends it (ok or failed). */
-function heldSyncs(): { fs: SpoolFs; syncs: { end(err?: Error): void }[] } {
-  const syncs: { end(err?: Error): void }[] = [];
-  const fs: SpoolFs = {
-    ...nodeSpoolFs,
-    async open(path, flags) {
-      const h = await nodeSpoolFs.open(path, flags);
-      if (flags !== 'a') return h;
-      return {
-        ...h,
-        datasync: async () => {
-          await new Promise<void>((resolve, reject) => syncs.push({ end: (err) => (err ? reject(err) : resolve()) }));
-          await h.datasync();
-        },
-      };
-    },
-  };
-  return { fs, syncs };
-}
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 
@@ -124,5 +103,30 @@ describe('SpoolFile group commit', () => {
     expect(second.isFailed).toBe(true);
     await first.close();
     await second.close();
+  });
+
+  it('tells when an append is written, before it is durable, and a write that fails is never told written', async () => {
+    const dir = await scratch('spool-file');
+    dirs.push(dir);
+    const { fs, syncs } = heldSyncs();
+    const path = join(dir, 'j.jsonl');
+    const file = new SpoolFile({ path, fs });
+    const a = file.appendTracked([Buffer.from('a\n')]);
+    const durable = track(a.durable);
+    await a.written;
+    // Written: in the file (a process that dies now leaves it there), while its fdatasync is still held.
+    expect((await readFile(path)).toString()).toBe('a\n');
+    expect(durable.state).toBe('pending');
+    await until(() => syncs.length === 1);
+    syncs[0]!.end();
+    await until(() => durable.state !== 'pending');
+    expect(durable.state).toBe('ok');
+    await file.close();
+
+    const failing = new SpoolFile({ path: join(dir, 'k.jsonl'), fs: { ...fs, open: async (p, flags) => ({ ...(await fs.open(p, flags)), writev: () => Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' })) }) } });
+    const b = failing.appendTracked([Buffer.from('b\n')]);
+    await expect(b.written).rejects.toMatchObject({ code: 'EIO' });
+    await expect(b.durable).rejects.toMatchObject({ code: 'EIO' });
+    await failing.close();
   });
 });

@@ -18,6 +18,16 @@ interface Pending {
   buffers: Buffer[];
   resolve: () => void;
   reject: (err: unknown) => void;
+  /** Told once the buffers are in the file (written, not yet durable), or that they never will be. */
+  written?: { resolve: () => void; reject: (err: unknown) => void };
+}
+
+/** The two points an append reaches: in the file (survives the process), then durable (survives the machine). */
+export interface TrackedAppend {
+  /** Resolves once the bytes are written to the file (a process crash no longer loses them). */
+  written: Promise<void>;
+  /** Resolves once they, and every byte before them, are durable. */
+  durable: Promise<void>;
 }
 
 /** fdatasyncs allowed in flight by default: a third batch waits for the oldest, bounding any wait to two. */
@@ -94,6 +104,27 @@ export class SpoolFile {
     });
   }
 
+  /** Like append, and also tells when the buffers are written (before they are durable). */
+  appendTracked(buffers: Buffer[]): TrackedAppend {
+    if (this.failed !== undefined) {
+      const rejected = Promise.reject(this.failed);
+      rejected.catch(() => undefined);
+      return { written: rejected, durable: Promise.reject(this.failed) };
+    }
+    for (const b of buffers) this.size += b.length;
+    let written!: Pending['written'];
+    const writtenP = new Promise<void>((resolve, reject) => {
+      written = { resolve, reject };
+    });
+    const durable = new Promise<void>((resolve, reject) => {
+      this.queue.push({ buffers, resolve, reject, written });
+      this.pumping ??= this.pump();
+    });
+    // Callers that only need durability may ignore `written`; its failure also rejects `durable`.
+    writtenP.catch(() => undefined);
+    return { written: writtenP, durable };
+  }
+
   /**
    * Resolves once every append accepted so far is durable, rejects if one of them fails. A file
    * that already failed has nothing pending (every unconfirmed append was rejected): resolves.
@@ -146,6 +177,7 @@ export class SpoolFile {
         while (done < total) done += (await handle.writev(done === 0 ? buffers : sliceBuffers(buffers, done))).bytesWritten;
         this.written += total;
         if (this.failed !== undefined) break;
+        for (const p of batch) p.written?.resolve();
         this.startSync(handle, this.written);
       }
     } catch (err) {
@@ -183,9 +215,15 @@ export class SpoolFile {
       this.failed = err;
       this.onFail?.(err);
     }
-    for (const { batch } of this.unsynced.splice(0)) for (const p of batch) p.reject(this.failed);
-    for (const p of this.queue.splice(0)) p.reject(this.failed);
+    // A batch already written stays written (its `written` settled first); the rest never will be.
+    for (const { batch } of this.unsynced.splice(0)) for (const p of batch) settleFailed(p, this.failed);
+    for (const p of this.queue.splice(0)) settleFailed(p, this.failed);
   }
+}
+
+function settleFailed(p: Pending, err: unknown): void {
+  p.written?.reject(err);
+  p.reject(err);
 }
 
 /** Opens (creating) the file and makes its directory entry durable, so fdatasync'd bytes cannot vanish with the name. */

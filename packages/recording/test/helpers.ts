@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { SidecarConfig } from '@snowtrail/config';
 import type { SessionStartInfo } from '../src/recorder-api.js';
+import { nodeSpoolFs, type SpoolFs } from '../src/spool-fs.js';
 
 /** A fresh scratch folder. */
 export async function scratch(name: string): Promise<string> {
@@ -43,3 +44,24 @@ export function startInfo(pod = 'etl-7d9f', namespace = 'pipelines', serviceAcco
     client: { app: 'JavaScript', version: '3.3.0', address: '127.0.0.1' },
   };
 }
+
+/** The real file layer, except that each file fdatasync waits until the test ends it (ok or failed). */
+export function heldSyncs(): { fs: SpoolFs; syncs: { end(err?: Error): void }[] } {
+  const syncs: { end(err?: Error): void }[] = [];
+  const fs: SpoolFs = {
+    ...nodeSpoolFs,
+    async open(path, flags) {
+      const h = await nodeSpoolFs.open(path, flags);
+      if (flags !== 'a') return h;
+      return {
+        ...h,
+        datasync: async () => {
+          await new Promise<void>((resolve, reject) => syncs.push({ end: (err) => (err ? reject(err) : resolve()) }));
+          await h.datasync();
+        },
+      };
+    },
+  };
+  return { fs, syncs };
+}
+

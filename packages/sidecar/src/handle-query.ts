@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { classifySql, decide, type ClassifiedStatement, type Decision } from '@snowtrail/policy';
+import { classifySql, decide, isEffectFree, type ClassifiedStatement, type Decision } from '@snowtrail/policy';
 import { formatSnowflakeToken, type QueryRequest } from '@snowtrail/protocol';
 import type { QueryStartInfo } from '@snowtrail/recording';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
@@ -115,6 +115,8 @@ export async function handleQueryRequest(ctx: ProxyContext, req: IncomingMessage
     decision: decision.action,
     ...(decision.rule ? { rule: decision.rule } : {}),
     reason: decision.reason,
+    // An effect-free read may be forwarded once its event is written; its answer waits for both (writeAhead).
+    ...(decision.action === 'allow' && isEffectFree(statements) ? { effectFree: true } : {}),
   };
   // A child logger only when something is logged: the hot path logs nothing.
   const log = () => ctx.logger.child({ session: entry.id, requestId });

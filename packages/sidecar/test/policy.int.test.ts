@@ -81,4 +81,20 @@ describe('statement policy through the sidecar', () => {
     expect(await metricValue(stack.registry, 'snowtrail_sidecar_statements_total', { outcome: 'denied', class: 'DELETE' })).toBe(2);
     expect(await metricValue(stack.registry, 'snowtrail_sidecar_statements_total', { outcome: 'denied', class: 'COPY_INTO_LOCATION' })).toBe(4);
   });
+
+  it('marks only effect-free reads as forwardable once written (writeAhead): every statement that can change anything waits for durability', async () => {
+    await execute(conn!, 'select 42 as n');
+    await execute(conn!, 'show databases');
+    await execute(conn!, 'create table if not exists wa_t (id int)');
+    await execute(conn!, 'insert into wa_t values (1)');
+    await execute(conn!, 'select 1; insert into wa_t values (2)', { parameters: { MULTI_STATEMENT_COUNT: 2 } });
+    const started = new Map(stack.memory!.events.filter((ev) => ev.type === 'query').map((ev) => [(ev.info as { sqlText: string }).sqlText, (ev.info as { effectFree?: boolean }).effectFree]));
+    expect(Object.fromEntries(['select 42 as n', 'show databases', 'create table if not exists wa_t (id int)', 'insert into wa_t values (1)', 'select 1; insert into wa_t values (2)'].map((sql) => [sql, started.get(sql)]))).toEqual({
+      'select 42 as n': true,
+      'show databases': true,
+      'create table if not exists wa_t (id int)': undefined,
+      'insert into wa_t values (1)': undefined,
+      'select 1; insert into wa_t values (2)': undefined,
+    });
+  });
 });

@@ -33,6 +33,7 @@ describe('renderConfigMapData', () => {
     expect(config.upstream.auth).toEqual({ type: 'keypair', privateKeyFile: '/var/run/snowtrail/credentials/rsa_key.p8', privateKeyPassphraseFile: '/var/run/snowtrail/credentials/passphrase' });
     expect(config.recording).toMatchObject({
       mode: 'required',
+      writeAhead: 'all',
       spoolMaxBytes: 2147483648,
       redact: ['*SSN*', 'EMAIL'],
       flush: { intervalSeconds: 10, maxBytes: 16777216 },

@@ -74,6 +74,7 @@ export function buildSidecarConfig(meta: { name: string; namespace: string; gene
       ...(rec.objectLock ? { objectLock: { mode: rec.objectLock.mode, retainDays: rec.objectLock.days } } : {}),
       signing: { keyFile: `${POD_PATHS.signingDir}/${rec.signing.key}`, ...(rec.signing.keyId ? { keyId: rec.signing.keyId } : {}) },
       redact: rec.redact,
+      ...(rec.writeAhead ? { writeAhead: rec.writeAhead } : {}),
     },
     logLevel: spec.sidecar?.logLevel ?? 'info',
   };

@@ -131,6 +131,10 @@ export const signingSchema = z
 export const recordingSpecSchema = z
   .strictObject({
     mode: z.enum(['required', 'best-effort']).default('required').describe('required: nothing is forwarded or released unrecorded; best-effort: proxying goes on and drops are counted.'),
+    writeAhead: z
+      .enum(['changes', 'all'])
+      .optional()
+      .describe('required mode: changes (sidecar default) forwards an effect-free read once its query event is written and releases its answer once both are durable; all makes every query event durable before forwarding.'),
     redact: z.array(z.string().min(1).max(255)).max(256).default([]).describe('Case-insensitive patterns (glob *) on result column names whose values are masked in the recording.'),
     spoolMaxBytes: z.number().int().min(16777216).optional().describe('Local spool capacity (the emptyDir size limit follows it); sidecar default 1 GiB.'),
     store: storeSchema,

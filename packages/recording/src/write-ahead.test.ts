@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { sha256Hex } from './chain.js';
+import { createDirStore } from './dir-store.js';
+import { createFaultFs } from './fault-fs.js';
+import type { RecordingEvent } from './format.js';
+import { loadStoreKeys } from './jwks.js';
+import { readSessionEvents } from './reader.js';
+import type { QueryStartInfo, Recorder } from './recorder-api.js';
+import { createRecorder } from './recorder.js';
+import { nodeSpoolFs, type SpoolFs } from './spool-fs.js';
+import { verifySession } from './verifier.js';
+import { recordingConfig, scratch, silent, startInfo, writeSigningKey } from '../test/helpers.js';
+
+// What required mode waits for before a statement is forwarded and before its answer is released
+// (writeAhead): an effect-free read is forwarded once its `query` event is written and answered once
+// it and the answer are durable; anything else is forwarded only once its `query` event is durable.
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/** The real file layer, except that journal fdatasyncs wait while the gate is held. */
+function gatedJournal(): { fs: SpoolFs; hold(): void; release(): void } {
+  let gate: { promise: Promise<void>; open(): void } | undefined;
+  const fs: SpoolFs = {
+    ...nodeSpoolFs,
+    async open(path, flags) {
+      const h = await nodeSpoolFs.open(path, flags);
+      if (!path.includes('/journal/')) return h;
+      return {
+        ...h,
+        datasync: async () => {
+          await gate?.promise;
+          await h.datasync();
+        },
+      };
+    },
+  };
+  return {
+    fs,
+    hold() {
+      let open!: () => void;
+      gate = { promise: new Promise<void>((r) => (open = r)), open: () => open() };
+    },
+    release() {
+      gate?.open();
+      gate = undefined;
+    },
+  };
+}
+
+async function setup(fs: SpoolFs, writeAhead?: 'changes' | 'all'): Promise<{ recorder: Recorder; storeDir: string; spoolDir: string }> {
+  const base = await scratch('write-ahead');
+  cleanup.push(() => rm(base, { recursive: true, force: true }));
+  const storeDir = join(base, 'store');
+  const spoolDir = join(base, 'spool');
+  const keyFile = await writeSigningKey(base);
+  const recorder = await createRecorder({
+    config: recordingConfig({ spoolDir, store: { type: 'dir', path: storeDir }, signing: { keyFile }, flush: { intervalSeconds: 30, maxBytes: 1024 * 1024 }, ...(writeAhead ? { writeAhead } : {}) }),
+    registry: new Registry(),
+    logger: silent,
+    fs,
+  });
+  cleanup.push(() => recorder.close());
+  return { recorder, storeDir, spoolDir };
+}
+
+const read = (requestId: string): QueryStartInfo => ({ requestId, sqlText: 'select id from raw.public.orders', statements: [{ class: 'SELECT', reads: ['RAW.PUBLIC.ORDERS'], writes: [] }], decision: 'allow', effectFree: true });
+const write = (requestId: string): QueryStartInfo => ({ requestId, sqlText: 'insert into raw.public.orders values (1)', statements: [{ class: 'INSERT', reads: [], writes: ['RAW.PUBLIC.ORDERS'] }], decision: 'allow' });
+const answer = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'ID', type: 'fixed' }], rowset: [['1']], returned: 1 }, success: true }));
+
+type State = 'pending' | 'ok' | 'failed';
+function track(p: Promise<unknown>): { state: State; error?: unknown } {
+  const t: { state: State; error?: unknown } = { state: 'pending' };
+  p.then(
+    () => (t.state = 'ok'),
+    (err: unknown) => Object.assign(t, { state: 'failed', error: err }),
+  );
+  return t;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !check(); ) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Lets every ready callback and I/O completion run (a held fdatasync stays held). */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 150));
+
+async function journalText(spoolDir: string): Promise<string> {
+  const dir = join(spoolDir, 'journal');
+  const parts = await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.jsonl')).map((f) => readFile(join(dir, f), 'utf8')));
+  return parts.join('');
+}
+
+describe('required mode, writeAhead: changes (the default)', () => {
+  it('forwards an effect-free read once its query event is written, and releases its answer only once both are durable', async () => {
+    const gated = gatedJournal();
+    const { recorder, spoolDir } = await setup(gated.fs);
+    const s = await recorder.startSession(startInfo());
+    gated.hold();
+    const started = track(s.queryStarted(read('r1')));
+    await until(() => started.state !== 'pending');
+    // Forwardable while its fdatasync is still held: the event is in the journal file.
+    expect(started.state).toBe('ok');
+    expect(await journalText(spoolDir)).toContain('"requestId":"r1"');
+    const released = track(s.result({ requestId: 'r1', queryId: 'q1', part: 'inline', format: 'json', compression: 'none' }, answer));
+    await settle();
+    expect(released.state).toBe('pending');
+    gated.release();
+    await until(() => released.state !== 'pending');
+    expect(released.state).toBe('ok');
+    await s.end('client_logout');
+  });
+
+  it('forwards a statement that can change anything only once its query event is durable', async () => {
+    const gated = gatedJournal();
+    const { recorder } = await setup(gated.fs);
+    const s = await recorder.startSession(startInfo());
+    gated.hold();
+    const started = track(s.queryStarted(write('w1')));
+    // A read marked effect-free by mistake of the caller is not what decides: no flag, full wait.
+    const unmarked = track(s.queryStarted({ ...read('r0'), effectFree: undefined }));
+    await settle();
+    expect([started.state, unmarked.state]).toEqual(['pending', 'pending']);
+    gated.release();
+    await until(() => started.state !== 'pending' && unmarked.state !== 'pending');
+    expect([started.state, unmarked.state]).toEqual(['ok', 'ok']);
+    await s.end('client_logout');
+  });
+
+  it('writeAhead: all makes every statement durable before it is forwarded', async () => {
+    const gated = gatedJournal();
+    const { recorder } = await setup(gated.fs, 'all');
+    const s = await recorder.startSession(startInfo());
+    gated.hold();
+    const started = track(s.queryStarted(read('r1')));
+    await settle();
+    expect(started.state).toBe('pending');
+    gated.release();
+    await until(() => started.state !== 'pending');
+    expect(started.state).toBe('ok');
+    await s.end('client_logout');
+  });
+
+  it('a read whose query event was written but never made durable gets no answer: refused, nothing of it stored, the chain intact, recording goes on', async () => {
+    const fs = createFaultFs(nodeSpoolFs);
+    const { recorder, storeDir, spoolDir } = await setup(fs);
+    const s = await recorder.startSession(startInfo());
+    // The next journal fdatasync fails (EIO): the write already succeeded, so the read was forwarded.
+    fs.setRules([{ op: 'fsync', path: '/journal/', error: 'EIO', count: 1 }]);
+    await s.queryStarted(read('r1'));
+    const lostAnswer = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'ID', type: 'fixed' }], rowset: [['42']], returned: 1 }, success: true }));
+    await expect(s.result({ requestId: 'r1', queryId: 'q1', part: 'inline', format: 'json', compression: 'none' }, lostAnswer)).rejects.toMatchObject({ code: 'SNOWTRAIL_ERR_RECORDING_UNAVAILABLE' });
+    // A streamed chunk of the lost statement is refused too (its end never resolves ok).
+    const chunk = s.openResult({ requestId: 'r1', queryId: 'q1', part: 'chunk:0', format: 'json', compression: 'none' });
+    await chunk.write(Buffer.from('["1"]')).catch(() => undefined);
+    await expect(chunk.end()).rejects.toMatchObject({ code: 'SNOWTRAIL_ERR_RECORDING_UNAVAILABLE' });
+    // The next statement is recorded as usual.
+    await s.queryStarted(read('r2'));
+    await s.result({ requestId: 'r2', queryId: 'q2', part: 'inline', format: 'json', compression: 'none' }, answer);
+    await s.queryEnded({ requestId: 'r2', queryId: 'q2', status: 'success', rows: 1 });
+    await s.end('client_logout');
+    await recorder.close();
+
+    const store = createDirStore(storeDir);
+    const events: RecordingEvent[] = [];
+    for await (const e of readSessionEvents(store, s.sessionId)) events.push(e);
+    const requestIds = events.map((e) => e.data.requestId).filter((r) => r !== undefined);
+    expect(requestIds).not.toContain('r1');
+    expect(requestIds).toEqual(expect.arrayContaining(['r2']));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+    const report = await verifySession(store, s.sessionId, await loadStoreKeys(store));
+    expect(report.problems).toEqual([]);
+    // Its answer's bytes were not kept anywhere: neither in the store nor left in the spool.
+    const files = [...(await readdir(storeDir, { recursive: true })), ...(await readdir(spoolDir, { recursive: true }))].map(String);
+    expect(files.filter((f) => f.endsWith(sha256Hex(lostAnswer)))).toEqual([]);
+    expect(files.filter((f) => f.endsWith(sha256Hex(answer)))).not.toEqual([]);
+  });
+});

@@ -19,6 +19,8 @@ import { sealedSegmentName } from './session-writer.js';
 import { SpoolFile, type TrackedAppend } from './spool-file.js';
 import type { SpoolFs } from './spool-fs.js';
 import { writeFileDurable } from './spool-state.js';
+import { spoolBlobDir, spoolBlobPath } from './blob-spool.js';
+import { sha256Hex } from './chain.js';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -29,10 +31,59 @@ interface Range {
   hash: string;
   time: number;
   event: RecordingEvent;
+  /** The blob a `result` event refers to (its data is not kept in memory). */
+  blob?: string;
+}
+
+/** A result payload carried in a journal line (small v2 payloads): written out as a spool blob file at split. */
+interface BlobRange {
+  offset: number;
+  length: number;
+  sha256: string;
+}
+
+/** The journal line of a payload carried in the journal; never part of a session's chain. */
+export interface JournalBlobLine {
+  journalBlob: { sessionId: string; sha256: string; bytes: number };
+  base64: string;
+}
+
+/** Encodes a payload as a journal line (pure). */
+export function encodeJournalBlob(sessionId: string, sha256: string, bytes: Buffer): Buffer {
+  const line: JournalBlobLine = { journalBlob: { sessionId, sha256, bytes: bytes.length }, base64: bytes.toString('base64') };
+  return Buffer.from(JSON.stringify(line), 'utf8');
+}
+
+/** Decodes a journal line that carries a payload, checking its hash; undefined for any other line (pure). */
+export function decodeJournalBlob(line: Buffer): { sessionId: string; sha256: string; bytes: Buffer } | undefined {
+  // Cheap test first: event lines never start with this key.
+  if (!line.subarray(0, 16).toString('latin1').startsWith('{"journalBlob"')) return undefined;
+  let parsed: JournalBlobLine;
+  try {
+    parsed = JSON.parse(line.toString('utf8')) as JournalBlobLine;
+  } catch {
+    return undefined;
+  }
+  const meta = parsed.journalBlob;
+  if (typeof meta?.sessionId !== 'string' || typeof meta.sha256 !== 'string' || typeof parsed.base64 !== 'string') return undefined;
+  const bytes = Buffer.from(parsed.base64, 'base64');
+  if (bytes.length !== meta.bytes || sha256Hex(bytes) !== meta.sha256) return undefined;
+  return { sessionId: meta.sessionId, sha256: meta.sha256, bytes };
+}
+
+/** The blob a `result` event refers to, if any (pure). */
+function blobOfEvent(event: RecordingEvent): string | undefined {
+  if (event.type !== 'result') return undefined;
+  const sha = (event.data as { blob?: { sha256?: unknown } }).blob?.sha256;
+  return typeof sha === 'string' ? sha : undefined;
 }
 
 interface Entry {
   ranges: Range[];
+  /** Payloads carried in this journal for the session. */
+  blobs: BlobRange[];
+  /** Blobs the session's durable `result` events in this journal refer to (set when sealed). */
+  refs: Set<string>;
   /** Segment number, given on the first split attempt that has durable events for the session. */
   no?: number;
   isSplit: boolean;
@@ -61,6 +112,23 @@ export interface JournalOptions {
   syncsInFlight?: number;
   /** Told of every failed write (a journal file or a split): ENOSPC releases the spool reserve. */
   onWriteFailure?(err: unknown): void;
+}
+
+/**
+ * Writes the spool blob files of the payloads this journal carries for a session and its durable
+ * `result` events refer to (one already in the spool is kept: same name, same bytes).
+ */
+async function writeCarriedBlobs(fs: SpoolFs, writer: SessionWriter, entry: Entry, file: Buffer): Promise<void> {
+  const done = new Set<string>();
+  for (const b of entry.blobs) {
+    if (!entry.refs.has(b.sha256) || done.has(b.sha256) || b.offset + b.length > file.length) continue;
+    done.add(b.sha256);
+    const path = spoolBlobPath(writer.dir, b.sha256);
+    if (await fs.stat(path).then(() => true, () => false)) continue;
+    const carried = decodeJournalBlob(file.subarray(b.offset, b.offset + b.length - 1));
+    if (!carried) throw new Error(`journal payload ${b.sha256} of session ${writer.sessionId} does not decode to its hash`);
+    await writeFileDurable(fs, path, spoolBlobDir(writer.dir), carried.bytes);
+  }
 }
 
 /** Name of a journal file: creation time and a counter, so names sort in write order. */
@@ -93,16 +161,32 @@ export class Journal {
   /** Appends one event line of `writer`: tells when it is written, and when durable. */
   append(writer: SessionWriter, line: Buffer, event: RecordingEvent, hash: string, time: number): TrackedAppend {
     const cur = (this.current ??= this.open());
-    let entry = cur.writers.get(writer);
-    if (!entry) {
-      entry = { ranges: [], isSplit: false };
-      cur.writers.set(writer, entry);
-    }
+    const entry = this.entryOf(cur, writer);
+    const blob = blobOfEvent(event);
     const kept = INDEXED_TYPES.has(event.type) ? event : { ...event, data: {} };
-    entry.ranges.push({ offset: cur.file.size, length: line.length + 1, hash, time, event: kept });
+    entry.ranges.push({ offset: cur.file.size, length: line.length + 1, hash, time, event: kept, ...(blob !== undefined ? { blob } : {}) });
     const appended = cur.file.appendTracked([line, NEWLINE]);
     if (cur.file.size >= this.options.maxBytes) this.seal();
     return appended;
+  }
+
+  /**
+   * Appends a payload line of `writer` (encodeJournalBlob: a small v2 result payload). Never seals: the `result` event
+   * that refers to it is appended right after, in the same journal, and one fdatasync covers both.
+   */
+  appendBlob(writer: SessionWriter, sha256: string, line: Buffer): TrackedAppend {
+    const cur = (this.current ??= this.open());
+    this.entryOf(cur, writer).blobs.push({ offset: cur.file.size, length: line.length + 1, sha256 });
+    return cur.file.appendTracked([line, NEWLINE]);
+  }
+
+  private entryOf(cur: OpenJournal, writer: SessionWriter): Entry {
+    let entry = cur.writers.get(writer);
+    if (!entry) {
+      entry = { ranges: [], blobs: [], refs: new Set(), isSplit: false };
+      cur.writers.set(writer, entry);
+    }
+    return entry;
   }
 
   /** Seals the open journal: it will be split into per-session segments. */
@@ -143,6 +227,10 @@ export class Journal {
       const kept = entry.ranges.filter((r) => r.offset + r.length <= durable);
       for (const r of entry.ranges.slice(kept.length)) lost += r.length;
       entry.ranges = kept;
+      // Payload lines are never segment bytes: their room is given back here, and a payload a
+      // durable `result` event refers to is counted again as the spool blob file the split writes.
+      for (const b of entry.blobs) lost += b.length;
+      entry.refs = new Set(kept.map((r) => r.blob).filter((sha) => sha !== undefined));
     }
     if (lost > 0) this.options.release(lost);
     for (let attempt = 0; ; attempt++) {
@@ -172,6 +260,8 @@ export class Journal {
       }
       bytes ??= (await fs.readFile(cur.path)).subarray(0, durable);
       const file = bytes;
+      // Payloads first: a segment never refers to a blob the spool does not hold.
+      await writeCarriedBlobs(fs, writer, entry, file);
       const body = Buffer.concat(entry.ranges.map((r) => file.subarray(r.offset, r.offset + r.length)));
       const no = (entry.no ??= writer.nextSegmentNo());
       const path = join(writer.dir, sealedSegmentName(no));

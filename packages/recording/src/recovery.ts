@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { sha256Hex, splitLines } from './chain.js';
-import { spoolBlobDir } from './blob-spool.js';
+import { spoolBlobDir, spoolBlobPath } from './blob-spool.js';
+import { decodeJournalBlob } from './journal.js';
 import { FORMAT_VERSION, type RecordingEvent } from './format.js';
 import { applyEventToIndex } from './index-object.js';
 import { SessionWriter, sealedSegmentName, type SessionWriterHost } from './session-writer.js';
@@ -130,6 +131,22 @@ export function continueChain(base: { seq: number; hash: string }, chain: Line[]
 }
 
 /**
+ * Writes the spool blob files of recovered `result` events whose payloads travelled in a journal
+ * (before the segment that refers to them). A payload the spool already holds is kept.
+ */
+async function writeRecoveredBlobs(fs: SpoolFs, dir: string, events: Line[], carried: Map<string, Buffer> | undefined): Promise<void> {
+  if (!carried) return;
+  for (const { event } of events) {
+    const sha = event.type === 'result' ? (event.data as { blob?: { sha256?: unknown } }).blob?.sha256 : undefined;
+    const bytes = typeof sha === 'string' ? carried.get(sha) : undefined;
+    if (sha === undefined || bytes === undefined) continue;
+    const path = spoolBlobPath(dir, sha as string);
+    if (await fs.stat(path).then(() => true, () => false)) continue;
+    await writeFileDurable(fs, path, spoolBlobDir(dir), bytes);
+  }
+}
+
+/**
  * Splits journal files a previous process left: each session's events after the last one already
  * in its segments become one new segment of that session. Idempotent: a journal that was partly
  * split before the crash contributes only the events not yet in segment files.
@@ -138,10 +155,18 @@ async function recoverJournals(fs: SpoolFs, journalDir: string, sessions: Recove
   const names = (await listOrEmpty(fs, journalDir)).filter((n) => n.endsWith('.jsonl')).sort();
   const byId = new Map(sessions.map((s) => [s.writer.sessionId, s]));
   const chains = new Map<string, Line[]>();
+  // Small v2 payloads carried in the journals, by session and content name.
+  const carried = new Map<string, Map<string, Buffer>>();
   for (const name of names) {
     const { lines } = splitLines(await fs.readFile(join(journalDir, name)));
     const grouped = new Map<string, Line[]>();
     for (const line of lines) {
+      const payload = decodeJournalBlob(line);
+      if (payload) {
+        if (!carried.has(payload.sessionId)) carried.set(payload.sessionId, new Map());
+        carried.get(payload.sessionId)!.set(payload.sha256, payload.bytes);
+        continue;
+      }
       let event: RecordingEvent;
       try {
         event = JSON.parse(line.toString('utf8')) as RecordingEvent;
@@ -163,6 +188,7 @@ async function recoverJournals(fs: SpoolFs, journalDir: string, sessions: Recove
     if (fresh.length === 0) continue;
     const r = byId.get(sessionId)!;
     const w = r.writer;
+    await writeRecoveredBlobs(fs, w.dir, fresh, carried.get(sessionId));
     const no = w.nextSegmentNo();
     const segPath = join(w.dir, sealedSegmentName(no));
     const body = Buffer.concat(fresh.flatMap((e) => [e.line, Buffer.from('\n')]));

@@ -7,10 +7,11 @@ import { Registry } from 'prom-client';
 import { startS3rver, type S3ServerHandle } from '@snowtrail/devkit';
 import { createRecorder } from './recorder.js';
 import { createS3Store } from './s3-store.js';
-import { readSessionEvents, loadSessionListing, listSessions } from './reader.js';
+import { blobRefOf, readBlob, readSessionEvents, loadSessionListing, listSessions } from './reader.js';
 import { verifySession } from './verifier.js';
 import { loadStoreKeys } from './jwks.js';
 import { blobKey } from './layout.js';
+import type { RecordingEvent } from './format.js';
 import type { SidecarConfig } from '@snowtrail/config';
 import { recordingConfig, scratch, silent, startInfo, writeSigningKey } from '../test/helpers.js';
 
@@ -41,8 +42,8 @@ function storeFor(bucket: string): ReturnType<typeof createS3Store> {
   return createS3Store({ client: s3.client(), bucket, prefix: 'rec/' });
 }
 
-async function eventsOf(bucket: string, sessionId: string): Promise<{ type: string; data: Record<string, unknown>; seq: number }[]> {
-  const out = [];
+async function eventsOf(bucket: string, sessionId: string): Promise<RecordingEvent[]> {
+  const out: RecordingEvent[] = [];
   for await (const e of readSessionEvents(storeFor(bucket), sessionId)) out.push(e);
   return out;
 }
@@ -135,7 +136,14 @@ describe('recording to s3rver', () => {
     const lastAckIndex = Number(acks.last.slice(4));
     expect(requestIds.slice(0, lastAckIndex + 1)).toEqual(Array.from({ length: lastAckIndex + 1 }, (_, i) => `req-${i}`));
     expect(events[events.length - 1]).toMatchObject({ type: 'session.interrupted', data: { reason: 'process_restart' } });
+    // Every acknowledged answer is stored, its payload (carried in the journal at the crash) readable as a blob.
+    const answered = events.filter((e) => e.type === 'result').map((e) => e.data.requestId);
+    expect(answered.slice(0, lastAckIndex + 1)).toEqual(requestIds.slice(0, lastAckIndex + 1));
     const store = storeFor('crash');
+    const lastAnswer = events.find((e) => e.type === 'result' && e.data.requestId === acks.last)!;
+    const chunks: Uint8Array[] = [];
+    for await (const c of (await readBlob(store, acks.sessionId, blobRefOf(lastAnswer)!))!) chunks.push(c);
+    expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ data: { rowset: [[acks.last.slice(4)]] } });
     expect((await loadSessionListing(store, acks.sessionId)).summary.status).toBe('interrupted');
     expect(await verifySession(store, acks.sessionId, await loadStoreKeys(store))).toMatchObject({ ok: true, problems: [], status: 'interrupted' });
   }, 60_000);

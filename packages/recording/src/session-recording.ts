@@ -121,15 +121,8 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
   // The blob is held while an event may refer to it; one whose event never became durable is an
   // orphan and is deleted (unless another part of the same content still holds it), so a spool
   // that refuses events does not fill with payloads nothing refers to.
-  const sha = ref.sha256;
-  writer.blobHolds.set(sha, (writer.blobHolds.get(sha) ?? 0) + 1);
+  const release = holdBlob(ctx, writer, ref.sha256);
   let appended: Promise<void> | undefined;
-  const release = (): void => {
-    const left = (writer.blobHolds.get(sha) ?? 1) - 1;
-    if (left > 0) return void writer.blobHolds.set(sha, left);
-    writer.blobHolds.delete(sha);
-    void ctx.fs.unlink(spoolBlobPath(writer.dir, sha)).catch(() => undefined);
-  };
   const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
     appended = d;
   });
@@ -139,6 +132,43 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
 }
 
 const noLoss: LostQuery = () => undefined;
+
+/** Stored payloads up to this size travel in the journal with their `result` event: one fdatasync for both. */
+export const JOURNAL_BLOB_MAX_BYTES = 64 * 1024;
+
+/** Holds a spool blob for an event that refers to it; the returned release drops it if that event fails. */
+function holdBlob(ctx: RecordingContext, writer: SessionWriter, sha: string): () => void {
+  writer.blobHolds.set(sha, (writer.blobHolds.get(sha) ?? 0) + 1);
+  return () => {
+    const left = (writer.blobHolds.get(sha) ?? 1) - 1;
+    if (left > 0) return void writer.blobHolds.set(sha, left);
+    writer.blobHolds.delete(sha);
+    void ctx.fs.unlink(spoolBlobPath(writer.dir, sha)).catch(() => undefined);
+  };
+}
+
+/**
+ * v2, a small payload: its bytes go into the journal right before its `result` event, so the one
+ * group commit that makes the event durable makes the payload durable too; the journal's split
+ * writes it out as the session's spool blob file. A payload the spool already holds for an earlier
+ * event of the session (pending or durable) is referred to, not carried again.
+ */
+function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, stored: Buffer, data: (ref: { sha256: string; bytes: number }) => object): Promise<void> {
+  const ref = { sha256: sha256Hex(stored), bytes: stored.length };
+  if (!writer.blobHolds.has(ref.sha256) && writer.appendBlob(ref.sha256, stored) === undefined) {
+    if (ctx.mode === 'required') return refuse(ctx, 'spool_full');
+    noteDrop(ctx, writer, 'spool_full', Date.now());
+    return Promise.resolve();
+  }
+  const release = holdBlob(ctx, writer, ref.sha256);
+  let appended: Promise<void> | undefined;
+  const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
+    appended = d;
+  });
+  if (appended) appended.catch(release);
+  else release();
+  return committed;
+}
 
 /** A spool blob file for a part (unique temp name; the content name is given when durable). */
 function newBlob(ctx: RecordingContext, writer: SessionWriter, partId: string): SpoolBlobWriter {
@@ -251,9 +281,11 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       if (writer.formatVersion === 2) {
         // A closed recorder refuses (or counts) the event before any blob is written.
         if (ctx.isClosed()) return commitEvent(ctx, writer, 'result', base);
+        const refData = (ref: { sha256: string; bytes: number }): object => ({ ...base, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes: input.length, clientSha256 });
+        if (stored.length <= JOURNAL_BLOB_MAX_BYTES) return commitCarriedResult(ctx, writer, stored, refData);
         const blob = newBlob(ctx, writer, partId);
         void blob.write(stored).catch(() => undefined);
-        return commitBlobResult(ctx, writer, blob, (ref) => ({ ...base, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes: input.length, clientSha256 }), lost);
+        return commitBlobResult(ctx, writer, blob, refData, lost);
       }
       if (stored.length <= RESULT_PIECE_BYTES) {
         return commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 });

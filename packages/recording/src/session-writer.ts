@@ -6,7 +6,7 @@
 import { encodeEvent, type ChainHead } from './chain.js';
 import { FORMAT_VERSION, type BlobRef, type EventType, type FormatVersion, type IndexStatement, type SessionSummary } from './format.js';
 import { pad } from './layout.js';
-import type { Journal } from './journal.js';
+import { encodeJournalBlob, type Journal } from './journal.js';
 import type { TrackedAppend } from './spool-file.js';
 
 /** A sealed segment waiting for upload and digest. */
@@ -137,6 +137,20 @@ export class SessionWriter {
         },
       ),
     };
+  }
+
+  /**
+   * Appends a small result payload to the journal (v2), to be referred to by the `result` event
+   * appended right after it; undefined when the spool refused it (full). Not part of the chain.
+   */
+  appendBlob(sha256: string, bytes: Buffer): TrackedAppend | undefined {
+    const line = encodeJournalBlob(this.sessionId, sha256, bytes);
+    if (!this.host.reserve(line.length + 1, false)) return undefined;
+    this.openSince ??= this.host.now();
+    const appended = this.host.journal.appendBlob(this, sha256, line);
+    // Its failure is the failure of the `result` event appended after it (the journal confirms in order).
+    appended.durable.catch(() => undefined);
+    return appended;
   }
 
   /** Seals the open journal (every session's open segment): used at shutdown and by tests. */

@@ -7,7 +7,7 @@ import { createDirStore } from './dir-store.js';
 import { createFaultFs } from './fault-fs.js';
 import type { RecordingEvent } from './format.js';
 import { loadStoreKeys } from './jwks.js';
-import { readSessionEvents } from './reader.js';
+import { blobRefOf, readBlob, readSessionEvents } from './reader.js';
 import type { QueryStartInfo, Recorder } from './recorder-api.js';
 import { createRecorder } from './recorder.js';
 import { nodeSpoolFs, type SpoolFs } from './spool-fs.js';
@@ -116,6 +116,42 @@ describe('required mode, writeAhead: changes (the default)', () => {
     await until(() => released.state !== 'pending');
     expect(released.state).toBe('ok');
     await s.end('client_logout');
+  });
+
+  it('a small read costs one fdatasync: its answer travels in the journal with its result event, no blob file is synced on the way', async () => {
+    let syncs = 0;
+    const counting: SpoolFs = {
+      ...nodeSpoolFs,
+      async open(path, flags) {
+        const h = await nodeSpoolFs.open(path, flags);
+        return {
+          ...h,
+          datasync: () => (syncs++, h.datasync()),
+          sync: () => (syncs++, h.sync()),
+        };
+      },
+    };
+    const { recorder, storeDir } = await setup(counting);
+    const s = await recorder.startSession(startInfo());
+    await s.queryStarted(read('r1'));
+    // Whatever the query event's own fdatasync is doing, the answer waits for one more at most.
+    await new Promise((r) => setTimeout(r, 50));
+    const before = syncs;
+    await s.result({ requestId: 'r1', queryId: 'q1', part: 'inline', format: 'json', compression: 'none' }, answer);
+    expect(syncs - before).toBe(1);
+    await s.queryEnded({ requestId: 'r1', queryId: 'q1', status: 'success', rows: 1 });
+    await s.end('client_logout');
+    await recorder.close();
+    // The payload is stored as the session's blob all the same, and the session verifies.
+    const store = createDirStore(storeDir);
+    const events: RecordingEvent[] = [];
+    for await (const e of readSessionEvents(store, s.sessionId)) events.push(e);
+    const result = events.find((e) => e.type === 'result')!;
+    expect(result.data.blob).toEqual({ sha256: sha256Hex(answer), bytes: answer.length });
+    const stored: Uint8Array[] = [];
+    for await (const c of (await readBlob(store, s.sessionId, blobRefOf(result)!))!) stored.push(c);
+    expect(Buffer.concat(stored).equals(answer)).toBe(true);
+    expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).problems).toEqual([]);
   });
 
   it('forwards a statement that can change anything only once its query event is durable', async () => {

@@ -1,6 +1,6 @@
 /**
  * A separate process driving the Recorder API for the crash test: it records queries forever and
- * prints `ACK <requestId>` after each query event is durable, until it is killed.
+ * prints `ACK <requestId>` once each query event and its answer are durable, until it is killed.
  */
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
@@ -24,6 +24,9 @@ process.stdout.write(`SESSION ${session.sessionId}\n`);
 for (let i = 0; ; i++) {
   const requestId = `req-${i}`;
   await session.queryStarted({ requestId, sqlText: `insert into db.s.t values (${i})`, statements: [{ class: 'DML_INSERT', reads: [], writes: ['DB.S.T'] }], decision: 'allow' });
+  // A small answer: in format v2 its bytes travel in the journal with its `result` event.
+  const answer = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'number of rows inserted', type: 'fixed' }], rowset: [[String(i)]], returned: 1 }, success: true }));
+  await session.result({ requestId, queryId: `q-${i}`, part: 'inline', format: 'json', compression: 'none' }, answer);
   process.stdout.write(`ACK ${requestId}\n`);
   await session.queryEnded({ requestId, status: 'success', rows: 1 });
 }

@@ -1,17 +1,19 @@
 /**
- * Recording benchmark: events/s with fsync group commit, payload bytes/s to S3 (s3rver), lag from a
- * statement to its digest in S3, and the latency recording adds per event. Real spool on disk, real
- * s3rver child process. Run: node --import tsx benchmarks/recording.ts [--quick]
+ * Recording benchmark: events/s with fsync group commit, payload bytes/s to S3 (s3rver, and radosgw
+ * where it is installed), lag from a statement to its digest in S3, the latency recording adds per
+ * event and per small statement (a read's query + answer, a write's). Real spool on disk, real S3
+ * servers as child processes. Run: node --import tsx benchmarks/recording.ts [--quick]
  * (`--quick`: shorter phases, for the runner's smoke test; `pnpm bench recording` runs it).
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { SidecarConfig } from '@snowtrail/config';
-import { startS3rver } from '@snowtrail/devkit';
+import { isRadosgwInstalled, startRadosgw, startS3rver, type S3ServerHandle } from '@snowtrail/devkit';
 import { createRecorder, createS3Store, digestKey, type Recorder, type SessionRecording } from '@snowtrail/recording';
 
 const logger = pino({ level: 'silent' });
@@ -23,12 +25,12 @@ const s3 = await startS3rver();
 await s3.createBucket('bench');
 let spools = 0;
 
-function config(extra: Partial<SidecarConfig['recording']> = {}): SidecarConfig['recording'] {
+function config(extra: Partial<SidecarConfig['recording']> = {}, server: S3ServerHandle = s3): SidecarConfig['recording'] {
   return {
     mode: 'required',
     spoolDir: join(base, `spool-${++spools}`),
     spoolMaxBytes: 4 * 1024 * 1024 * 1024,
-    store: { type: 's3', bucket: 'bench', prefix: `run${spools}`, endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true },
+    store: { type: 's3', bucket: 'bench', prefix: `run${spools}`, endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true },
     flush: { intervalSeconds: 5, maxBytes: 8 * 1024 * 1024 },
     signing: { keyFile },
     redact: [],
@@ -36,8 +38,22 @@ function config(extra: Partial<SidecarConfig['recording']> = {}): SidecarConfig[
   };
 }
 
-async function recorder(extra: Partial<SidecarConfig['recording']> = {}): Promise<Recorder> {
-  return createRecorder({ config: config(extra), registry: new Registry(), logger, s3Client: s3.client() });
+async function recorder(extra: Partial<SidecarConfig['recording']> = {}, server: S3ServerHandle = s3): Promise<Recorder> {
+  return createRecorder({ config: config(extra, server), registry: new Registry(), logger, s3Client: server.client() });
+}
+
+/** fdatasync of a small append on the spool's disk, p50 in ms: the unit the latency targets are counted in. */
+function fdatasyncP50(): number {
+  const fd = openSync(join(base, 'fsync-probe'), 'a');
+  const samples: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    writeSync(fd, 'x'.repeat(200));
+    const t = process.hrtime.bigint();
+    fdatasyncSync(fd);
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  closeSync(fd);
+  return pct(samples.sort((a, b) => a - b), 50);
 }
 
 const identity = { subject: 'system:serviceaccount:pipelines:etl', namespace: 'pipelines', podName: 'bench', podUid: 'uid', serviceAccount: 'etl' };
@@ -87,9 +103,36 @@ for (const mode of ['required', 'best-effort'] as const) {
   await rec.close();
 }
 
-// 3. Payload bytes per second to S3: 8 sessions stream 32 MiB of chunk bytes each; time until the store has all of it.
+// 2b. A whole small statement, required mode: an effect-free read (forwarded once its query event is
+// written, answered once query and answer are durable) and a write (query durable before forwarding).
+results.fdatasync_p50_ms = +fdatasyncP50().toFixed(3);
 {
-  const rec = await recorder({ flush: { intervalSeconds: 1, maxBytes: 8 * 1024 * 1024 } });
+  const rec = await recorder();
+  const s = await rec.startSession(start);
+  const answer = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: '1', type: 'fixed' }], rowset: [['1']], total: 1, returned: 1 }, success: true }));
+  for (const kind of ['read', 'write'] as const) {
+    const forward: number[] = [];
+    const whole: number[] = [];
+    for (let i = 0; i < (QUICK ? 200 : 2000); i++) {
+      const requestId = `${kind}-${i}`;
+      const info = kind === 'read' ? { requestId, sqlText: 'select 1', statements: [{ class: 'SELECT', reads: [], writes: [] }], decision: 'allow' as const, effectFree: true } : { ...query(i), requestId };
+      const t = process.hrtime.bigint();
+      await s.queryStarted(info);
+      forward.push(Number(process.hrtime.bigint() - t) / 1e6);
+      await s.result({ requestId, queryId: `q-${i}`, part: 'inline', format: 'json', compression: 'none' }, answer);
+      whole.push(Number(process.hrtime.bigint() - t) / 1e6);
+      await s.queryEnded({ requestId, queryId: `q-${i}`, status: 'success', rows: 1 });
+    }
+    forward.sort((a, b) => a - b);
+    whole.sort((a, b) => a - b);
+    results[`statement_ms_required_${kind}`] = { 'before forwarding p50': +pct(forward, 50).toFixed(3), 'in all p50': +pct(whole, 50).toFixed(3), 'in all p99': +pct(whole, 99).toFixed(3) };
+  }
+  await rec.close();
+}
+
+// 3. Payload bytes per second to S3: 8 sessions stream 32 MiB of chunk bytes each; time until the store has all of it.
+async function payloadMiBps(server: S3ServerHandle): Promise<number> {
+  const rec = await recorder({ flush: { intervalSeconds: 1, maxBytes: 8 * 1024 * 1024 } }, server);
   const piece = Buffer.alloc(64 * 1024);
   for (let i = 0; i < piece.length; i++) piece[i] = (i * 7919) % 251;
   const perSession = (QUICK ? 2 : 32) * 1024 * 1024;
@@ -106,8 +149,18 @@ for (const mode of ['required', 'best-effort'] as const) {
   );
   await rec.close();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  results.payload_mib_per_second_to_s3 = +((8 * perSession) / 1024 / 1024 / seconds).toFixed(1);
+  return +((8 * perSession) / 1024 / 1024 / seconds).toFixed(1);
 }
+results.payload_mib_per_second_to_s3 = await payloadMiBps(s3);
+if (await isRadosgwInstalled()) {
+  const rgw = await startRadosgw();
+  try {
+    await rgw.createBucket('bench');
+    results.payload_mib_per_second_to_radosgw = await payloadMiBps(rgw);
+  } finally {
+    await rgw.close();
+  }
+} else results.payload_mib_per_second_to_radosgw = 'radosgw not installed (scripts/bootstrap.sh --with-object-lock)';
 
 // 4. Lag from a statement to the signed digest covering it in S3, with the default flush interval (5 s) and 1 s.
 for (const interval of [5, 1]) {

@@ -18,7 +18,7 @@ import { loadState, writeFileDurable, type SessionState } from './spool-state.js
 export interface RecoveredSession {
   writer: SessionWriter;
   state: SessionState;
-  /** Bytes of its segments still in the spool. */
+  /** Bytes of its segments and blob files still in the spool. */
   spoolBytes: number;
   /** Whether this process appended `session.interrupted`. */
   interrupted: boolean;
@@ -75,10 +75,8 @@ async function recoverSession(fs: SpoolFs, dir: string, state: SessionState, hos
     host,
     formatVersion: state.formatVersion ?? FORMAT_VERSION,
   });
-  // v2 blob files that were never renamed to their content name hold nothing acknowledged.
-  for (const n of (await listOrEmpty(fs, spoolBlobDir(dir))).filter((f) => f.startsWith('.tmp-'))) await fs.unlink(join(spoolBlobDir(dir), n)).catch(() => undefined);
   writer.shouldReconcile = true;
-  let spoolBytes = 0;
+  let spoolBytes = await recoverBlobs(fs, dir, writer);
   for (const f of files) {
     const path = join(dir, f.file);
     if (f.no <= state.digestedThrough) {
@@ -107,6 +105,26 @@ async function recoverSession(fs: SpoolFs, dir: string, state: SessionState, hos
     spoolBytes += kept;
   }
   return { writer, state, spoolBytes, interrupted: false };
+}
+
+/**
+ * v2: temp blob files (never renamed to their content name) hold nothing acknowledged and are
+ * deleted; the blob files left count against the spool's cap until a digest covers them or the
+ * session's folder goes. Returns their bytes.
+ */
+async function recoverBlobs(fs: SpoolFs, dir: string, writer: SessionWriter): Promise<number> {
+  const blobDir = spoolBlobDir(dir);
+  let bytes = 0;
+  for (const n of await listOrEmpty(fs, blobDir)) {
+    if (n.startsWith('.tmp-')) {
+      await fs.unlink(join(blobDir, n)).catch(() => undefined);
+      continue;
+    }
+    const { size } = await fs.stat(join(blobDir, n));
+    writer.blobSpace.adopt(n, size);
+    bytes += size;
+  }
+  return bytes;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, Sessio
 import type { PendingGap, SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
 import { sha256Hex } from './chain.js';
-import { SpoolBlobWriter, spoolBlobPath } from './blob-spool.js';
+import { isBlobSpoolFull, SpoolBlobWriter } from './blob-spool.js';
 import type { SpoolFs } from './spool-fs.js';
 
 /** What a session recording needs from the recorder. */
@@ -90,11 +90,15 @@ export function flushGap(ctx: RecordingContext, writer: SessionWriter, isClosing
   );
 }
 
-/** A v2 blob could not be made durable: refused (required) or counted as dropped (best-effort). */
+/**
+ * A v2 blob could not be made durable — the spool's cap refused its bytes (spool_full) or the disk
+ * failed (spool_write_failed): refused (required) or counted as dropped (best-effort).
+ */
 function blobFailed(ctx: RecordingContext, writer: SessionWriter, err: unknown): Promise<void> {
-  ctx.onWriteFailure?.(err);
-  if (ctx.mode === 'required') return refuse(ctx, 'spool_write_failed', err);
-  noteDrop(ctx, writer, 'spool_write_failed', Date.now());
+  const reason = isBlobSpoolFull(err) ? 'spool_full' : 'spool_write_failed';
+  if (reason === 'spool_write_failed') ctx.onWriteFailure?.(err);
+  if (ctx.mode === 'required') return refuse(ctx, reason, err);
+  noteDrop(ctx, writer, reason, Date.now());
   return Promise.resolve();
 }
 
@@ -109,18 +113,12 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
   } catch (err) {
     return blobFailed(ctx, writer, err);
   }
-  // The blob is held while an event may refer to it; one whose event never became durable is an
-  // orphan and is deleted (unless another part of the same content still holds it), so a spool
-  // that refuses events does not fill with payloads nothing refers to.
+  // finish() left the blob held for this event; one whose event never became durable is an orphan
+  // and is deleted, its space given back (unless another part of the same content still holds it),
+  // so a spool that refuses events does not fill with payloads nothing refers to.
   const sha = ref.sha256;
-  writer.blobHolds.set(sha, (writer.blobHolds.get(sha) ?? 0) + 1);
   let appended: Promise<void> | undefined;
-  const release = (): void => {
-    const left = (writer.blobHolds.get(sha) ?? 1) - 1;
-    if (left > 0) return void writer.blobHolds.set(sha, left);
-    writer.blobHolds.delete(sha);
-    void ctx.fs.unlink(spoolBlobPath(writer.dir, sha)).catch(() => undefined);
-  };
+  const release = (): void => void writer.blobSpace.unhold(sha);
   const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
     appended = d;
   });
@@ -131,7 +129,7 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
 
 /** A spool blob file for a part (unique temp name; the content name is given when durable). */
 function newBlob(ctx: RecordingContext, writer: SessionWriter, partId: string): SpoolBlobWriter {
-  return new SpoolBlobWriter(ctx.fs, writer.dir, `${partId}-${randomBytes(4).toString('hex')}`);
+  return new SpoolBlobWriter(ctx.fs, writer.blobSpace, writer.dir, `${partId}-${randomBytes(4).toString('hex')}`);
 }
 
 /** Appends one event under the recorder's mode; `onAppended` is told the durability promise when the spool took it. */
@@ -338,8 +336,10 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
     if (writer.formatVersion === 2) {
       storedHash.update(bytes);
       storedBytes += bytes.length;
-      // A failed write is reported by finish(), at the part's durable point.
-      return [blob ? blob.write(bytes).catch(() => undefined) : Promise.resolve()];
+      // A failed write is reported by finish(), at the part's durable point; but bytes the spool's
+      // cap refused are refused at once in required mode, so the sidecar cuts the chunk before the
+      // client has the bytes that could not be recorded.
+      return [blob ? blob.write(bytes).catch((err: unknown) => (ctx.mode === 'required' && isBlobSpoolFull(err) ? refuse(ctx, 'spool_full', err) : undefined)) : Promise.resolve()];
     }
     const out: Promise<void>[] = [];
     for (let off = 0; off < bytes.length; off += RESULT_PIECE_BYTES) {

@@ -4,12 +4,28 @@
  * them), hashed on the way; `finish` makes the file durable (one fdatasync), names it by its
  * SHA-256 (`blobs/<sha256>`, a rename, then the folder's fsync) and returns the reference the
  * `result` event carries. Identical payloads land on the same name: stored once.
+ *
+ * Blob bytes count against the spool's cap like events do: each write reserves its bytes first
+ * (a write that would pass the cap is refused and the temp file removed), and the space is given
+ * back when the file goes (see SpoolBlobSpace).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { join } from 'node:path';
 import type { BlobRef } from './format.js';
+import type { SpoolBlobSpace } from './blob-space.js';
 import type { SpoolFileHandle, SpoolFs } from './spool-fs.js';
-import { syncDir } from './spool-state.js';
+
+/** Reason of a blob write the spool's cap refused. */
+export const BLOB_SPOOL_FULL = 'spool_full';
+
+/** True when a blob write failed because the spool's cap refused its bytes. */
+export function isBlobSpoolFull(err: unknown): boolean {
+  return (err as { reason?: unknown } | undefined)?.reason === BLOB_SPOOL_FULL;
+}
+
+function spoolFullError(bytes: number): Error {
+  return Object.assign(new Error(`the recording spool is full: ${bytes} more payload bytes do not fit`), { reason: BLOB_SPOOL_FULL });
+}
 
 /** The spool folder of a session's blobs. */
 export function spoolBlobDir(sessionDir: string): string {
@@ -35,6 +51,8 @@ async function writeAll(handle: SpoolFileHandle, buf: Buffer): Promise<void> {
 export class SpoolBlobWriter {
   private readonly hash: Hash = createHash('sha256');
   private bytes = 0;
+  /** Spool space reserved for the bytes written so far, until the file is placed or removed. */
+  private reserved = 0;
   private readonly tmpPath: string;
   private readonly dir: string;
   private readonly handle: Promise<SpoolFileHandle>;
@@ -43,16 +61,20 @@ export class SpoolBlobWriter {
 
   constructor(
     private readonly fs: SpoolFs,
+    private readonly space: SpoolBlobSpace,
     sessionDir: string,
     name: string,
   ) {
     this.dir = spoolBlobDir(sessionDir);
     this.tmpPath = join(this.dir, `.tmp-${name}`);
     this.handle = fs.mkdir(this.dir).then(() => fs.open(this.tmpPath, 'w'));
-    this.chain = this.handle.then(() => undefined);
-    this.chain.catch((err: unknown) => {
-      this.failure ??= err;
-    });
+    // The chain never rejects: a failure is kept and reported by write, finish and discard's callers.
+    this.chain = this.handle.then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err;
+      },
+    );
   }
 
   /** Bytes accepted so far. */
@@ -60,8 +82,19 @@ export class SpoolBlobWriter {
     return this.bytes;
   }
 
-  /** Appends bytes (in call order); resolves once they are written (not yet durable). */
+  /**
+   * Appends bytes (in call order); resolves once they are written (not yet durable). Bytes the
+   * spool's cap cannot take are refused (isBlobSpoolFull): nothing of them is written, the temp
+   * file is removed and its space given back; every later write and finish fail too.
+   */
   write(buf: Buffer): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (!this.space.reserve(buf.length)) {
+      this.failure = spoolFullError(buf.length);
+      void this.discard();
+      return Promise.reject(this.failure);
+    }
+    this.reserved += buf.length;
     this.hash.update(buf);
     this.bytes += buf.length;
     const copy = Buffer.from(buf);
@@ -81,21 +114,29 @@ export class SpoolBlobWriter {
     }
     const handle = await this.handle;
     try {
-      await handle.datasync();
-    } finally {
-      await handle.close().catch(() => undefined);
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    } catch (err) {
+      await this.discard();
+      throw err;
     }
     const ref: BlobRef = { sha256: this.hash.digest('hex'), bytes: this.bytes };
-    // Same content, same name: renaming over an existing copy keeps one file with those bytes.
-    await this.fs.rename(this.tmpPath, join(this.dir, ref.sha256));
-    await syncDir(this.fs, this.dir);
+    const reserved = this.reserved;
+    this.reserved = 0;
+    // Named by content, counted once, and held for the event about to refer to it.
+    await this.space.place(this.tmpPath, ref.sha256, reserved);
     return ref;
   }
 
-  /** Drops the temp file (the part was aborted or failed). */
+  /** Drops the temp file (the part was aborted or failed) and gives its space back. */
   async discard(): Promise<void> {
     await this.chain;
     await (await this.handle.catch(() => undefined))?.close().catch(() => undefined);
     await this.fs.unlink(this.tmpPath).catch(() => undefined);
+    this.space.release(this.reserved);
+    this.reserved = 0;
   }
 }

@@ -57,16 +57,8 @@ export async function uploadBlobs(deps: UploaderDeps, writer: SessionWriter, ref
   return true;
 }
 
-/** Deletes the spool files of blobs a digest now covers (a later identical payload is in the store). */
-export async function freeBlobs(deps: UploaderDeps, writer: SessionWriter, refs: BlobRef[]): Promise<number> {
-  let freed = 0;
-  for (const ref of refs) {
-    try {
-      await deps.fs.unlink(spoolBlobPath(writer.dir, ref.sha256));
-      freed += ref.bytes;
-    } catch {
-      // Absent (freed before) or not deletable now: the session folder goes with its final digest.
-    }
-  }
-  return freed;
+/** Deletes the spool files of blobs a digest now covers (a later identical payload is in the store); their space is given back. */
+export async function freeBlobs(writer: SessionWriter, refs: BlobRef[]): Promise<void> {
+  // A file not deletable now stays counted; the session folder goes with its final digest.
+  for (const ref of refs) await writer.blobSpace.free(ref.sha256);
 }

@@ -177,7 +177,8 @@ describe('recording format v2: result payloads as content-addressed blobs', () =
     for (let i = 0; i < 200; i++) if (await s.note('token.renewed', { i }).then(() => false, () => true)) break;
     await expect(s.result({ requestId: 'r', part: 'inline', format: 'json', compression: 'none' }, INLINE)).rejects.toMatchObject({ reason: 'spool_full' });
     const w = s.openResult({ requestId: 'r', part: 'chunk:0', format: 'json', compression: 'gzip' });
-    await w.write(CHUNK);
+    // The payload's bytes count against the cap too: refused at the write, before the client has them.
+    await expect(w.write(CHUNK)).rejects.toMatchObject({ reason: 'spool_full' });
     await expect(w.end()).rejects.toMatchObject({ reason: 'spool_full' });
     const blobs = await readdir(join(spoolDir, 'v1', s.sessionId, 'blobs'));
     expect(blobs).toEqual([]);

@@ -40,6 +40,10 @@ interface BlobRange {
   offset: number;
   length: number;
   sha256: string;
+  /** The payload's size: room taken with the line's own, for the blob file the split writes from it. */
+  payloadBytes: number;
+  /** The split dealt with it (file written and counted, or its room given back): a retried split skips it. */
+  isSettled?: boolean;
 }
 
 /** The journal line of a payload carried in the journal; never part of a session's chain. */
@@ -116,18 +120,26 @@ export interface JournalOptions {
 
 /**
  * Writes the spool blob files of the payloads this journal carries for a session and its durable
- * `result` events refer to (one already in the spool is kept: same name, same bytes).
+ * `result` events refer to, and counts them (one already in the spool is kept: same name, same
+ * bytes); a payload nothing durable refers to, or counted already, gives its room back.
  */
-async function writeCarriedBlobs(fs: SpoolFs, writer: SessionWriter, entry: Entry, file: Buffer): Promise<void> {
-  const done = new Set<string>();
+async function writeCarriedBlobs(fs: SpoolFs, writer: SessionWriter, entry: Entry, file: Buffer, release: (bytes: number) => void): Promise<void> {
   for (const b of entry.blobs) {
-    if (!entry.refs.has(b.sha256) || done.has(b.sha256) || b.offset + b.length > file.length) continue;
-    done.add(b.sha256);
+    if (b.isSettled) continue;
+    const first = entry.blobs.find((x) => x.sha256 === b.sha256) === b;
+    if (!first || !entry.refs.has(b.sha256) || b.offset + b.length > file.length) {
+      b.isSettled = true;
+      release(b.payloadBytes);
+      continue;
+    }
     const path = spoolBlobPath(writer.dir, b.sha256);
-    if (await fs.stat(path).then(() => true, () => false)) continue;
-    const carried = decodeJournalBlob(file.subarray(b.offset, b.offset + b.length - 1));
-    if (!carried) throw new Error(`journal payload ${b.sha256} of session ${writer.sessionId} does not decode to its hash`);
-    await writeFileDurable(fs, path, spoolBlobDir(writer.dir), carried.bytes);
+    if (!(await fs.stat(path).then(() => true, () => false))) {
+      const carried = decodeJournalBlob(file.subarray(b.offset, b.offset + b.length - 1));
+      if (!carried) throw new Error(`journal payload ${b.sha256} of session ${writer.sessionId} does not decode to its hash`);
+      await writeFileDurable(fs, path, spoolBlobDir(writer.dir), carried.bytes);
+    }
+    b.isSettled = true;
+    if (!(await writer.blobSpace.adoptCarried(b.sha256, b.payloadBytes))) release(b.payloadBytes);
   }
 }
 
@@ -174,9 +186,9 @@ export class Journal {
    * Appends a payload line of `writer` (encodeJournalBlob: a small v2 result payload). Never seals: the `result` event
    * that refers to it is appended right after, in the same journal, and one fdatasync covers both.
    */
-  appendBlob(writer: SessionWriter, sha256: string, line: Buffer): TrackedAppend {
+  appendBlob(writer: SessionWriter, sha256: string, line: Buffer, payloadBytes: number): TrackedAppend {
     const cur = (this.current ??= this.open());
-    this.entryOf(cur, writer).blobs.push({ offset: cur.file.size, length: line.length + 1, sha256 });
+    this.entryOf(cur, writer).blobs.push({ offset: cur.file.size, length: line.length + 1, sha256, payloadBytes });
     return cur.file.appendTracked([line, NEWLINE]);
   }
 
@@ -227,9 +239,12 @@ export class Journal {
       const kept = entry.ranges.filter((r) => r.offset + r.length <= durable);
       for (const r of entry.ranges.slice(kept.length)) lost += r.length;
       entry.ranges = kept;
-      // Payload lines are never segment bytes: their room is given back here, and a payload a
-      // durable `result` event refers to is counted again as the spool blob file the split writes.
-      for (const b of entry.blobs) lost += b.length;
+      // A payload line took room for itself and for the blob file the split may write from it: one
+      // that did not become durable gives both back now; a durable one gives its line's room back
+      // once the journal is deleted, and its file's room when no durable event refers to it.
+      const durableBlobs = entry.blobs.filter((b) => b.offset + b.length <= durable);
+      for (const b of entry.blobs) if (!durableBlobs.includes(b)) lost += b.length + b.payloadBytes;
+      entry.blobs = durableBlobs;
       entry.refs = new Set(kept.map((r) => r.blob).filter((sha) => sha !== undefined));
     }
     if (lost > 0) this.options.release(lost);
@@ -261,7 +276,7 @@ export class Journal {
       bytes ??= (await fs.readFile(cur.path)).subarray(0, durable);
       const file = bytes;
       // Payloads first: a segment never refers to a blob the spool does not hold.
-      await writeCarriedBlobs(fs, writer, entry, file);
+      await writeCarriedBlobs(fs, writer, entry, file, this.options.release);
       const body = Buffer.concat(entry.ranges.map((r) => file.subarray(r.offset, r.offset + r.length)));
       const no = (entry.no ??= writer.nextSegmentNo());
       const path = join(writer.dir, sealedSegmentName(no));
@@ -277,5 +292,8 @@ export class Journal {
     // Every durable event is in a segment now; a journal that cannot be deleted is split again
     // (idempotently) by the next start.
     await fs.unlink(cur.path).catch(() => undefined);
+    let lines = 0;
+    for (const entry of cur.writers.values()) for (const b of entry.blobs) lines += b.length;
+    if (lines > 0) this.options.release(lines);
   }
 }

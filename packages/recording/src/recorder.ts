@@ -152,6 +152,11 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   const host: SessionWriterHost = {
     now,
     journal,
+    fs,
+    release(bytes) {
+      spoolUsed = Math.max(0, spoolUsed - bytes);
+      metrics.spoolBytes.set(spoolUsed);
+    },
     reserve(bytes, isClosing) {
       // The disk filled: nothing new until the reserve is back (closing events are small and bounded).
       if (!reserve.isAvailable && !isClosing) return false;

@@ -46,7 +46,7 @@ describe('spool recovery', () => {
     const interleaved = [la[0], lb[0], la[1], la[2], lb[1], la[3], la[4], la[5]].flatMap((l) => [l!, Buffer.from('\n')]);
     await writeFile(join(journalDir, journalName(1, 1)), Buffer.concat([...interleaved, Buffer.from('{"version":1,"sessionId":"2026')]));
     const journal = new Journal({ dir: journalDir, fs: nodeSpoolFs, maxBytes: 1 << 20, now: Date.now, logger: silent, onFsync: () => undefined, release: () => undefined, onSealed: () => undefined });
-    const host: SessionWriterHost = { now: Date.now, journal, reserve: () => true };
+    const host: SessionWriterHost = { now: Date.now, journal, reserve: () => true, release: () => undefined, fs: nodeSpoolFs };
     const recovered = await scanSpool(nodeSpoolFs, root, journalDir, host);
     const ra = recovered.find((r) => r.writer.sessionId === a)!;
     const rb = recovered.find((r) => r.writer.sessionId === b)!;

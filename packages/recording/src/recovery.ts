@@ -19,7 +19,7 @@ import { loadState, writeFileDurable, type SessionState } from './spool-state.js
 export interface RecoveredSession {
   writer: SessionWriter;
   state: SessionState;
-  /** Bytes of its segments still in the spool. */
+  /** Bytes of its segments and blob files still in the spool. */
   spoolBytes: number;
   /** Whether this process appended `session.interrupted`. */
   interrupted: boolean;
@@ -76,10 +76,8 @@ async function recoverSession(fs: SpoolFs, dir: string, state: SessionState, hos
     host,
     formatVersion: state.formatVersion ?? FORMAT_VERSION,
   });
-  // v2 blob files that were never renamed to their content name hold nothing acknowledged.
-  for (const n of (await listOrEmpty(fs, spoolBlobDir(dir))).filter((f) => f.startsWith('.tmp-'))) await fs.unlink(join(spoolBlobDir(dir), n)).catch(() => undefined);
   writer.shouldReconcile = true;
-  let spoolBytes = 0;
+  let spoolBytes = await recoverBlobs(fs, dir, writer);
   for (const f of files) {
     const path = join(dir, f.file);
     if (f.no <= state.digestedThrough) {
@@ -111,6 +109,26 @@ async function recoverSession(fs: SpoolFs, dir: string, state: SessionState, hos
 }
 
 /**
+ * v2: temp blob files (never renamed to their content name) hold nothing acknowledged and are
+ * deleted; the blob files left count against the spool's cap until a digest covers them or the
+ * session's folder goes. Returns their bytes.
+ */
+async function recoverBlobs(fs: SpoolFs, dir: string, writer: SessionWriter): Promise<number> {
+  const blobDir = spoolBlobDir(dir);
+  let bytes = 0;
+  for (const n of await listOrEmpty(fs, blobDir)) {
+    if (n.includes('.tmp-')) {
+      await fs.unlink(join(blobDir, n)).catch(() => undefined);
+      continue;
+    }
+    const { size } = await fs.stat(join(blobDir, n));
+    writer.blobSpace.adopt(n, size);
+    bytes += size;
+  }
+  return bytes;
+}
+
+/**
  * Continues a session's chain with one journal's lines (pure apart from `chain`): a line is taken
  * when it links to the line before it (seq and prevHash). Where two lines claim the same place, the
  * later journal wins: a fork only exists because a write failed, was refused, and the session went
@@ -134,16 +152,18 @@ export function continueChain(base: { seq: number; hash: string }, chain: Line[]
  * Writes the spool blob files of recovered `result` events whose payloads travelled in a journal
  * (before the segment that refers to them). A payload the spool already holds is kept.
  */
-async function writeRecoveredBlobs(fs: SpoolFs, dir: string, events: Line[], carried: Map<string, Buffer> | undefined): Promise<void> {
-  if (!carried) return;
+async function writeRecoveredBlobs(fs: SpoolFs, writer: SessionWriter, events: Line[], carried: Map<string, Buffer> | undefined): Promise<number> {
+  if (!carried) return 0;
+  let written = 0;
   for (const { event } of events) {
     const sha = event.type === 'result' ? (event.data as { blob?: { sha256?: unknown } }).blob?.sha256 : undefined;
     const bytes = typeof sha === 'string' ? carried.get(sha) : undefined;
-    if (sha === undefined || bytes === undefined) continue;
-    const path = spoolBlobPath(dir, sha as string);
-    if (await fs.stat(path).then(() => true, () => false)) continue;
-    await writeFileDurable(fs, path, spoolBlobDir(dir), bytes);
+    if (typeof sha !== 'string' || bytes === undefined || writer.blobSpace.isHeld(sha)) continue;
+    await writeFileDurable(fs, spoolBlobPath(writer.dir, sha), spoolBlobDir(writer.dir), bytes);
+    writer.blobSpace.adopt(sha, bytes.length);
+    written += bytes.length;
   }
+  return written;
 }
 
 /**
@@ -188,7 +208,7 @@ async function recoverJournals(fs: SpoolFs, journalDir: string, sessions: Recove
     if (fresh.length === 0) continue;
     const r = byId.get(sessionId)!;
     const w = r.writer;
-    await writeRecoveredBlobs(fs, w.dir, fresh, carried.get(sessionId));
+    r.spoolBytes += await writeRecoveredBlobs(fs, w, fresh, carried.get(sessionId));
     const no = w.nextSegmentNo();
     const segPath = join(w.dir, sealedSegmentName(no));
     const body = Buffer.concat(fresh.flatMap((e) => [e.line, Buffer.from('\n')]));

@@ -13,7 +13,7 @@ import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, Sessio
 import type { PendingGap, SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
 import { sha256Hex } from './chain.js';
-import { SpoolBlobWriter, spoolBlobPath } from './blob-spool.js';
+import { isBlobSpoolFull, SpoolBlobWriter } from './blob-spool.js';
 import type { SpoolFs } from './spool-fs.js';
 import { WrittenQueries, type LostQuery } from './written-queries.js';
 
@@ -93,11 +93,15 @@ export function flushGap(ctx: RecordingContext, writer: SessionWriter, isClosing
   );
 }
 
-/** A v2 blob could not be made durable: refused (required) or counted as dropped (best-effort). */
+/**
+ * A v2 blob could not be made durable — the spool's cap refused its bytes (spool_full) or the disk
+ * failed (spool_write_failed): refused (required) or counted as dropped (best-effort).
+ */
 function blobFailed(ctx: RecordingContext, writer: SessionWriter, err: unknown): Promise<void> {
-  ctx.onWriteFailure?.(err);
-  if (ctx.mode === 'required') return refuse(ctx, 'spool_write_failed', err);
-  noteDrop(ctx, writer, 'spool_write_failed', Date.now());
+  const reason = isBlobSpoolFull(err) ? 'spool_full' : 'spool_write_failed';
+  if (reason === 'spool_write_failed') ctx.onWriteFailure?.(err);
+  if (ctx.mode === 'required') return refuse(ctx, reason, err);
+  noteDrop(ctx, writer, reason, Date.now());
   return Promise.resolve();
 }
 
@@ -115,14 +119,15 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
   // The statement's `query` event was lost meanwhile: no event may refer to its answer.
   const refused = lost();
   if (refused) {
-    if (!writer.blobHolds.has(ref.sha256)) await ctx.fs.unlink(spoolBlobPath(writer.dir, ref.sha256)).catch(() => undefined);
+    await writer.blobSpace.unhold(ref.sha256);
     return refused;
   }
-  // The blob is held while an event may refer to it; one whose event never became durable is an
-  // orphan and is deleted (unless another part of the same content still holds it), so a spool
-  // that refuses events does not fill with payloads nothing refers to.
-  const release = holdBlob(ctx, writer, ref.sha256);
+  // finish() left the blob held for this event; one whose event never became durable is an orphan
+  // and is deleted, its space given back (unless another part of the same content still holds it),
+  // so a spool that refuses events does not fill with payloads nothing refers to.
+  const sha = ref.sha256;
   let appended: Promise<void> | undefined;
+  const release = (): void => void writer.blobSpace.unhold(sha);
   const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
     appended = d;
   });
@@ -133,34 +138,28 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
 
 const noLoss: LostQuery = () => undefined;
 
-/** Stored payloads up to this size travel in the journal with their `result` event: one fdatasync for both. */
-export const JOURNAL_BLOB_MAX_BYTES = 64 * 1024;
-
-/** Holds a spool blob for an event that refers to it; the returned release drops it if that event fails. */
-function holdBlob(ctx: RecordingContext, writer: SessionWriter, sha: string): () => void {
-  writer.blobHolds.set(sha, (writer.blobHolds.get(sha) ?? 0) + 1);
-  return () => {
-    const left = (writer.blobHolds.get(sha) ?? 1) - 1;
-    if (left > 0) return void writer.blobHolds.set(sha, left);
-    writer.blobHolds.delete(sha);
-    void ctx.fs.unlink(spoolBlobPath(writer.dir, sha)).catch(() => undefined);
-  };
-}
+/**
+ * Stored payloads up to this size travel in the journal with their `result` event: one fdatasync for
+ * both. Small, because a carried payload takes room twice (base64 line and blob file) until its
+ * journal is split: worth it where the syncs, not the bytes, are the cost.
+ */
+export const JOURNAL_BLOB_MAX_BYTES = 16 * 1024;
 
 /**
  * v2, a small payload: its bytes go into the journal right before its `result` event, so the one
  * group commit that makes the event durable makes the payload durable too; the journal's split
- * writes it out as the session's spool blob file. A payload the spool already holds for an earlier
- * event of the session (pending or durable) is referred to, not carried again.
+ * writes it out as the session's spool blob file. A payload the spool already holds for the
+ * session (a file, or a payload an earlier event refers to) is referred to, not carried again.
  */
 function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, stored: Buffer, data: (ref: { sha256: string; bytes: number }) => object): Promise<void> {
   const ref = { sha256: sha256Hex(stored), bytes: stored.length };
-  if (!writer.blobHolds.has(ref.sha256) && writer.appendBlob(ref.sha256, stored) === undefined) {
+  if (!writer.blobSpace.isHeld(ref.sha256) && writer.appendBlob(ref.sha256, stored) === undefined) {
     if (ctx.mode === 'required') return refuse(ctx, 'spool_full');
     noteDrop(ctx, writer, 'spool_full', Date.now());
     return Promise.resolve();
   }
-  const release = holdBlob(ctx, writer, ref.sha256);
+  writer.blobSpace.hold(ref.sha256);
+  const release = (): void => void writer.blobSpace.unhold(ref.sha256);
   let appended: Promise<void> | undefined;
   const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
     appended = d;
@@ -172,7 +171,7 @@ function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, store
 
 /** A spool blob file for a part (unique temp name; the content name is given when durable). */
 function newBlob(ctx: RecordingContext, writer: SessionWriter, partId: string): SpoolBlobWriter {
-  return new SpoolBlobWriter(ctx.fs, writer.dir, `${partId}-${randomBytes(4).toString('hex')}`);
+  return new SpoolBlobWriter(ctx.fs, writer.blobSpace, writer.dir, `${partId}-${randomBytes(4).toString('hex')}`);
 }
 
 /**
@@ -390,8 +389,10 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
     if (writer.formatVersion === 2) {
       storedHash.update(bytes);
       storedBytes += bytes.length;
-      // A failed write is reported by finish(), at the part's durable point.
-      return [blob ? blob.write(bytes).catch(() => undefined) : Promise.resolve()];
+      // A failed write is reported by finish(), at the part's durable point; but bytes the spool's
+      // cap refused are refused at once in required mode, so the sidecar cuts the chunk before the
+      // client has the bytes that could not be recorded.
+      return [blob ? blob.write(bytes).catch((err: unknown) => (ctx.mode === 'required' && isBlobSpoolFull(err) ? refuse(ctx, 'spool_full', err) : undefined)) : Promise.resolve()];
     }
     const out: Promise<void>[] = [];
     for (let off = 0; off < bytes.length; off += RESULT_PIECE_BYTES) {

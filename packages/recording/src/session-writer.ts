@@ -8,6 +8,9 @@ import { FORMAT_VERSION, type BlobRef, type EventType, type FormatVersion, type 
 import { pad } from './layout.js';
 import { encodeJournalBlob, type Journal } from './journal.js';
 import type { TrackedAppend } from './spool-file.js';
+import { spoolBlobDir } from './blob-spool.js';
+import { SpoolBlobSpace } from './blob-space.js';
+import type { SpoolFs } from './spool-fs.js';
 
 /** A sealed segment waiting for upload and digest. */
 export interface SealedSegment {
@@ -30,8 +33,12 @@ export interface SessionWriterHost {
   now(): number;
   /** The shared, group-committed spool journal. */
   journal: Journal;
-  /** Reserves spool space for an event; false when the spool is full. */
+  /** Reserves spool space for an event or blob bytes; false when the spool is full. */
   reserve(bytes: number, isClosing: boolean): boolean;
+  /** Gives back spool space (blob bytes not kept, or whose file is gone). */
+  release(bytes: number): void;
+  /** The spool's file layer (v2 blob files). */
+  fs: SpoolFs;
 }
 
 /** Name of a sealed segment file in a session's spool folder. */
@@ -71,8 +78,8 @@ export class SessionWriter {
   readonly formatVersion: FormatVersion;
   /** v2: blobs the store acknowledged in this process (content-addressed: uploaded once). */
   readonly uploadedBlobs = new Set<string>();
-  /** v2: spool blobs by content name, and how many `result` events (pending or durable) refer to each. */
-  readonly blobHolds = new Map<string, number>();
+  /** v2: the session's spool blob files and the spool space they hold. */
+  readonly blobSpace: SpoolBlobSpace;
   /** Time of this session's first event in the open journal, if it has events there. */
   private openSince: number | undefined;
   /** Journal seals holding this session's events that are not split yet. */
@@ -89,6 +96,8 @@ export class SessionWriter {
     this.summary = options.summary;
     this.segNo = options.segNo;
     this.host = options.host;
+    const host = options.host;
+    this.blobSpace = new SpoolBlobSpace(host.fs, spoolBlobDir(options.dir), { reserve: (bytes) => host.reserve(bytes, false), release: (bytes) => host.release(bytes) });
   }
 
   /** Time the oldest event not yet acknowledged by the store was written (ms), if any. */
@@ -145,9 +154,10 @@ export class SessionWriter {
    */
   appendBlob(sha256: string, bytes: Buffer): TrackedAppend | undefined {
     const line = encodeJournalBlob(this.sessionId, sha256, bytes);
-    if (!this.host.reserve(line.length + 1, false)) return undefined;
+    // Room for the line and for the blob file the journal's split writes from it (both exist for a while).
+    if (!this.host.reserve(line.length + 1 + bytes.length, false)) return undefined;
     this.openSince ??= this.host.now();
-    const appended = this.host.journal.appendBlob(this, sha256, line);
+    const appended = this.host.journal.appendBlob(this, sha256, line, bytes.length);
     // Its failure is the failure of the `result` event appended after it (the journal confirms in order).
     appended.durable.catch(() => undefined);
     return appended;

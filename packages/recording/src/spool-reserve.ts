@@ -6,6 +6,10 @@
  * refused (spool_full); once it can be written again the recorder takes events again, without a
  * restart. Without it a disk that filled during a store outage could never free itself: freeing
  * segments needs a state save, which needs space.
+ *
+ * Once released, the reserve is taken back only when the disk has room for it and as much again.
+ * Releasing it freed exactly its own bytes: taking it back as soon as they fit again would let a
+ * few events in, fill the disk, and release it again, over and over while the store is down.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -18,6 +22,8 @@ export const RESERVE_FILE = 'reserve';
 /** The reserve of one spool. */
 export class SpoolReserve {
   private isHeld = false;
+  /** Released at least once: taking it back needs headroom (see the file comment). */
+  private wasReleased = false;
   private restoring: Promise<void> | undefined;
   private readonly path: string;
 
@@ -40,7 +46,7 @@ export class SpoolReserve {
   /** Writes the reserve if it is not in place; quietly stays released when there is no room yet. */
   restore(): Promise<void> {
     if (this.isHeld) return Promise.resolve();
-    this.restoring ??= writeFileDurable(this.fs, this.path, this.dir, Buffer.alloc(this.bytes))
+    this.restoring ??= this.take()
       .then(
         () => {
           this.isHeld = true;
@@ -55,10 +61,23 @@ export class SpoolReserve {
     return this.restoring;
   }
 
+  /** Writes the reserve file; after a release, with room for as much again, which is then given back. */
+  private async take(): Promise<void> {
+    if (!this.wasReleased) return writeFileDurable(this.fs, this.path, this.dir, Buffer.alloc(this.bytes));
+    await writeFileDurable(this.fs, this.path, this.dir, Buffer.alloc(this.bytes * 2));
+    try {
+      await this.fs.truncate(this.path, this.bytes);
+    } catch (err) {
+      await this.fs.unlink(this.path).catch(() => undefined);
+      throw err;
+    }
+  }
+
   /** Told of every failed spool write: on ENOSPC the reserve is given to the recorder's bookkeeping. */
   noteFailure(err: unknown): void {
     if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOSPC' || !this.isHeld) return;
     this.isHeld = false;
+    this.wasReleased = true;
     this.onChange(true);
     this.logger.error({ bytes: this.bytes }, 'recording spool disk is full: reserve released, new events are refused until it can be restored');
     void this.fs.unlink(this.path).catch((e: unknown) => this.logger.error({ err: e }, 'could not release the recording spool reserve'));

@@ -166,9 +166,9 @@ async function commitDigest(deps: UploaderDeps, writer: SessionWriter, state: Se
     await deps.fs.unlink(s.path).catch(() => undefined);
     freed += s.bytes;
   }
-  // Blob files were never counted against spoolMaxBytes (only events are), so they free nothing there.
-  if (payload.blobs) await freeBlobs(deps, writer, payload.blobs);
   deps.onSpoolFreed(freed);
+  // Blob files count against spoolMaxBytes too: freeing one gives its space back.
+  if (payload.blobs) await freeBlobs(writer, payload.blobs);
   if (writer.isFinished) return finishSession(deps, writer);
   return true;
 }
@@ -212,6 +212,7 @@ async function reconcileWithStore(deps: UploaderDeps, writer: SessionWriter, sta
 
 async function finishSession(deps: UploaderDeps, writer: SessionWriter): Promise<boolean> {
   await deps.fs.rmTree(writer.dir);
+  writer.blobSpace.clear();
   deps.states.delete(writer.sessionId);
   deps.onSessionDone(writer);
   return true;

@@ -71,41 +71,53 @@ export class SpoolBlobSpace {
   }
 
   /**
-   * The journal's split wrote a carried payload's file (or found it): counts it with the room the
-   * payload already took. False when that content was counted already (the caller gives the room back).
+   * Names a written temp file by its content and makes it durable: the rename first, then the
+   * file's data (`syncData`) and the folder's new entry in parallel — two syncs at once instead of
+   * one after the other. The file is then counted (its reservation kept) and held once. When a
+   * durable copy of the content is here already, that copy is kept (an unsynced copy is never
+   * renamed over it) and the reservation given back. On failure nothing is left under the content
+   * name, nothing is held, and no space stays taken.
    */
-  adoptCarried(sha256: string, bytes: number): Promise<boolean> {
-    return this.serially(sha256, () => {
-      if (this.files.has(sha256)) return Promise.resolve(false);
-      this.files.set(sha256, bytes);
-      return Promise.resolve(true);
-    });
-  }
-
-  /**
-   * Renames a durable temp file to its content name and makes the name durable; the file is then
-   * counted (its reservation kept, or given back when that content was already counted) and held
-   * once. On failure the temp file is gone, nothing is held, and no space stays taken for it.
-   */
-  place(tmpPath: string, sha256: string, reserved: number): Promise<void> {
+  place(tmpPath: string, sha256: string, reserved: number, syncData: () => Promise<void>): Promise<void> {
     return this.serially(sha256, async () => {
+      if (this.files.has(sha256)) {
+        await this.fs.unlink(tmpPath).catch(() => undefined);
+        this.release(reserved);
+        this.hold(sha256);
+        return;
+      }
+      const target = join(this.dir, sha256);
       try {
-        // Same content, same name: renaming over an existing copy keeps one file with those bytes.
-        await this.fs.rename(tmpPath, join(this.dir, sha256));
+        await this.fs.rename(tmpPath, target);
       } catch (err) {
         await this.fs.unlink(tmpPath).catch(() => undefined);
         this.release(reserved);
         throw err;
       }
-      if (this.files.has(sha256)) this.release(reserved);
-      else this.files.set(sha256, reserved);
       try {
-        await syncDir(this.fs, this.dir);
+        await Promise.all([syncData(), syncDir(this.fs, this.dir)]);
       } catch (err) {
-        if (!this.holds.has(sha256)) await this.remove(sha256);
+        // Not durable: gone, so neither a later payload nor recovery takes it for a good copy.
+        await this.fs.unlink(target).catch(() => undefined);
+        this.release(reserved);
         throw err;
       }
-      this.holds.set(sha256, (this.holds.get(sha256) ?? 0) + 1);
+      this.files.set(sha256, reserved);
+      this.hold(sha256);
+    });
+  }
+
+  /**
+   * The journal's split writes a carried payload's file (`write`, durable) unless the content is
+   * here already; counts it with the room the payload already took. False when that content was
+   * counted already (the caller gives the room back).
+   */
+  placeCarried(sha256: string, bytes: number, write: () => Promise<void>): Promise<boolean> {
+    return this.serially(sha256, async () => {
+      if (this.files.has(sha256)) return false;
+      await write();
+      this.files.set(sha256, bytes);
+      return true;
     });
   }
 

@@ -1,9 +1,9 @@
 /**
  * Format v2's spool blob files: a result payload's stored bytes are written, as they stream, to a
  * temp file in the session's spool folder (through the spool's file layer, so disk faults reach
- * them), hashed on the way; `finish` makes the file durable (one fdatasync), names it by its
- * SHA-256 (`blobs/<sha256>`, a rename, then the folder's fsync) and returns the reference the
- * `result` event carries. Identical payloads land on the same name: stored once.
+ * them), hashed on the way; `finish` names it by its SHA-256 (`blobs/<sha256>`, a rename) and
+ * makes its data and the folder's entry durable (fdatasync and folder fsync at once), then returns
+ * the reference the `result` event carries. Identical payloads land on the same name: stored once.
  *
  * Blob bytes count against the spool's cap like events do: each write reserves its bytes first
  * (a write that would pass the cap is refused and the temp file removed), and the space is given
@@ -113,21 +113,15 @@ export class SpoolBlobWriter {
       throw this.failure;
     }
     const handle = await this.handle;
-    try {
-      try {
-        await handle.datasync();
-      } finally {
-        await handle.close().catch(() => undefined);
-      }
-    } catch (err) {
-      await this.discard();
-      throw err;
-    }
     const ref: BlobRef = { sha256: this.hash.digest('hex'), bytes: this.bytes };
     const reserved = this.reserved;
     this.reserved = 0;
-    // Named by content, counted once, and held for the event about to refer to it.
-    await this.space.place(this.tmpPath, ref.sha256, reserved);
+    try {
+      // Named by content, made durable, counted once, and held for the event about to refer to it.
+      await this.space.place(this.tmpPath, ref.sha256, reserved, () => handle.datasync());
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
     return ref;
   }
 

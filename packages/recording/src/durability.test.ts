@@ -55,7 +55,7 @@ async function setup(mode: 'required' | 'best-effort'): Promise<Run> {
     registry,
     logger: silent,
     fs,
-    closeTimeoutMs: 20_000,
+    closeTimeoutMs: 60_000,
   });
   cleanup.push(() => recorder.close());
   return { storeDir, spoolDir, fs, registry, recorder };
@@ -165,7 +165,7 @@ describe.each(['ENOSPC', 'EIO'] as const)('required mode under %s', (error) => {
     expect((await filesUnder(join(spoolDir, 'v1'))).length).toBe(0);
     expect((await filesUnder(spoolDir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect((await filesUnder(storeDir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 });
 
 describe.each(['ENOSPC', 'EIO'] as const)('best-effort mode under %s', (error) => {
@@ -190,7 +190,7 @@ describe.each(['ENOSPC', 'EIO'] as const)('best-effort mode under %s', (error) =
       expect(events.some((e) => e.type === 'query' && Date.parse(e.time) > faultEnd)).toBe(true);
     }
     expect(runs.every((r) => r.refused.length === 0)).toBe(true);
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('a spool disk that fills during a store outage', () => {

@@ -132,14 +132,13 @@ async function writeCarriedBlobs(fs: SpoolFs, writer: SessionWriter, entry: Entr
       release(b.payloadBytes);
       continue;
     }
-    const path = spoolBlobPath(writer.dir, b.sha256);
-    if (!(await fs.stat(path).then(() => true, () => false))) {
+    const counted = await writer.blobSpace.placeCarried(b.sha256, b.payloadBytes, async () => {
       const carried = decodeJournalBlob(file.subarray(b.offset, b.offset + b.length - 1));
       if (!carried) throw new Error(`journal payload ${b.sha256} of session ${writer.sessionId} does not decode to its hash`);
-      await writeFileDurable(fs, path, spoolBlobDir(writer.dir), carried.bytes);
-    }
+      await writeFileDurable(fs, spoolBlobPath(writer.dir, b.sha256), spoolBlobDir(writer.dir), carried.bytes);
+    });
     b.isSettled = true;
-    if (!(await writer.blobSpace.adoptCarried(b.sha256, b.payloadBytes))) release(b.payloadBytes);
+    if (!counted) release(b.payloadBytes);
   }
 }
 

@@ -121,9 +121,15 @@ async function recoverBlobs(fs: SpoolFs, dir: string, writer: SessionWriter): Pr
       await fs.unlink(join(blobDir, n)).catch(() => undefined);
       continue;
     }
-    const { size } = await fs.stat(join(blobDir, n));
-    writer.blobSpace.adopt(n, size);
-    bytes += size;
+    // A file whose bytes do not hash to its name was cut by a crash before it was durable (no
+    // durable event refers to it): never taken for a good copy.
+    const body = await fs.readFile(join(blobDir, n));
+    if (sha256Hex(body) !== n) {
+      await fs.unlink(join(blobDir, n)).catch(() => undefined);
+      continue;
+    }
+    writer.blobSpace.adopt(n, body.length);
+    bytes += body.length;
   }
   return bytes;
 }

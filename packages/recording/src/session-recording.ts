@@ -387,7 +387,8 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
   chain.catch(() => undefined);
   const appendStored = (bytes: Buffer): Promise<void>[] => {
     if (writer.formatVersion === 2) {
-      storedHash.update(bytes);
+      // The blob file hashes what it stores (its name); a second hash is needed only without one.
+      if (!blob) storedHash.update(bytes);
       storedBytes += bytes.length;
       // A failed write is reported by finish(), at the part's durable point; but bytes the spool's
       // cap refused are refused at once in required mode, so the sidecar cuts the chunk before the

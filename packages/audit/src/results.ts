@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { BlobRef, RecordingEvent, RedactionInfo } from '@snowtrail/recording';
 import { readArrowStream, type WireCell } from './arrow.js';
+import { jsonChunkRows } from './json-rows.js';
 import { columnsFromRowtype, type ColumnType } from './wire-values.js';
 
 /** One result part as recorded. */
@@ -188,9 +189,9 @@ export function decodeResultPart(p: RecordedPart, context: ColumnType[] = []): D
     const arrow = readArrowStream(bytes);
     return { columns: mergeColumns(arrow.columns, context), rows: arrow.rows };
   }
-  const text = bytes.toString('utf8').trim();
   const columns = context.length > 0 ? context : (p.columns ?? []).map((name) => ({ name }));
-  return { columns, rows: text === '' ? [] : (JSON.parse(`[${text}]`) as WireCell[][]) };
+  // Rows are parsed as they are read: a chunk's rows are never all live at once.
+  return { columns, rows: jsonChunkRows(bytes) };
 }
 
 /** Order of parts within a statement: the inline answer, then chunks by number. */

@@ -4,7 +4,7 @@
  * verified intact before and whose fingerprint (digest objects, object listing, trusted keys) is
  * unchanged is not read again (verify-cache.ts, ADR 0093).
  */
-import { verifySession, type ObjectStore, type PublishedJwk, type VerifyReport } from '@snowtrail/recording';
+import { sessionPrefix, verifySession, type ObjectStore, type PublishedJwk, type VerifyReport } from '@snowtrail/recording';
 import { sessionFingerprint, type VerifyCacheFile } from './verify-cache.js';
 
 /** Sessions verified at once by default: segments and blobs of several sessions in flight. */
@@ -30,11 +30,12 @@ export interface VerifyAllOptions {
 async function verifyOne(store: ObjectStore, id: string, keys: PublishedJwk[], options: VerifyAllOptions): Promise<VerifyOutcome> {
   const cache = options.cache;
   if (!cache) return { report: await verifySession(store, id, keys) };
-  // Taken before the full read: a change made while it runs makes the next run verify again.
-  const before = await sessionFingerprint(store, id);
+  // Taken before the full read (which reuses its listing): a change made while it runs makes the next run verify again.
+  const objects = await store.list(sessionPrefix(store.prefix, id));
+  const before = await sessionFingerprint(store, id, objects);
   const hit = cache.sessions[id];
   if (hit && hit.fingerprint === before.fingerprint && hit.report.ok) return { report: hit.report, verifiedEarlier: hit.verifiedAt };
-  const report = await verifySession(store, id, keys);
+  const report = await verifySession(store, id, keys, { objects });
   if (report.ok) cache.sessions[id] = { ...before, verifiedAt: (options.now?.() ?? new Date()).toISOString(), report };
   else delete cache.sessions[id];
   return { report };

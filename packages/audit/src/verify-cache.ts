@@ -59,9 +59,9 @@ export function trustFingerprint(keys: readonly PublishedJwk[]): string {
  * (a truncated segment, a missing blob), changes it. Same-size rewrites of segments, blobs or index
  * parts do not: only a full verification reads those (ADR 0093).
  */
-export async function sessionFingerprint(store: ObjectStore, sessionId: string): Promise<{ fingerprint: string; lastDigestSha256: string }> {
+export async function sessionFingerprint(store: ObjectStore, sessionId: string, objects?: { key: string; size: number }[]): Promise<{ fingerprint: string; lastDigestSha256: string }> {
   const base = sessionPrefix(store.prefix, sessionId);
-  const objects = await store.list(base);
+  objects ??= await store.list(base);
   const h = createHash('sha256');
   for (const o of objects) h.update(`${o.key.slice(base.length)}\0${o.size}\n`);
   let lastDigestSha256 = '';

@@ -21,8 +21,9 @@ let root: string;
 let ids: string[];
 
 function verifyAll(...extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cacheDir = extra.includes('--cache-dir') ? [] : ['--cache-dir', join(base, 'cache')];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, 'sessions', 'verify', '--all', '--store', `dir:${root}`, '--cache-dir', join(base, 'cache'), ...extra], { env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, 'sessions', 'verify', '--all', '--store', `dir:${root}`, ...cacheDir, ...extra], { env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -88,5 +89,15 @@ describe('snowtrail sessions verify --all', () => {
     expect(lineOf(full.stdout)).toEqual(lineOf(third.stdout));
     expect(full.stdout).not.toContain('unchanged since');
     expect(await readFile(join(base, 'cache', cacheFiles[0]!), 'utf8')).toBe(before);
+  });
+
+  it('a cache folder that cannot be written (read-only filesystem) changes nothing of the verdict, and says so', async () => {
+    // A regular file where the folder should be: mkdir fails as it does on a read-only root filesystem.
+    const blocked = join(base, 'not-a-folder');
+    await writeFile(blocked, 'x');
+    const r = await verifyAll('--cache-dir', join(blocked, 'verify'));
+    expect(r.code).toBe(1);
+    expect(lineOf(r.stdout)).toEqual([`OK ${ids[0]}`, `FAILED ${ids[1]}`, `OK ${ids[2]}`, `FAILED ${ids[3]}`]);
+    expect(r.stderr).toContain('could not write the verify cache');
   });
 });

@@ -293,7 +293,12 @@ export function register(program: Command): void {
             if (!isMachine(o.output)) await out(a.renderVerify(rep, verifiedEarlier));
           },
         });
-        if (cacheFile && cache) await a.saveVerifyCache(cacheFile, cache);
+        // A cache that cannot be written (a read-only root filesystem in a Job) costs the next run time, never this run's verdict.
+        if (cacheFile && cache) {
+          await a.saveVerifyCache(cacheFile, cache).catch((err: unknown) => {
+            process.stderr.write(`note: could not write the verify cache ${cacheFile} (${(err as Error).message}); the next run reads every session again (set --cache-dir or SNOWTRAIL_CACHE_DIR to a writable folder, or pass --no-cache)\n`);
+          });
+        }
         const failed = reports.filter((x) => !x.ok).length;
         if (isMachine(o.output)) await printObjects(o.output, o.all ? reports : reports[0]);
         else if (o.all) await out(`${reports.length} session(s) verified, ${failed} failed\n`);

@@ -143,7 +143,8 @@ export async function loadPartBlob(p: RecordedPart, open: (() => Promise<AsyncIt
   let size = 0;
   let truncatedForDisplay = false;
   for await (const piece of stream) {
-    const b = Buffer.from(piece);
+    // A view, not a copy: Buffer.from(Uint8Array) would copy every piece of the payload once more.
+    const b = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     hash.update(b);
     if (size + b.length <= maxBytes && !truncatedForDisplay) bytes.push(b);
     else truncatedForDisplay = true;
@@ -154,7 +155,7 @@ export async function loadPartBlob(p: RecordedPart, open: (() => Promise<AsyncIt
 }
 
 function plainBytes(p: RecordedPart): Buffer {
-  const b = Buffer.concat(p.bytes);
+  const b = p.bytes.length === 1 ? p.bytes[0]! : Buffer.concat(p.bytes);
   // Detected by magic bytes too: the stored compression flag is not the only witness.
   return p.storedCompression === 'gzip' || (b[0] === 0x1f && b[1] === 0x8b) ? gunzipSync(b) : b;
 }

@@ -19,4 +19,4 @@ export { ResultAssembler, collectResultParts, decodeResultPart, loadPartBlob, ro
 export { readArrowStream, arrowCellToWire, columnOfField, scaledToDecimal, type WireCell } from './arrow.js';
 export { formatCell, columnsFromRowtype, type ColumnType } from './wire-values.js';
 export { verifyAll, VERIFY_CONCURRENCY, type VerifyOutcome, type VerifyAllOptions } from './verify-all.js';
-export { loadVerifyCache, saveVerifyCache, verifyCacheFile, defaultVerifyCacheDir, sessionFingerprint, trustFingerprint, VERIFY_CACHE_VERSION, type VerifyCacheFile, type VerifiedEntry } from './verify-cache.js';
+export { loadVerifyCache, saveVerifyCache, pruneVerifyCache, verifyCacheFile, defaultVerifyCacheDir, sessionFingerprint, trustFingerprint, VERIFY_CACHE_VERSION, type VerifyCacheFile, type VerifiedEntry } from './verify-cache.js';

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createDirStore, createRecorder, digestKey, listSessionIds, loadStoreKeys, sessionPrefix, verifySession, type ObjectStore, type PublishedJwk } from '@snowtrail/recording';
 import { verifyAll, type VerifyOutcome } from './verify-all.js';
-import { loadVerifyCache, saveVerifyCache, verifyCacheFile, type VerifyCacheFile } from './verify-cache.js';
+import { loadVerifyCache, pruneVerifyCache, saveVerifyCache, verifyCacheFile, type VerifyCacheFile } from './verify-cache.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -130,6 +130,9 @@ describe('verify --all: incremental', () => {
     const cache = await freshCache(store, keys);
     await verifyAll(store, ids, keys, { cache });
     expect(Object.keys(cache.sessions)).toEqual([ids[1]]);
+    pruneVerifyCache(cache, [ids[0]!]);
+    expect(cache.sessions).toEqual({});
+    await verifyAll(store, ids, keys, { cache });
     const again = counting(store);
     expect(verdicts(await verifyAll(again, ids, keys, { cache }))).toEqual([[ids[0], false, false], [ids[1], true, true]]);
     expect(again.contentReads()).toBeGreaterThan(0);

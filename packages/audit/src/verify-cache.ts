@@ -91,6 +91,12 @@ export async function loadVerifyCache(file: string, store: ObjectStore, keys: re
   }
 }
 
+/** Drops entries of sessions the store no longer lists (pure apart from the mutated cache). */
+export function pruneVerifyCache(cache: VerifyCacheFile, sessionIds: readonly string[]): void {
+  const present = new Set(sessionIds);
+  for (const id of Object.keys(cache.sessions)) if (!present.has(id)) delete cache.sessions[id];
+}
+
 /** Writes the cache atomically (a temporary file renamed over the old one). */
 export async function saveVerifyCache(file: string, cache: VerifyCacheFile): Promise<void> {
   await mkdir(join(file, '..'), { recursive: true });

@@ -295,6 +295,7 @@ export function register(program: Command): void {
         });
         // A cache that cannot be written (a read-only root filesystem in a Job) costs the next run time, never this run's verdict.
         if (cacheFile && cache) {
+          a.pruneVerifyCache(cache, ids);
           await a.saveVerifyCache(cacheFile, cache).catch((err: unknown) => {
             process.stderr.write(`note: could not write the verify cache ${cacheFile} (${(err as Error).message}); the next run reads every session again (set --cache-dir or SNOWTRAIL_CACHE_DIR to a writable folder, or pass --no-cache)\n`);
           });

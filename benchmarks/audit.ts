@@ -28,9 +28,12 @@ const PAYLOAD_MIB = Number(process.env.BENCH_AUDIT_PAYLOAD_MIB ?? (quick ? 16 : 
 const SESSIONS = Number(process.env.BENCH_AUDIT_SESSIONS ?? (quick ? 100 : 10_000));
 const MAIN = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
 
-function timed(name: string, args: string[]): Promise<CommandRun> {
+/** V8 flags of the capped runs: the streamed commands' live data is small; V8's default heap sizing is what RSS mostly measures. */
+export const HEAP_CAP_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=2'];
+
+function timed(name: string, args: string[], nodeFlags: string[] = []): Promise<CommandRun> {
   return new Promise((resolve) => {
-    execFile('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, '--import', 'tsx', MAIN, 'sessions', ...args], { maxBuffer: 1 << 30, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, _stdout, stderr) => {
+    execFile('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...nodeFlags, '--import', 'tsx', MAIN, 'sessions', ...args], { maxBuffer: 1 << 30, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, _stdout, stderr) => {
       const m = /BENCH ([\d.]+) (\d+)/.exec(stderr);
       resolve({ command: name, seconds: Number(m?.[1] ?? NaN), rssMiB: Math.round(Number(m?.[2] ?? NaN) / 1024), exit: err ? Number((err as { code?: number }).code ?? 1) : 0 });
     });
@@ -58,6 +61,14 @@ async function largeSession(base: string): Promise<AuditResults['large']> {
   ] as const) {
     const r = await timed(name, [...args, ...store]);
     log(`sessions ${name}: exit ${r.exit}, ${r.seconds} s, ${r.rssMiB} MiB`);
+    runs.push(r);
+  }
+  for (const [name, args] of [
+    ['show --results', ['show', id, '--results']],
+    ['export -o html', ['export', id, '-o', 'html', '--out', join(base, 'x.html')]],
+  ] as const) {
+    const r = await timed(`${name} (heap capped)`, [...args, ...store], HEAP_CAP_FLAGS);
+    log(`sessions ${name} with ${HEAP_CAP_FLAGS.join(' ')}: exit ${r.exit}, ${r.seconds} s, ${r.rssMiB} MiB`);
     runs.push(r);
   }
   const jsonExportMiB = Math.round((await stat(json).catch(() => ({ size: NaN }))).size / 2 ** 20);

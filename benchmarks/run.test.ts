@@ -73,7 +73,7 @@ describe('pnpm bench audit catalog', () => {
       const audit = doc.slice(doc.indexOf(beginMarker('audit')), doc.indexOf(endMarker('audit')));
       expect(audit).not.toMatch(/NaN|undefined/);
       // Every command of the large session and both verify --all runs completed (exit 0) with a time and an RSS.
-      for (const command of ['verify', 'show --results', 'replay --speed 0 --results', 'export -o json', 'export -o csv', 'export -o html', 'verify --all (cold cache)', 'verify --all (incremental, nothing changed)']) {
+      for (const command of ['verify', 'show --results', 'replay --speed 0 --results', 'export -o json', 'export -o csv', 'export -o html', 'show --results (heap capped)', 'export -o html (heap capped)', 'verify --all (cold cache)', 'verify --all (incremental, nothing changed)']) {
         expect({ command, found: new RegExp(`\\| \`sessions ${command.replace(/[()]/g, '\\$&')}\` \\| 0 \\| [\\d.]+ \\| \\d+ \\|`).test(audit) }).toEqual({ command, found: true });
       }
       const targets = (section: string): string[] => section.slice(section.indexOf('### Targets')).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| target') && !l.startsWith('| ---'));

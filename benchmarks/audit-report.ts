@@ -46,7 +46,7 @@ export function renderAudit(r: AuditResults): BenchSection {
     '| --- | --- | --- | --- |',
     ...big.runs.map(row),
     '',
-    'Runs marked "heap capped" pass `--max-old-space-size=64 --max-semi-space-size=2` to Node (e.g. through `NODE_OPTIONS`):',
+    'Runs marked "heap capped" pass `--max-old-space-size=128 --max-semi-space-size=4` to Node (e.g. through `NODE_OPTIONS`):',
     'the commands hold one result part at a time, and without a cap most of their RSS is V8 letting garbage accumulate.',
     '',
     `**A fleet of ${r.fleet.sessions.toLocaleString('en-US')} small sessions** (3–7 statements with an inline answer each), recorded in ${r.fleet.recordSeconds.toFixed(1)} s;`,

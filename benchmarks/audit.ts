@@ -14,7 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -29,14 +29,34 @@ const SESSIONS = Number(process.env.BENCH_AUDIT_SESSIONS ?? (quick ? 100 : 10_00
 const MAIN = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
 
 /** V8 flags of the capped runs: the streamed commands' live data is small; V8's default heap sizing is what RSS mostly measures. */
-export const HEAP_CAP_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=2'];
+export const HEAP_CAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
 
+/** Resident memory of a process and all its descendants, in KiB (Linux /proc; 0 once it has gone). */
+async function treeRssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  let kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  for (const c of children.split(/\s+/).filter(Boolean)) kib += await treeRssKiB(Number(c));
+  return kib;
+}
+
+/**
+ * Runs `snowtrail sessions …` and measures wall time and peak RSS: the larger of GNU time's figure (the
+ * largest single process) and the sum over the process tree sampled every 20 ms (the CLI may run its
+ * streaming commands in a heap-bounded child, and then both processes count).
+ */
 function timed(name: string, args: string[], nodeFlags: string[] = []): Promise<CommandRun> {
   return new Promise((resolve) => {
-    execFile('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...nodeFlags, '--import', 'tsx', MAIN, 'sessions', ...args], { maxBuffer: 1 << 30, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, _stdout, stderr) => {
+    let peakTreeKiB = 0;
+    const child = execFile('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...nodeFlags, '--import', 'tsx', MAIN, 'sessions', ...args], { maxBuffer: 1 << 30, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, _stdout, stderr) => {
+      clearInterval(sampler);
       const m = /BENCH ([\d.]+) (\d+)/.exec(stderr);
-      resolve({ command: name, seconds: Number(m?.[1] ?? NaN), rssMiB: Math.round(Number(m?.[2] ?? NaN) / 1024), exit: err ? Number((err as { code?: number }).code ?? 1) : 0 });
+      const kib = Math.max(Number(m?.[2] ?? NaN), peakTreeKiB);
+      resolve({ command: name, seconds: Number(m?.[1] ?? NaN), rssMiB: Math.round(kib / 1024), exit: err ? Number((err as { code?: number }).code ?? 1) : 0 });
     });
+    const sampler = setInterval(() => {
+      if (child.pid !== undefined) void treeRssKiB(child.pid).then((k) => (peakTreeKiB = Math.max(peakTreeKiB, k)));
+    }, 20);
   });
 }
 

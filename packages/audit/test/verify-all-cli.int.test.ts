@@ -91,6 +91,15 @@ describe('snowtrail sessions verify --all', () => {
     expect(await readFile(join(base, 'cache', cacheFiles[0]!), 'utf8')).toBe(before);
   });
 
+  it('--since and --until select sessions by creation day, and only with --all', async () => {
+    const later = await verifyAll('--since', '2999-01-01T00:00:00Z');
+    expect({ code: later.code, summary: later.stdout.trim().split('\n').at(-1) }).toEqual({ code: 0, summary: '0 session(s) verified, 0 failed' });
+    const all = await verifyAll('--since', '2000-01-01T00:00:00Z', '--until', '2999-01-01T00:00:00Z');
+    expect(lineOf(all.stdout)).toHaveLength(4);
+    const one = await new Promise<number>((resolve) => execFile(process.execPath, ['--import', 'tsx', MAIN, 'sessions', 'verify', ids[0]!, '--since', '1h', '--store', `dir:${root}`], (err) => resolve(err ? Number((err as { code?: number }).code) : 0)));
+    expect(one).toBe(2);
+  });
+
   it('a cache folder that cannot be written (read-only filesystem) changes nothing of the verdict, and says so', async () => {
     // A regular file where the folder should be: mkdir fails as it does on a read-only root filesystem.
     const blocked = join(base, 'not-a-folder');

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createDirStore, createRecorder, digestKey, listSessionIds, loadStoreKeys, sessionPrefix, verifySession, type ObjectStore, type PublishedJwk } from '@snowtrail/recording';
 import { verifyAll, type VerifyOutcome } from './verify-all.js';
-import { loadVerifyCache, pruneVerifyCache, saveVerifyCache, verifyCacheFile, type VerifyCacheFile } from './verify-cache.js';
+import { defaultVerifyCacheDir, loadVerifyCache, pruneVerifyCache, saveVerifyCache, verifyCacheFile, type VerifyCacheFile } from './verify-cache.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -161,5 +161,16 @@ describe('verify --all: incremental', () => {
       await writeFile(file, body);
       expect((await loadVerifyCache(file, store, keys)).sessions).toEqual({});
     }
+  });
+
+  it('lives under the user\'s own folders, and nowhere when there is no home', () => {
+    const noHome = (): string => {
+      throw new Error('no passwd entry');
+    };
+    expect(defaultVerifyCacheDir({ SNOWTRAIL_CACHE_DIR: '/c' }, noHome)).toBe('/c/verify');
+    expect(defaultVerifyCacheDir({ XDG_CACHE_HOME: '/x' }, noHome)).toBe('/x/snowtrail/verify');
+    expect(defaultVerifyCacheDir({ HOME: '/home/a' }, noHome)).toBe('/home/a/.cache/snowtrail/verify');
+    expect(defaultVerifyCacheDir({}, () => '/home/b')).toBe('/home/b/.cache/snowtrail/verify');
+    expect(defaultVerifyCacheDir({}, noHome)).toBeUndefined();
   });
 });

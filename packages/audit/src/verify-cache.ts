@@ -36,10 +36,23 @@ export interface VerifyCacheFile {
   sessions: Record<string, VerifiedEntry>;
 }
 
-/** Where cache files live: $SNOWTRAIL_CACHE_DIR, else $XDG_CACHE_HOME/snowtrail, else ~/.cache/snowtrail; then verify/. */
-export function defaultVerifyCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.SNOWTRAIL_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'snowtrail');
-  return join(root, 'verify');
+/**
+ * Where cache files live: $SNOWTRAIL_CACHE_DIR, else $XDG_CACHE_HOME/snowtrail, else ~/.cache/snowtrail;
+ * then verify/. Undefined when there is no home to put it in (a container user without one): then
+ * there is no cache — never a shared folder such as /tmp, where another user could plant entries.
+ */
+export function defaultVerifyCacheDir(env: NodeJS.ProcessEnv = process.env, home: () => string = homedir): string | undefined {
+  if (env.SNOWTRAIL_CACHE_DIR) return join(env.SNOWTRAIL_CACHE_DIR, 'verify');
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'snowtrail', 'verify');
+  let dir = env.HOME;
+  if (!dir) {
+    try {
+      dir = home();
+    } catch {
+      return undefined;
+    }
+  }
+  return dir ? join(dir, '.cache', 'snowtrail', 'verify') : undefined;
 }
 
 /** The cache file of a store inside `dir` (one file a store, named by a hash of its description). */

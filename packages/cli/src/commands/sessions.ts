@@ -285,7 +285,9 @@ export function register(program: Command): void {
         const reports: (VerifyReport & { verifiedEarlier?: string })[] = [];
         const tick = progress('verifying sessions');
         // The cache makes --all incremental (docs/adr/0093); one session named on the command line is always read in full.
-        const cacheFile = o.all && o.cache ? a.verifyCacheFile(o.cacheDir ?? a.defaultVerifyCacheDir(), store) : undefined;
+        const cacheDir = o.all && o.cache ? (o.cacheDir ?? a.defaultVerifyCacheDir()) : undefined;
+        if (o.all && o.cache && cacheDir === undefined) process.stderr.write('note: no home folder for the verify cache: every session is read in full (set --cache-dir or SNOWTRAIL_CACHE_DIR)\n');
+        const cacheFile = cacheDir !== undefined ? a.verifyCacheFile(cacheDir, store) : undefined;
         const cache = cacheFile ? await a.loadVerifyCache(cacheFile, store, keys) : undefined;
         await a.verifyAll(store, ids, keys, {
           concurrency: o.all ? o.concurrency : 1,

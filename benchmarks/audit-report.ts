@@ -12,6 +12,8 @@ export interface CommandRun {
 /** What audit.ts prints. */
 export interface AuditResults {
   quick: boolean;
+  /** Which CLI ran: the image bundle or the sources under tsx (older results: tsx). */
+  cli?: string;
   large: { payloadMiB: number; rowMiB: number; rows: number; chunks: number; recordSeconds: number; runs: CommandRun[]; jsonExportMiB: number };
   fleet: { sessions: number; recordSeconds: number; cold: CommandRun; warm: CommandRun; concurrency: number };
 }
@@ -36,7 +38,7 @@ export function renderAudit(r: AuditResults): BenchSection {
   const streamed = big.runs.filter((x) => x.command !== 'verify' && !capped.includes(x));
   const worst = streamed.reduce((m, x) => Math.max(m, x.rssMiB), 0);
   const markdown = [
-    '`benchmarks/audit.ts`: the CLI as a child process (under tsx; wall time and peak RSS from GNU time), over recordings',
+    `\`benchmarks/audit.ts\`: the CLI as a child process (${r.cli ?? 'the sources under tsx'}; \`BENCH_AUDIT_CLI\` selects the image bundle), wall time and peak RSS, over recordings`,
     'written by the real recorder (format v2) in a directory store.',
     '',
     `**One large session**: one statement, an inline answer and ${big.chunks} gzip JSON chunks of 4 MiB of rows (random labels),`,

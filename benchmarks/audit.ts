@@ -10,7 +10,8 @@
  *    (incremental: every session unchanged).
  * Prints one JSON object (read by run.ts); `--table` prints markdown instead.
  * Run: node --import tsx benchmarks/audit.ts [--quick] [--table]
- * (env: BENCH_AUDIT_PAYLOAD_MIB, BENCH_AUDIT_SESSIONS, BENCH_AUDIT_KEEP=1 keeps the stores)
+ * (env: BENCH_AUDIT_PAYLOAD_MIB, BENCH_AUDIT_SESSIONS, BENCH_AUDIT_KEEP=1 keeps the stores,
+ * BENCH_AUDIT_CLI=<dir>/snowtrail.mjs runs the image's bundle instead of the sources under tsx)
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -27,6 +28,8 @@ const quick = process.argv.includes('--quick');
 const PAYLOAD_MIB = Number(process.env.BENCH_AUDIT_PAYLOAD_MIB ?? (quick ? 16 : 1024));
 const SESSIONS = Number(process.env.BENCH_AUDIT_SESSIONS ?? (quick ? 100 : 10_000));
 const MAIN = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
+/** The CLI as run: the image's bundle when BENCH_AUDIT_CLI names it (scripts/build-image-bundle.ts), else the sources under tsx. */
+const CLI = process.env.BENCH_AUDIT_CLI ? [process.env.BENCH_AUDIT_CLI] : ['--import', 'tsx', MAIN];
 
 /** V8 flags of the capped runs: the streamed commands' live data is small; V8's default heap sizing is what RSS mostly measures. */
 export const HEAP_CAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
@@ -48,7 +51,7 @@ async function treeRssKiB(pid: number): Promise<number> {
 function timed(name: string, args: string[], nodeFlags: string[] = []): Promise<CommandRun> {
   return new Promise((resolve) => {
     let peakTreeKiB = 0;
-    const child = execFile('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...nodeFlags, '--import', 'tsx', MAIN, 'sessions', ...args], { maxBuffer: 1 << 30, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, _stdout, stderr) => {
+    const child = execFile('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, ...nodeFlags, ...CLI, 'sessions', ...args], { maxBuffer: 1 << 30, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (err, _stdout, stderr) => {
       clearInterval(sampler);
       const m = /BENCH ([\d.]+) (\d+)/.exec(stderr);
       const kib = Math.max(Number(m?.[2] ?? NaN), peakTreeKiB);
@@ -146,7 +149,7 @@ function table(r: AuditResults): string {
 
 const base = await mkdtemp(join(tmpdir(), 'bench-audit-'));
 try {
-  const results: AuditResults = { quick, large: await largeSession(base), fleet: await fleet(base) };
+  const results: AuditResults = { quick, cli: process.env.BENCH_AUDIT_CLI ? 'the image bundle' : 'the sources under tsx', large: await largeSession(base), fleet: await fleet(base) };
   process.stdout.write(process.argv.includes('--table') ? `${table(results)}\n` : `${JSON.stringify(results)}\n`);
 } finally {
   if (process.env.BENCH_AUDIT_KEEP === '1') log(`kept ${base}`);

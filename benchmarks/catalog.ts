@@ -4,8 +4,8 @@
  * (first and incremental). Sessions: a few dozen recorded by the real recorder, whose index parts
  * are then cloned under new session ids, times and identities (the walk and the catalog read only
  * index parts). Dir store first; radosgw with a smaller count where installed.
- * Run: node --import tsx benchmarks/catalog.ts   (env: CATALOG_BENCH_SESSIONS=10000,
- * CATALOG_BENCH_RADOSGW_SESSIONS=1000, CATALOG_BENCH_RADOSGW_WALK_SESSIONS=100)
+ * Run: node --import tsx benchmarks/catalog.ts [--quick] [--json]   (env: CATALOG_BENCH_SESSIONS=10000,
+ * CATALOG_BENCH_RADOSGW_SESSIONS=1000, CATALOG_BENCH_RADOSGW_WALK_SESSIONS=100; --quick: 300 sessions, no radosgw)
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,9 +30,26 @@ import {
 } from '@snowtrail/recording';
 import { buildCatalog, listSessionsFromCatalog, readIndexedSession, traceFromCatalog } from '@snowtrail/catalog';
 
-const N = Number(process.env.CATALOG_BENCH_SESSIONS ?? 10_000);
-const N_RGW = Number(process.env.CATALOG_BENCH_RADOSGW_SESSIONS ?? 1000);
-const N_RGW_WALK = Number(process.env.CATALOG_BENCH_RADOSGW_WALK_SESSIONS ?? 100);
+const QUICK = process.argv.includes('--quick');
+/** `--json`: print one JSON object of results on stdout (read by run.ts); progress goes to stderr. */
+const JSON_OUT = process.argv.includes('--json');
+const N = Number(process.env.CATALOG_BENCH_SESSIONS ?? (QUICK ? 300 : 10_000));
+const N_RGW = Number(process.env.CATALOG_BENCH_RADOSGW_SESSIONS ?? (QUICK ? 0 : 1000));
+const N_RGW_WALK = Number(process.env.CATALOG_BENCH_RADOSGW_WALK_SESSIONS ?? (QUICK ? 0 : 100));
+const say = (line: string): void => void (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
+
+/** One measured case (what run.ts reads). */
+interface CatalogCase {
+  store: 'dir' | 'radosgw';
+  sessions: number;
+  what: string;
+  walkMs?: number;
+  catalogMs: number;
+  count: number;
+  /** Target in ms, for the list/trace queries. */
+  targetMs?: number;
+}
+const cases: CatalogCase[] = [];
 const TEMPLATES = 40;
 const DAYS = ['2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29', '2026-11-30'];
 const NAMESPACES = Array.from({ length: 12 }, (_, i) => `team-${i}`);
@@ -142,7 +159,8 @@ function report(store: string, n: number, what: string, walk: { ms: number; coun
   const met = target === undefined ? '' : catalog.ms <= target ? 'met' : 'NOT met';
   const line = `| ${store} | ${n} | ${what} | ${walk ? (walk.ms / 1000).toFixed(2) + ' s' : '—'} | ${(catalog.ms / 1000).toFixed(2)} s | ${catalog.count}${walk && walk.count !== catalog.count ? ` (walk ${walk.count}!)` : ''} | ${met} |`;
   rows.push(line);
-  console.log(line);
+  cases.push({ store: store as CatalogCase['store'], sessions: n, what, ...(walk ? { walkMs: walk.ms } : {}), catalogMs: catalog.ms, count: catalog.count, ...(target !== undefined ? { targetMs: target } : {}) });
+  say(line);
 }
 
 async function runQueries(label: string, store: ObjectStore, n: number, withWalk: boolean): Promise<void> {
@@ -163,7 +181,7 @@ async function runQueries(label: string, store: ObjectStore, n: number, withWalk
 
 try {
   const load0 = loadavg();
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  say(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load ${load0.map((l) => l.toFixed(2)).join(' ')}`);
   const templates = await recordTemplates();
   const root = join(base, 'fleet');
   await writeFleetDir(root, templates, 0, N);
@@ -195,10 +213,11 @@ try {
     } finally {
       await rgw.close();
     }
-  } else console.log('radosgw not installed: skipped');
+  } else say(N_RGW > 0 ? 'radosgw not installed: skipped' : 'radosgw: skipped (quick run)');
   const load1 = loadavg();
-  console.log(`load after: ${load1.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(rows.join('\n'));
+  say(`load after: ${load1.map((l) => l.toFixed(2)).join(' ')}`);
+  say(rows.join('\n'));
+  if (JSON_OUT) process.stdout.write(`${JSON.stringify({ quick: QUICK, sessions: N, radosgwSessions: N_RGW, cases })}\n`);
 } finally {
   await rm(base, { recursive: true, force: true });
 }

@@ -61,6 +61,33 @@ describe('pnpm bench', () => {
   }, 300_000);
 });
 
+describe('pnpm bench audit catalog', () => {
+  it('runs the quick auditor and catalog benchmarks and writes their sections, claiming no target at quick sizes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
+    try {
+      const out = join(dir, 'benchmarks.md');
+      await writeFile(out, '# Benchmarks\n');
+      const run = await runBench(['--quick', 'audit', 'catalog', `--out=${out}`]);
+      expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+      const doc = await readFile(out, 'utf8');
+      const audit = doc.slice(doc.indexOf(beginMarker('audit')), doc.indexOf(endMarker('audit')));
+      expect(audit).not.toMatch(/NaN|undefined/);
+      // Every command of the large session and both verify --all runs completed (exit 0) with a time and an RSS.
+      for (const command of ['verify', 'show --results', 'replay --speed 0 --results', 'export -o json', 'export -o csv', 'export -o html', 'show --results (heap capped)', 'export -o html (heap capped)', 'verify --all (cold cache)', 'verify --all (incremental, nothing changed)']) {
+        expect({ command, found: new RegExp(`\\| \`sessions ${command.replace(/[()]/g, '\\$&')}\` \\| 0 \\| [\\d.]+ \\| \\d+ \\|`).test(audit) }).toEqual({ command, found: true });
+      }
+      const targets = (section: string): string[] => section.slice(section.indexOf('### Targets')).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| target') && !l.startsWith('| ---'));
+      expect(targets(audit)).toHaveLength(3);
+      for (const t of targets(audit)) expect(t).toMatch(/quick run: .*\| not measured by this run \|/);
+      const catalog = doc.slice(doc.indexOf(beginMarker('catalog')), doc.indexOf(endMarker('catalog')));
+      expect(catalog).toMatch(/\| dir \| 400 \| trace SALES\.PUBLIC\.ORDERS --writes \| [\d.]+ s \| [\d.]+ s \| \d+ \|/);
+      expect(targets(catalog)).toEqual([expect.stringMatching(/dir: slowest [\d.]+ s .*radosgw: not run \| not measured by this run \|/)]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 describe('the report writer', () => {
   it('replaces a section in place on a second run and keeps what is around it', () => {
     const once = replaceSection('# B\n\nintro\n', 'x', 'first');
@@ -74,6 +101,6 @@ describe('the report writer', () => {
 
   it('rejects an unknown benchmark name instead of running everything', () => {
     expect(() => parseArgs(['sidecr'])).toThrow(/unknown argument sidecr/);
-    expect(parseArgs(['--quick']).names).toEqual(['sidecar', 'recording']);
+    expect(parseArgs(['--quick']).names).toEqual(['sidecar', 'recording', 'audit', 'catalog']);
   });
 });

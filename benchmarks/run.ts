@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [sidecar] [recording] [--quick] [--store=dir|s3] [--out=<file>] [--no-write]`
+ * `pnpm bench [sidecar] [recording] [audit] [catalog] [--quick] [--store=dir|s3] [--out=<file>] [--no-write]`
  *
  * Runs the named benchmarks (all by default), prints their sections, and writes each one between
  * its generated markers in docs/benchmarks.md (or --out), with the machine, its load at the start
@@ -11,13 +11,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineNow, renderSection, replaceSection, type BenchSection, type TargetRow } from './lib/report.js';
+import { machineNow, renderSection, replaceSection, type BenchSection } from './lib/report.js';
+import { renderAudit, type AuditResults } from './audit-report.js';
+import { renderCatalog, type CatalogResults } from './catalog-report.js';
 import { renderRecording } from './recording-report.js';
 import { FULL, QUICK, runSideBySide } from './side-by-side.js';
 import { renderSideBySide } from './side-by-side-report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const BENCHMARKS = ['sidecar', 'recording'] as const;
+const BENCHMARKS = ['sidecar', 'recording', 'audit', 'catalog'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 /** Parsed command line. */
@@ -47,28 +49,23 @@ export function parseArgs(argv: readonly string[]): RunArgs {
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
-/** Runs benchmarks/recording.ts as its own process and returns its JSON results. */
-async function runRecordingChild(quick: boolean): Promise<Record<string, unknown>> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'recording.ts'), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs a benchmark script as its own process and returns the JSON object it prints on stdout. */
+async function runChild(script: string, args: string[]): Promise<Record<string, unknown>> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((r) => proc.once('exit', r));
-  if (code !== 0) throw new Error(`benchmarks/recording.ts exited ${code}`);
+  if (code !== 0) throw new Error(`benchmarks/${script} exited ${code}`);
   return JSON.parse(out.slice(out.indexOf('{'))) as Record<string, unknown>;
 }
 
 async function runOne(name: BenchName, args: RunArgs): Promise<BenchSection> {
+  const quick = args.quick ? ['--quick'] : [];
   if (name === 'sidecar') return renderSideBySide(await runSideBySide({ sizes: args.quick ? QUICK : FULL, store: args.store, log }));
-  return renderRecording(await runRecordingChild(args.quick), args.quick);
+  if (name === 'audit') return renderAudit((await runChild('audit.ts', quick)) as unknown as AuditResults);
+  if (name === 'catalog') return renderCatalog((await runChild('catalog.ts', [...quick, '--json'])) as unknown as CatalogResults);
+  return renderRecording(await runChild('recording.ts', quick), args.quick);
 }
-
-/** Issue 12 targets no benchmark here measures yet (the auditor's side): listed so the report says so. */
-const NOT_MEASURED: TargetRow[] = [
-  { target: '`verify` of a session holding 1 GB of results ≤ 10 s', measured: 'no benchmark yet', met: undefined, before: '14.5–19.4 s (issue 12)' },
-  { target: '`show`, `replay`, `export -o json\\|csv\\|html` of that session with RSS ≤ 256 MiB', measured: 'no benchmark yet', met: undefined, before: '1.7 GB RSS; `export -o json` failed at 3.2 GB (issue 12)' },
-  { target: '`list` by pod, service account or time, and `trace <table> --writes`, over 10,000 sessions (dir store and radosgw) ≤ 2 s each', measured: 'no benchmark yet', met: undefined, before: '32–68 s in a dir store; 548 s for 1,000 sessions on radosgw (issue 12)' },
-  { target: '`verify --all` over 10,000 sessions ≤ 60 s', measured: 'no benchmark yet', met: undefined, before: '304 s (issue 12)' },
-];
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -83,7 +80,7 @@ async function main(): Promise<void> {
   const command = `pnpm bench ${args.names.join(' ')}${args.quick ? ' --quick' : ''}${args.store === 's3' ? ' --store=s3' : ''}`;
   const rendered = sections.map((s) => ({ name: s.name, text: renderSection(s, machine, command) }));
   if (args.names.length === BENCHMARKS.length) {
-    const all = [...sections.flatMap((s) => s.targets), ...NOT_MEASURED];
+    const all = sections.flatMap((s) => s.targets);
     rendered.push({ name: 'issue-12-targets', text: renderSection({ name: 'issue-12-targets', title: 'Issue 12 targets, from one run', markdown: 'Every target of issue 12, from the run above (the sections above give the details).', targets: all }, machine, command) });
   }
   for (const r of rendered) process.stdout.write(`${r.text}\n\n`);

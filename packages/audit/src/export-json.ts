@@ -6,7 +6,7 @@
  * section is a fresh streaming read of the session and only the part being decoded is in memory.
  */
 import { decodedParts, type DecodedResultPart } from './part-stream.js';
-import { passSession } from './session-pass.js';
+import { passSession, type Denial } from './session-pass.js';
 import { formatCell } from './wire-values.js';
 import type { Sink } from './sink.js';
 import { withDenial, type SessionExport } from './export-input.js';
@@ -16,7 +16,9 @@ const indent = (v: unknown): string => JSON.stringify(v, null, 2).replace(/\n/g,
 /** Writes the JSON export to the sink. */
 export async function exportJson(x: SessionExport, sink: Sink): Promise<void> {
   const pass = await passSession(x.records());
-  await sink(`{\n  "summary": ${indent(x.summary)},\n  "statements": ${indent(x.statements.map((s) => withDenial(s, pass.denials)))},\n  "verification": ${indent(x.verification)},\n  "generatedAt": ${JSON.stringify(x.generatedAt)},${x.rebuilt ? '\n  "indexRebuilt": true,' : ''}\n  "events": [`);
+  await sink(`{\n  "summary": ${indent(x.summary)},\n  "statements": `);
+  await writeStatements(x, pass.denials, sink);
+  await sink(`,\n  "verification": ${indent(x.verification)},\n  "generatedAt": ${JSON.stringify(x.generatedAt)},${x.rebuilt ? '\n  "indexRebuilt": true,' : ''}\n  "events": [`);
   let first = true;
   for await (const r of x.records()) {
     if (r.kind !== 'event') continue;
@@ -32,6 +34,19 @@ export async function exportJson(x: SessionExport, sink: Sink): Promise<void> {
     first = false;
   }
   await sink(`${first ? '' : '\n  '}],\n  "damaged": ${indent(pass.damaged)}\n}\n`);
+}
+
+/**
+ * The statements array, a batch at a time and byte for byte as `indent` would write it: a session of
+ * millions of statements must not become one string (V8 caps a string near 512 MiB).
+ */
+async function writeStatements(x: SessionExport, denials: ReadonlyMap<number, Denial>, sink: Sink): Promise<void> {
+  if (x.statements.length === 0) return sink('[]');
+  for (let i = 0; i < x.statements.length; i += 500) {
+    const batch = x.statements.slice(i, i + 500).map((s, j) => `${i + j === 0 ? '[' : ','}\n    ${JSON.stringify(withDenial(s, denials), null, 2).replace(/\n/g, '\n    ')}`);
+    await sink(batch.join(''));
+  }
+  await sink('\n  ]');
 }
 
 /** One decoded part: its statement, columns, rows (a batch at a time) and any problem. */

@@ -62,6 +62,17 @@ describe('exports and replay over a streamed session', () => {
     expect(doc.damaged).toEqual([{ segments: [2], afterSeq: 2, beforeSeq: 5, reasons: ['segment 000002 missing from the store'] }]);
   });
 
+  it('JSON export writes statements in batches exactly as one indented array would read, none at all included', async () => {
+    const many = Array.from({ length: 1203 }, (_v, i) => ({ seq: i + 10, sqlText: `select ${i}`, decision: 'allow' as const, status: 'success', rows: i }));
+    for (const statements of [[], many]) {
+      const m = memorySink();
+      await exportJson({ ...input, statements }, m.sink);
+      const text = m.text();
+      expect((JSON.parse(text) as { statements: unknown[] }).statements).toEqual(statements);
+      expect(text).toContain(`"statements": ${JSON.stringify(statements, null, 2).replace(/\n/g, '\n  ')},\n  "verification"`);
+    }
+  });
+
   it('replay prints the timeline with the damaged range marked, the denial rule, and result rows as they close', async () => {
     const m = memorySink();
     await replayTimeline(input.records(), m.sink, { speed: 0, resultRows: 5 });

@@ -18,3 +18,5 @@ export { replayExecute } from './replay-execute.js';
 export { ResultAssembler, collectResultParts, decodeResultPart, loadPartBlob, rowsOfStatement, partOrder, MAX_PART_BYTES, type RecordedPart, type DecodedPart } from './results.js';
 export { readArrowStream, arrowCellToWire, columnOfField, scaledToDecimal, type WireCell } from './arrow.js';
 export { formatCell, columnsFromRowtype, type ColumnType } from './wire-values.js';
+export { verifyAll, VERIFY_CONCURRENCY, type VerifyOutcome, type VerifyAllOptions } from './verify-all.js';
+export { loadVerifyCache, saveVerifyCache, pruneVerifyCache, verifyCacheFile, defaultVerifyCacheDir, sessionFingerprint, trustFingerprint, VERIFY_CACHE_VERSION, type VerifyCacheFile, type VerifiedEntry } from './verify-cache.js';

@@ -48,7 +48,8 @@ export class PartDecoder {
     try {
       const d = decodeResultPart(p, base.columns);
       if (p.part === 'inline' && seq !== undefined) this.columnsOf.set(seq, d.columns);
-      return { ...base, columns: d.columns, rows: d.rows, ...(p.aborted ? { problem: `cut short (${p.aborted})` } : {}) };
+      // The rows read from the decoded bytes; the stored ones are let go while they are read.
+      return { ...base, part: { ...p, bytes: [] }, columns: d.columns, rows: d.rows, ...(p.aborted ? { problem: `cut short (${p.aborted})` } : {}) };
     } catch (err) {
       return { ...base, problem: `could not be decoded (${p.aborted ? `cut short: ${p.aborted}; ` : ''}${(err as Error).message})` };
     }

@@ -145,8 +145,9 @@ export function renderTrace(hits: TraceHit[], options: { wide?: boolean } = {}):
   );
 }
 
-/** The `verify` report. */
-export function renderVerify(report: VerifyReport): string {
-  if (report.ok) return `OK     ${report.sessionId}  ${report.digests} digest(s), ${report.segments} segment(s), ${report.events} event(s), status ${report.status ?? '?'}, signed by ${report.keyIds.join(', ')}\n`;
+/** The `verify` report; `verifiedEarlier` marks a verdict taken from the verify cache (unchanged since then). */
+export function renderVerify(report: VerifyReport, verifiedEarlier?: string): string {
+  const cached = verifiedEarlier ? `; unchanged since verified at ${verifiedEarlier}` : '';
+  if (report.ok) return `OK     ${report.sessionId}  ${report.digests} digest(s), ${report.segments} segment(s), ${report.events} event(s), status ${report.status ?? '?'}, signed by ${report.keyIds.join(', ')}${cached}\n`;
   return [`FAILED ${report.sessionId}  ${report.problems.length} problem(s):`, ...report.problems.map((p) => `  - [${p.kind}] ${p.message}`)].join('\n') + '\n';
 }

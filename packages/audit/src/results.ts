@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { BlobRef, RecordingEvent, RedactionInfo } from '@snowtrail/recording';
 import { readArrowStream, type WireCell } from './arrow.js';
+import { jsonChunkRows } from './json-rows.js';
 import { columnsFromRowtype, type ColumnType } from './wire-values.js';
 
 /** One result part as recorded. */
@@ -142,7 +143,8 @@ export async function loadPartBlob(p: RecordedPart, open: (() => Promise<AsyncIt
   let size = 0;
   let truncatedForDisplay = false;
   for await (const piece of stream) {
-    const b = Buffer.from(piece);
+    // A view, not a copy: Buffer.from(Uint8Array) would copy every piece of the payload once more.
+    const b = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     hash.update(b);
     if (size + b.length <= maxBytes && !truncatedForDisplay) bytes.push(b);
     else truncatedForDisplay = true;
@@ -153,7 +155,7 @@ export async function loadPartBlob(p: RecordedPart, open: (() => Promise<AsyncIt
 }
 
 function plainBytes(p: RecordedPart): Buffer {
-  const b = Buffer.concat(p.bytes);
+  const b = p.bytes.length === 1 ? p.bytes[0]! : Buffer.concat(p.bytes);
   // Detected by magic bytes too: the stored compression flag is not the only witness.
   return p.storedCompression === 'gzip' || (b[0] === 0x1f && b[1] === 0x8b) ? gunzipSync(b) : b;
 }
@@ -188,9 +190,9 @@ export function decodeResultPart(p: RecordedPart, context: ColumnType[] = []): D
     const arrow = readArrowStream(bytes);
     return { columns: mergeColumns(arrow.columns, context), rows: arrow.rows };
   }
-  const text = bytes.toString('utf8').trim();
   const columns = context.length > 0 ? context : (p.columns ?? []).map((name) => ({ name }));
-  return { columns, rows: text === '' ? [] : (JSON.parse(`[${text}]`) as WireCell[][]) };
+  // Rows are parsed as they are read: a chunk's rows are never all live at once.
+  return { columns, rows: jsonChunkRows(bytes) };
 }
 
 /** Order of parts within a statement: the inline answer, then chunks by number. */

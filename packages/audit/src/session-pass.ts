@@ -66,13 +66,13 @@ export async function passSession(records: AsyncIterable<SessionRecord>, options
   const keep = options.maxRows ?? 20;
   const pass: SessionPass = { denials: new Map(), notable: [], damaged: [], results: new Map() };
   const decoder = new PartDecoder();
-  const parts = new Map<number, { rows: PartRows[]; redacted: Set<string> }>();
+  const parts = new Map<number, StatementParts>();
   const take = (d: DecodedResultPart): void => {
     if (d.seq === undefined) return;
-    const st = parts.get(d.seq) ?? { rows: [], redacted: new Set<string>() };
+    const st = parts.get(d.seq) ?? { rows: [], redacted: new Set<string>(), kept: 0, lastKeptOrder: -Infinity };
     parts.set(d.seq, st);
     for (const c of d.part.redaction?.columns ?? []) st.redacted.add(c);
-    st.rows.push(keepRows(d, keep));
+    addPart(st, keepRows(d, keep), keep);
   };
   for await (const r of records) {
     if (r.kind === 'damage') {
@@ -93,6 +93,36 @@ export async function passSession(records: AsyncIterable<SessionRecord>, options
   if (options.results) for (const p of decoder.finish()) take(p);
   for (const [seq, st] of parts) pass.results.set(seq, mergeParts(st.rows, st.redacted, keep));
   return pass;
+}
+
+/** The parts of one statement seen so far, and how many of their rows are kept. */
+interface StatementParts {
+  rows: PartRows[];
+  redacted: Set<string>;
+  kept: number;
+  /** Order of the last part that has rows kept. */
+  lastKeptOrder: number;
+}
+
+/**
+ * Adds a part, keeping at most `keep` rows over all parts of the statement, the first ones in part
+ * order: a statement of thousands of chunks holds `keep` rows, not `keep` rows a chunk (the counts
+ * stay whole). Parts usually close in order, and then a full statement drops a new part's rows at once.
+ */
+function addPart(st: StatementParts, p: PartRows, keep: number): void {
+  if (st.kept >= keep && p.order > st.lastKeptOrder) p.rows = [];
+  st.rows.push(p);
+  st.kept += p.rows.length;
+  if (p.rows.length > 0 && p.order > st.lastKeptOrder) st.lastKeptOrder = p.order;
+  if (st.kept <= keep) return;
+  st.rows.sort((a, b) => a.order - b.order);
+  let room = keep;
+  for (const x of st.rows) {
+    if (x.rows.length > room) x.rows = x.rows.slice(0, room);
+    room -= x.rows.length;
+    if (x.rows.length > 0) st.lastKeptOrder = x.order;
+  }
+  st.kept = keep;
 }
 
 function mergeParts(list: PartRows[], redacted: Set<string>, keep: number): StatementRows {

@@ -7,6 +7,9 @@ import { loadLatestManifest } from './manifest.js';
 import { listSessionsFromCatalog, traceFromCatalog, type TraceOptions } from './list-trace.js';
 import { queryCatalog } from './query.js';
 import { CATALOG_ERRORS } from './errors.js';
+import { writeManifest } from './manifest.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sha256Hex } from '@snowtrail/recording';
 import { FLEET, recordSession, recorderFor, scratch, waitForIndexParts } from '../test/recordings.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -27,6 +30,27 @@ function lockedStore(inner: ObjectStore, failKey?: (key: string) => boolean): Ob
       await inner.put(key, body, options);
     },
   };
+}
+
+/** Rewrites every statements part the newest manifest names without `columns`, as an older snowtrail wrote it. */
+async function rewritePartsWithout(store: ObjectStore, base: string, columns: string[]): Promise<void> {
+  const manifest = (await loadLatestManifest(store))!;
+  const instance = await DuckDBInstance.create(':memory:');
+  try {
+    const conn = await instance.connect();
+    for (const p of manifest.partitions) {
+      const path = join(base, 'store', p.statements.key);
+      const old = `${path}.old.parquet`;
+      await conn.run(`COPY (SELECT * EXCLUDE (${columns.join(', ')}) FROM read_parquet('${path}', hive_partitioning = false)) TO '${old}' (FORMAT parquet)`);
+      const body = await readFile(old);
+      await rm(old);
+      await writeFile(path, body);
+      p.statements = { ...p.statements, sha256: sha256Hex(body), bytes: body.length };
+    }
+  } finally {
+    instance.closeSync();
+  }
+  await writeManifest(store, manifest);
 }
 
 async function fixture(): Promise<{ base: string; store: ObjectStore; rec: Awaited<ReturnType<typeof recorderFor>> }> {
@@ -161,6 +185,41 @@ describe('the catalog over a directory store of recorded sessions', () => {
     expect(await listSessionsFromCatalog(store, { namespace: odd })).toEqual(await listSessions(store, { namespace: odd }));
     expect(await listSessionsFromCatalog(store)).toEqual(await listSessions(store));
     expect(await queryCatalog(store, 'SELECT namespace FROM sessions ORDER BY namespace')).toEqual(namespaces);
+  });
+
+  it('carries the deciding rule and reason of every denied statement, in the tail and in Parquet parts', async () => {
+    const { store, rec } = await fixture();
+    for (const s of FLEET.slice(0, 3)) await recordSession(rec, s);
+    await rec.recorder.close();
+    const denied = `SELECT pod, seq::INT AS seq, decision, rule, reason, status FROM statements WHERE decision = 'deny' ORDER BY time`;
+    const expected = [{ pod: 'report-1', seq: 1, decision: 'deny', rule: 'no-ddl', reason: 'statement_denied', status: 'denied' }];
+    expect(await queryCatalog(store, denied)).toEqual(expected);
+    await buildCatalog(store);
+    expect(await queryCatalog(store, denied)).toEqual(expected);
+    expect(await queryCatalog(store, `SELECT count(*)::INT AS n FROM statements WHERE decision = 'allow' AND (rule IS NOT NULL OR reason IS NOT NULL)`)).toEqual([{ n: 0 }]);
+  });
+
+  it('parts written before rule and reason were columns stay readable and are merged by the next run', async () => {
+    const { base, rec } = await fixture();
+    const store = createDirStore(join(base, 'store'));
+    for (const s of FLEET.slice(0, 3)) await recordSession(rec, s);
+    await rec.recorder.close();
+    await buildCatalog(store);
+    await rewritePartsWithout(store, base, ['rule', 'reason']);
+    await expectSameAsWalk(store);
+    const deniedRules = `SELECT pod, rule, reason FROM statements WHERE decision = 'deny' ORDER BY time`;
+    // The old part has no such columns: its rows answer NULL, and the query does not fail.
+    expect(await queryCatalog(store, deniedRules)).toEqual([{ pod: 'report-1', rule: null, reason: null }]);
+
+    const later = await recorderFor(store, base, 'b');
+    await recordSession(later, { ...FLEET[2]!, at: '2026-11-30T11:00:00.000Z', pod: 'report-3' });
+    await later.recorder.close();
+    expect(await buildCatalog(store)).toMatchObject({ sessionsChanged: 1, partitionsWritten: 1 });
+    await expectSameAsWalk(store);
+    expect(await queryCatalog(store, deniedRules)).toEqual([
+      { pod: 'report-1', rule: null, reason: null },
+      { pod: 'report-3', rule: 'no-ddl', reason: 'statement_denied' },
+    ]);
   });
 
   it('fails closed when a part named by the manifest was altered until a full rebuild, and the SQL cannot reach files', async () => {

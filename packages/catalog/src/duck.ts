@@ -63,6 +63,10 @@ export const TABLE_COLUMNS: Record<CatalogTable, readonly (readonly [string, str
     ['bytes', 'BIGINT'],
     ['segment', 'BIGINT'],
     ['statement_json', 'VARCHAR'],
+    // Added after the first catalogs were written: appended, so older parts are the same columns minus these
+    // (readers union parts by name and see NULL there).
+    ['rule', 'VARCHAR'],
+    ['reason', 'VARCHAR'],
   ],
 };
 

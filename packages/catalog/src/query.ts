@@ -50,10 +50,13 @@ export function partitionsInScope(partitions: readonly ManifestPartition[], scop
   );
 }
 
-/** SQL reading parts of one table with their Hive partition columns, or undefined when there are none. */
+/**
+ * SQL reading parts of one table with their Hive partition columns, or undefined when there are none.
+ * Parts are unioned by column name: a part written before a column was added lacks it and reads NULL.
+ */
 function partsSource(files: readonly string[]): string | undefined {
   if (files.length === 0) return undefined;
-  return `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, hive_types = {'day': DATE, 'namespace': VARCHAR}, hive_types_autocast = false)`;
+  return `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, hive_types = {'day': DATE, 'namespace': VARCHAR}, hive_types_autocast = false, union_by_name = true)`;
 }
 
 /** Options of openCatalog beyond the scope. */

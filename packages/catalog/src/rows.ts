@@ -64,6 +64,9 @@ export interface StatementRow {
   bytes: number | null;
   segment: number | null;
   statement_json: string;
+  /** Denied statements: the deciding rule and reason (null for allowed ones and for index parts written before they were indexed). */
+  rule: string | null;
+  reason: string | null;
 }
 
 /** What the catalog knows about one session's index, to tell later whether it changed. */
@@ -168,6 +171,8 @@ export function statementRow(session: SessionRow, st: IndexStatement): Statement
     bytes: num(st.bytes),
     segment: num(st.segment),
     statement_json: JSON.stringify(st),
+    rule: st.decision === 'deny' ? str(st.rule) : null,
+    reason: st.decision === 'deny' ? str(st.reason) : null,
   };
 }
 

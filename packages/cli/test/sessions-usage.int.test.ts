@@ -81,6 +81,8 @@ describe('snowtrail sessions: usage errors and exit codes', () => {
       { args: ['list', ...store(), '--since', 'yesterday'], stderr: /not a time: yesterday/ },
       { args: ['verify', ...store()], stderr: /give a session id or --all/ },
       { args: ['verify', SID, '--all', ...store()], stderr: /give a session id or --all, not both/ },
+      { args: ['verify', '--all', ...store(), '--concurrency', 'many'], stderr: /--concurrency must be a whole number, not "many"/ },
+      { args: ['verify', '--all', ...store(), '--concurrency', '0'], stderr: /--concurrency must be/ },
       { args: ['list'], stderr: /--store is required/ },
     ];
     const failures: string[] = [];

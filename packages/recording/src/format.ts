@@ -123,6 +123,10 @@ export interface IndexStatement {
   reads?: string[];
   writes?: string[];
   decision?: 'allow' | 'deny';
+  /** Denied statements: the policy rule that decided, as the `query`/`query.denied` event names it (absent in index parts written before it was indexed). */
+  rule?: string;
+  /** Denied statements: the stable reason key of the denial (absent in index parts written before it was indexed). */
+  reason?: string;
   status?: string;
   errorCode?: string;
   rows?: number;

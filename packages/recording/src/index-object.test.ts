@@ -22,3 +22,29 @@ describe('index parts', () => {
     expect(summary).toMatchObject({ status: 'ended', statementCount: 1, eventCount: 4, identity: { podName: 'p' } });
   });
 });
+
+describe('index parts of denied statements', () => {
+  const fresh = (): SessionSummary => ({ sessionId: 'S', kind: 'session', startedAt: '', lastEventAt: '', status: 'open', statementCount: 0, eventCount: 0 });
+
+  it('carry the deciding rule and reason of a denial, whichever event type recorded it', () => {
+    const touched = new Map<number, IndexStatement>();
+    const summary = fresh();
+    applyEventToIndex(summary, touched, new Map(), ev(1, 'query.denied', { requestId: 'r1', sqlText: 'drop table a.b.c', statements: [{ class: 'DDL_DROP', reads: [], writes: ['A.B.C'] }], decision: 'deny', rule: 'no-ddl', reason: 'statement_denied' }), 1);
+    applyEventToIndex(summary, touched, new Map(), ev(2, 'query', { requestId: 'r2', sqlText: 'copy into @s', statements: [], decision: 'deny', rule: 'exfiltration-guard', reason: 'exfiltration_blocked' }), 1);
+    applyEventToIndex(summary, touched, new Map(), ev(3, 'query', { requestId: 'r3', sqlText: 'select 1', statements: [], decision: 'allow', rule: 'read-all', reason: 'allowed' }), 1);
+    expect([...touched.values()].map((s) => [s.seq, s.decision, s.rule, s.reason])).toEqual([
+      [1, 'deny', 'no-ddl', 'statement_denied'],
+      [2, 'deny', 'exfiltration-guard', 'exfiltration_blocked'],
+      [3, 'allow', undefined, undefined],
+    ]);
+  });
+
+  it('a denial recorded without rule or reason (older sidecars) gets neither, and old parts merge unchanged', () => {
+    const touched = new Map<number, IndexStatement>();
+    applyEventToIndex(fresh(), touched, new Map(), ev(1, 'query.denied', { requestId: 'r1', sqlText: 'drop table t', statements: [], decision: 'deny', rule: 42 }), 1);
+    expect(touched.get(1)).not.toHaveProperty('rule');
+    expect(touched.get(1)).not.toHaveProperty('reason');
+    const old = buildIndexPart({ sessionId: 'S', no: 1, summary: fresh(), segments: [], statements: [{ seq: 1, decision: 'deny', status: 'denied' }] });
+    expect(mergeIndexStatements([old])).toEqual([{ seq: 1, decision: 'deny', status: 'denied' }]);
+  });
+});

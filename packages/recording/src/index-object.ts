@@ -25,6 +25,11 @@ export function buildIndexPart(input: Omit<IndexPart, 'version' | 'type'> & { ve
   return { version: version ?? FORMAT_VERSION, type: 'snowtrail.index', ...rest };
 }
 
+/** The deciding rule and reason of a denial as its event records them; values that are not strings are left out (pure). */
+export function denialOf(data: Record<string, unknown>): Pick<IndexStatement, 'rule' | 'reason'> {
+  return { ...(typeof data.rule === 'string' ? { rule: data.rule } : {}), ...(typeof data.reason === 'string' ? { reason: data.reason } : {}) };
+}
+
 /** Updates the summary and touched statements from one event (pure apart from the mutated maps). */
 export function applyEventToIndex(
   summary: SessionSummary,
@@ -67,6 +72,7 @@ export function applyEventToIndex(
         querySeqs.set(d.requestId, event.seq);
       }
       if (sql.length > INDEX_SQL_MAX) rec.sqlTruncated = true;
+      if (rec.decision === 'deny') Object.assign(rec, denialOf(d));
       if (event.type === 'query.denied') rec.status = 'denied';
       touched.set(event.seq, rec);
       break;

@@ -22,5 +22,5 @@ export { openStore, type OpenStoreOptions } from './open-store.js';
 export * from './reader.js';
 export { parseEvent, type ParsedEvent } from './event-schema.js';
 export { describeDamage, inflateSalvaging, type DamagedRange, type SessionRecord } from './session-records.js';
-export { verifySession, allowOpenSession, type VerifyReport, type VerifyProblem, type ProblemKind } from './verifier.js';
+export { verifySession, allowOpenSession, type VerifyReport, type VerifyProblem, type ProblemKind, type VerifySessionOptions } from './verifier.js';
 export { loadJwks, loadStoreKeys } from './jwks.js';

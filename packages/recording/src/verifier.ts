@@ -71,14 +71,20 @@ const CHAIN_KIND: Record<string, ProblemKind> = {
   bad_version: 'chain_broken',
 };
 
+/** Options of verifySession. */
+export interface VerifySessionOptions {
+  /** The session folder's listing, when the caller has just taken it (saves one LIST). */
+  objects?: { key: string; size: number }[];
+}
+
 /** Verifies one session against the given public keys. */
-export async function verifySession(store: ObjectStore, sessionId: string, keys: PublishedJwk[]): Promise<VerifyReport> {
+export async function verifySession(store: ObjectStore, sessionId: string, keys: PublishedJwk[], options: VerifySessionOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const add = (kind: ProblemKind, message: string): void => {
     problems.push({ kind, message });
   };
   const base = sessionPrefix(store.prefix, sessionId);
-  const objects = await store.list(base);
+  const objects = options.objects ?? (await store.list(base));
   const byFolder = (f: string): { key: string; no: number }[] =>
     objects
       .filter((o) => o.key.startsWith(`${base}${f}/`))
@@ -200,7 +206,7 @@ export async function verifySession(store: ObjectStore, sessionId: string, keys:
     checkResultParts(lines, parts, add, blobRefs);
     head = checked.head;
   }
-  for (const p of await checkBlobs(store, sessionId, blobRefs, listedBlobs)) add(p.kind, p.message);
+  for (const p of await checkBlobs(store, sessionId, blobRefs, listedBlobs, new Map(objects.map((o) => [o.key, o.size])))) add(p.kind, p.message);
   if (lastPayload && (head.seq !== lastPayload.chainHead.seq || head.hash !== lastPayload.chainHead.hash) && !problems.some((p) => p.kind.startsWith('segment') || p.kind === 'chain_head_mismatch')) {
     add('chain_head_mismatch', `session ${sessionId}: the chain ends at seq ${head.seq} but the last digest's chain head is seq ${lastPayload.chainHead.seq}`);
   }

@@ -26,6 +26,13 @@ export interface BlobProblem {
 /** Blobs hashed at once. */
 const BLOBS_IN_FLIGHT = 4;
 
+/**
+ * Blobs the store lists at or below this size are read in one request instead of streamed: a
+ * stream allocates a read buffer of its full high-water mark however small the object, and a
+ * session of many small inline answers then spends its time allocating and collecting them.
+ */
+export const SMALL_BLOB_BYTES = 256 * 1024;
+
 /** References whose blob no digest lists, or lists with another length (pure). */
 export function unlistedReferences(refs: BlobReference[], listed: Map<string, DigestBlob>): BlobProblem[] {
   const out: BlobProblem[] = [];
@@ -38,8 +45,15 @@ export function unlistedReferences(refs: BlobReference[], listed: Map<string, Di
   return out;
 }
 
-/** Streams one stored blob through SHA-256; undefined when the object is absent. */
-export async function hashStoredBlob(store: ObjectStore, key: string): Promise<{ sha256: string; bytes: number } | undefined> {
+/**
+ * Hashes one stored blob; undefined when the object is absent. Streamed unless the store listed it
+ * as small (`listedSize`), so memory stays bounded whatever size a tampered object has.
+ */
+export async function hashStoredBlob(store: ObjectStore, key: string, listedSize?: number): Promise<{ sha256: string; bytes: number } | undefined> {
+  if (listedSize !== undefined && listedSize <= SMALL_BLOB_BYTES) {
+    const body = await store.get(key);
+    return body ? { sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length } : undefined;
+  }
   const stream = await readObjectStream(store, key);
   if (!stream) return undefined;
   const hash = createHash('sha256');
@@ -52,23 +66,24 @@ export async function hashStoredBlob(store: ObjectStore, key: string): Promise<{
 }
 
 /** Checks one listed blob against its stored object. */
-async function checkOne(store: ObjectStore, sessionId: string, blob: DigestBlob): Promise<BlobProblem | undefined> {
+async function checkOne(store: ObjectStore, sessionId: string, blob: DigestBlob, sizes: ReadonlyMap<string, number>): Promise<BlobProblem | undefined> {
   const name = `blob ${blob.sha256.slice(0, 16)}…`;
   // Content-addressed: the key is derived from the hash, never taken from the digest as is.
-  const got = await hashStoredBlob(store, blobKey(store.prefix, sessionId, blob.sha256));
+  const key = blobKey(store.prefix, sessionId, blob.sha256);
+  const got = await hashStoredBlob(store, key, sizes.get(key));
   if (!got) return { kind: 'blob_missing', message: `${name}: listed in a digest but missing from the store (blob removed)` };
   if (got.sha256 !== blob.sha256 || got.bytes !== blob.bytes) return { kind: 'blob_altered', message: `${name}: stored bytes (${got.bytes}) do not hash to its name and digest entry (content altered)` };
   return undefined;
 }
 
-/** Verifies every referenced blob: listed by a digest, present, and intact. */
-export async function checkBlobs(store: ObjectStore, sessionId: string, refs: BlobReference[], listed: Map<string, DigestBlob>): Promise<BlobProblem[]> {
+/** Verifies every referenced blob: listed by a digest, present, and intact. `sizes`: object sizes from the store's listing, by key. */
+export async function checkBlobs(store: ObjectStore, sessionId: string, refs: BlobReference[], listed: Map<string, DigestBlob>, sizes: ReadonlyMap<string, number> = new Map()): Promise<BlobProblem[]> {
   const problems = unlistedReferences(refs, listed);
   const wanted = [...new Map(refs.filter((r) => listed.has(r.ref.sha256)).map((r) => [r.ref.sha256, listed.get(r.ref.sha256)!])).values()];
   const found: (BlobProblem | undefined)[] = new Array<BlobProblem | undefined>(wanted.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < wanted.length; i = next++) found[i] = await checkOne(store, sessionId, wanted[i]!);
+    for (let i = next++; i < wanted.length; i = next++) found[i] = await checkOne(store, sessionId, wanted[i]!, sizes);
   };
   await Promise.all(Array.from({ length: Math.min(BLOBS_IN_FLIGHT, wanted.length) }, worker));
   for (const p of found) if (p) problems.push(p);

@@ -261,28 +261,51 @@ export function register(program: Command): void {
     .option('--all', 'verify every session in the store')
     .option('--jwks <fileOrUrl>', 'public keys to trust (default: the keys published in the store)')
     .option('--allow-open', 'pass sessions that are intact so far but still open (their last digest is not final); a live session cannot be told from one whose last digests were removed, so use this only where pipelines may still be running')
+    .option('--since <time>', 'with --all: only sessions created on or after this day (ISO time or age like 24h)', timeArg)
+    .option('--until <time>', 'with --all: only sessions created on or before this day', timeArg)
+    .option('--concurrency <n>', 'sessions verified at once with --all', wholeNumber('--concurrency', 1), 8)
+    .option('--no-cache', 'with --all: read every session in full, ignoring (and not updating) the local verified-state cache')
+    .option('--cache-dir <dir>', 'where --all keeps its verified-state cache (default $SNOWTRAIL_CACHE_DIR, $XDG_CACHE_HOME/snowtrail or ~/.cache/snowtrail, then verify/)')
     .addOption(outputOption())
     .action(
-      run(async (id: string | undefined, o: StoreOpts & { all?: boolean; jwks?: string; output: OutputFormat; allowOpen?: boolean }) => {
+      run(async (id: string | undefined, o: StoreOpts & { all?: boolean; jwks?: string; output: OutputFormat; allowOpen?: boolean; since?: Date; until?: Date; concurrency: number; cache: boolean; cacheDir?: string }) => {
         if (!id && !o.all) throw usageError('give a session id or --all');
         if (id && o.all) throw usageError('give a session id or --all, not both');
+        if (id && (o.since || o.until)) throw usageError('--since and --until select sessions for --all');
         const store = await open(o);
         const r = await lib();
         const a = await audit();
         const keys = await trustKeys(store, o.jwks);
-        const ids = o.all ? await r.listSessionIds(store) : [id!];
+        const window = { ...(o.since ? { since: o.since } : {}), ...(o.until ? { until: o.until } : {}) };
+        const ids = o.all ? await r.listSessionIds(store, window) : [id!];
         if (!o.all) await r.loadSessionListing(store, id!).catch(async (err: { code?: string }) => {
           // A session with segments but no index part is still verified (and fails for its missing digest).
           if (err.code === r.RECORDING_ERRORS.sessionNotFound && (await r.listSegmentKeys(store, id!).catch(() => [])).length === 0) throw err;
         });
-        const reports: VerifyReport[] = [];
+        const reports: (VerifyReport & { verifiedEarlier?: string })[] = [];
         const tick = progress('verifying sessions');
-        for (const sid of ids) {
-          const verified = await r.verifySession(store, sid, keys);
-          const rep = o.allowOpen ? r.allowOpenSession(verified) : verified;
-          reports.push(rep);
-          tick(reports.length, ids.length);
-          if (!isMachine(o.output)) await out(a.renderVerify(rep));
+        // The cache makes --all incremental (docs/adr/0093); one session named on the command line is always read in full.
+        const cacheDir = o.all && o.cache ? (o.cacheDir ?? a.defaultVerifyCacheDir()) : undefined;
+        if (o.all && o.cache && cacheDir === undefined) process.stderr.write('note: no home folder for the verify cache: every session is read in full (set --cache-dir or SNOWTRAIL_CACHE_DIR)\n');
+        const cacheFile = cacheDir !== undefined ? a.verifyCacheFile(cacheDir, store) : undefined;
+        const cache = cacheFile ? await a.loadVerifyCache(cacheFile, store, keys) : undefined;
+        await a.verifyAll(store, ids, keys, {
+          concurrency: o.all ? o.concurrency : 1,
+          ...(cache ? { cache } : {}),
+          onOutcome: async ({ report: verified, verifiedEarlier }) => {
+            const rep = o.allowOpen ? r.allowOpenSession(verified) : verified;
+            reports.push(verifiedEarlier ? { ...rep, verifiedEarlier } : rep);
+            tick(reports.length, ids.length);
+            if (!isMachine(o.output)) await out(a.renderVerify(rep, verifiedEarlier));
+          },
+        });
+        // A cache that cannot be written (a read-only root filesystem in a Job) costs the next run time, never this run's verdict.
+        if (cacheFile && cache) {
+          // Only a run over every session knows which ones are gone.
+          if (!o.since && !o.until) a.pruneVerifyCache(cache, ids);
+          await a.saveVerifyCache(cacheFile, cache).catch((err: unknown) => {
+            process.stderr.write(`note: could not write the verify cache ${cacheFile} (${(err as Error).message}); the next run reads every session again (set --cache-dir or SNOWTRAIL_CACHE_DIR to a writable folder, or pass --no-cache)\n`);
+          });
         }
         const failed = reports.filter((x) => !x.ok).length;
         if (isMachine(o.output)) await printObjects(o.output, o.all ? reports : reports[0]);

@@ -109,7 +109,7 @@ const recordingSchema = z.strictObject({
   formatVersion: z
     .union([z.literal(1), z.literal(2)])
     .optional()
-    .describe('Recording format written: 1 (default; result bytes as base64 events) or 2 (result payloads as content-addressed blobs, one durable point per part). 1 stays the default until format 2 holds every disk-fault guarantee through the sidecar.'),
+    .describe('Recording format written: 2 (default; result payloads as content-addressed blobs, one durable point per part) or 1 (the 0.1.0 format, result bytes as base64 events) while some reader of the store only knows v1.'),
   spoolDir: filePath.default('/var/spool/snowtrail').describe('Local spool (the pod\'s emptyDir).'),
   spoolMaxBytes: z.number().int().positive().default(1024 * 1024 * 1024).describe('Spool capacity; past it required mode refuses statements.'),
   store: storeSchema,

@@ -36,6 +36,11 @@ export function digestBlobs(refs: BlobRef[]): DigestBlob[] {
  * Uploads the blobs not yet acknowledged in this process; false if stopped early. A blob whose
  * spool file is gone was uploaded before (an identical payload of this session, or before a
  * restart): the store must already hold it, else the uploader stops for this round and retries.
+ *
+ * A blob's spool file is deleted as soon as the store acknowledged it, before the digest: nothing
+ * needs it any more (a retry or a restart finds it in the store), and deleting it needs no write.
+ * On a disk full to the last byte that is what makes room for the state save that must come
+ * before digested segments can be deleted.
  */
 export async function uploadBlobs(deps: UploaderDeps, writer: SessionWriter, refs: BlobRef[], stopWhen: () => boolean): Promise<boolean> {
   const prefix = deps.store.prefix;
@@ -53,11 +58,15 @@ export async function uploadBlobs(deps: UploaderDeps, writer: SessionWriter, ref
     }
     if (!(await putWithRetry(deps, key, body, { contentType: 'application/octet-stream', sha256: ref.sha256 }, stopWhen))) return false;
     writer.uploadedBlobs.add(ref.sha256);
+    await writer.blobSpace.free(ref.sha256);
   }
   return true;
 }
 
-/** Deletes the spool files of blobs a digest now covers (a later identical payload is in the store); their space is given back. */
+/**
+ * Deletes the spool files of blobs a digest now covers that are still there (a later identical
+ * payload, or one that could not be deleted at upload); their space is given back.
+ */
 export async function freeBlobs(writer: SessionWriter, refs: BlobRef[]): Promise<void> {
   // A file not deletable now stays counted; the session folder goes with its final digest.
   for (const ref of refs) await writer.blobSpace.free(ref.sha256);

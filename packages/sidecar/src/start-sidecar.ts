@@ -77,7 +77,8 @@ function urlOf(scheme: string, a: AddressInfo): string {
  */
 async function defaultRecorder(config: SidecarConfig, registry: Registry, logger: Logger): Promise<Recorder> {
   const { createRecorder } = await import('@snowtrail/recording');
-  return createRecorder({ config: config.recording, registry, logger, formatVersion: config.recording.formatVersion ?? 1 });
+  // Format v2 unless the config keeps v1 (for readers of the store that only know v1).
+  return createRecorder({ config: config.recording, registry, logger, formatVersion: config.recording.formatVersion ?? 2 });
 }
 
 /** Starts the sidecar: driver-facing proxy, admin server, config watcher. */

@@ -25,10 +25,6 @@ describe('end to end with the real recorder: snowflake-sdk → sidecar → emula
     stack = await startStack({
       realRecorder: true,
       emulator: { chunking: { inlineRows: 500, rowsPerChunk: 10000 } },
-      // The sidecar writes format v1 unless told otherwise (recording.formatVersion); this test checks v2 through the real sidecar.
-      config: (c) => {
-        (c.recording as Record<string, unknown>).formatVersion = 2;
-      },
     });
     const conn = await stack.connect();
     const { rows } = await execute(conn, 'select count(*) as n from orders');
@@ -57,6 +53,8 @@ describe('end to end with the real recorder: snowflake-sdk → sidecar → emula
       for await (const e of readSessionEvents(store, id)) events.push(e);
     }
     const types = new Set(events.map((e) => e.type));
+    // Format v2 is the sidecar's default (no recording.formatVersion in its config).
+    expect(new Set(events.map((e) => e.version))).toEqual(new Set([2]));
     // Format v2: each payload is one `result` event referencing its blob (no result.data/result.end).
     expect(types.has('result.data')).toBe(false);
     for (const t of ['session.start', 'query', 'query.end', 'result', 'session.end']) expect(types.has(t as RecordingEvent['type'])).toBe(true);
@@ -81,5 +79,36 @@ describe('end to end with the real recorder: snowflake-sdk → sidecar → emula
       if (String(m.type) === 'counter') expect(m.name).toMatch(/_total$/);
       if (String(m.type) === 'histogram') expect(m.name).toMatch(/_seconds$/);
     }
+  });
+});
+
+describe('recording.formatVersion: 1 keeps writing the 0.1.0 format, for readers that only know v1', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      realRecorder: true,
+      emulator: { chunking: { inlineRows: 500, rowsPerChunk: 10000 } },
+      config: (c) => {
+        (c.recording as Record<string, unknown>).formatVersion = 1;
+      },
+    });
+    const handle = await rawLogin(stack.sidecar.url, await stack.mint());
+    const env = await rawQuery(stack.sidecar.url, handle, "select range as id, 'r' || range as r from range(12000)");
+    for (const c of env.data.chunks!) await rawBytes(c.url);
+    await stack.sidecar.close();
+  });
+  afterAll(() => stack.close());
+
+  it('stores v1 sessions (payloads as result.data events, no blobs) that verify', async () => {
+    const store = createDirStore(join(stack.dir, 'store'));
+    const keys = await loadStoreKeys(store);
+    const events: RecordingEvent[] = [];
+    for (const id of await listSessionIds(store)) {
+      expect((await verifySession(store, id, keys)).problems).toEqual([]);
+      for await (const e of readSessionEvents(store, id)) events.push(e);
+    }
+    expect(new Set(events.map((e) => e.version))).toEqual(new Set([1]));
+    expect(events.some((e) => e.type === 'result.data')).toBe(true);
+    expect(events.some((e) => e.type === 'result' && (e.data as { blob?: unknown }).blob !== undefined)).toBe(false);
   });
 });

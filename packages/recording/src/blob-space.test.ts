@@ -34,7 +34,7 @@ describe('SpoolBlobSpace.place', () => {
     await expect(space.place(join(dir, '.tmp-a'), sha256Hex(body), body.length, () => Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' })))).rejects.toMatchObject({ code: 'EIO' });
     expect(await readdir(dir)).toEqual([]);
     expect(taken()).toBe(0);
-    expect(space.isHeld(sha256Hex(body))).toBe(false);
+    expect(space.hasFile(sha256Hex(body))).toBe(false);
   });
 
   it('never renames a copy over a durable one of the same content: the durable bytes stay, the copy goes, its room is given back', async () => {
@@ -51,7 +51,7 @@ describe('SpoolBlobSpace.place', () => {
     expect(await readdir(dir)).toEqual([sha]);
     expect(await readFile(join(dir, sha))).toEqual(body);
     expect(taken()).toBe(body.length);
-    expect(space.isHeld(sha)).toBe(true);
+    expect(space.hasFile(sha)).toBe(true);
   });
 });
 

@@ -60,9 +60,9 @@ export class SpoolBlobSpace {
     if (!this.holds.has(sha256)) this.holds.set(sha256, 1);
   }
 
-  /** True when the content is in the folder or an event (pending or durable) refers to it. */
-  isHeld(sha256: string): boolean {
-    return this.files.has(sha256) || this.holds.has(sha256);
+  /** True when a durable file of the content is in the folder (named, synced and counted). */
+  hasFile(sha256: string): boolean {
+    return this.files.has(sha256);
   }
 
   /** One more event refers to content carried in the journal (its file is written by the journal's split). */

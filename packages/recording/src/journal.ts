@@ -157,6 +157,8 @@ export class Journal {
   private lastFile: SpoolFile | undefined;
   private splitting: Promise<void> = Promise.resolve();
   private counter = 0;
+  /** A payload line was appended and the `result` event referring to it is still to come. */
+  private isCarrying = false;
   private readonly options: JournalOptions;
   private readonly stopping = new AbortController();
 
@@ -177,7 +179,10 @@ export class Journal {
     const kept = INDEXED_TYPES.has(event.type) ? event : { ...event, data: {} };
     entry.ranges.push({ offset: cur.file.size, length: line.length + 1, hash, time, event: kept, ...(blob !== undefined ? { blob } : {}) });
     const appended = cur.file.appendTracked([line, NEWLINE]);
-    if (cur.file.size >= this.options.maxBytes) this.seal();
+    // A `gap` event may come between a payload line and the `result` event that refers to it
+    // (best-effort tells earlier drops first): the journal is not sealed between the two.
+    if (event.type !== 'gap') this.isCarrying = false;
+    if (cur.file.size >= this.options.maxBytes && !this.isCarrying) this.seal();
     return appended;
   }
 
@@ -187,6 +192,7 @@ export class Journal {
    */
   appendBlob(writer: SessionWriter, sha256: string, line: Buffer, payloadBytes: number): TrackedAppend {
     const cur = (this.current ??= this.open());
+    this.isCarrying = true;
     this.entryOf(cur, writer).blobs.push({ offset: cur.file.size, length: line.length + 1, sha256, payloadBytes });
     return cur.file.appendTracked([line, NEWLINE]);
   }
@@ -205,6 +211,7 @@ export class Journal {
     const cur = this.current;
     if (!cur) return;
     this.current = undefined;
+    this.isCarrying = false;
     for (const writer of cur.writers.keys()) writer.detach();
     this.splitting = this.splitting.then(() => this.splitUntilDone(cur));
   }

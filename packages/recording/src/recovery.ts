@@ -164,7 +164,7 @@ async function writeRecoveredBlobs(fs: SpoolFs, writer: SessionWriter, events: L
   for (const { event } of events) {
     const sha = event.type === 'result' ? (event.data as { blob?: { sha256?: unknown } }).blob?.sha256 : undefined;
     const bytes = typeof sha === 'string' ? carried.get(sha) : undefined;
-    if (typeof sha !== 'string' || bytes === undefined || writer.blobSpace.isHeld(sha)) continue;
+    if (typeof sha !== 'string' || bytes === undefined || writer.blobSpace.hasFile(sha)) continue;
     await writeFileDurable(fs, spoolBlobPath(writer.dir, sha), spoolBlobDir(writer.dir), bytes);
     writer.blobSpace.adopt(sha, bytes.length);
     written += bytes.length;

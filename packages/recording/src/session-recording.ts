@@ -148,12 +148,15 @@ export const JOURNAL_BLOB_MAX_BYTES = 16 * 1024;
 /**
  * v2, a small payload: its bytes go into the journal right before its `result` event, so the one
  * group commit that makes the event durable makes the payload durable too; the journal's split
- * writes it out as the session's spool blob file. A payload the spool already holds for the
- * session (a file, or a payload an earlier event refers to) is referred to, not carried again.
+ * writes it out as the session's spool blob file. A payload the session already has durably (its
+ * spool blob file, or the store's object) is referred to, not carried again.
  */
 function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, stored: Buffer, data: (ref: { sha256: string; bytes: number }) => object): Promise<void> {
   const ref = { sha256: sha256Hex(stored), bytes: stored.length };
-  if (!writer.blobSpace.isHeld(ref.sha256) && writer.appendBlob(ref.sha256, stored) === undefined) {
+  // Only a durable copy (a spool file, or the store's) may stand in for the bytes: a payload an
+  // earlier event carries may still be lost with that event's journal, and this event's with it not.
+  const isStored = writer.blobSpace.hasFile(ref.sha256) || writer.uploadedBlobs.has(ref.sha256);
+  if (!isStored && writer.appendBlob(ref.sha256, stored) === undefined) {
     if (ctx.mode === 'required') return refuse(ctx, 'spool_full');
     noteDrop(ctx, writer, 'spool_full', Date.now());
     return Promise.resolve();

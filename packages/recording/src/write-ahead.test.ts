@@ -219,3 +219,37 @@ describe('required mode, writeAhead: changes (the default)', () => {
     expect(files.filter((f) => f.endsWith(sha256Hex(answer)))).not.toEqual([]);
   });
 });
+
+describe('small payloads carried in the journal', () => {
+  it('best-effort: a gap event told between a payload line and its result event never separates them into two journals', async () => {
+    const base = await scratch('carried');
+    cleanup.push(() => rm(base, { recursive: true, force: true }));
+    const fs = createFaultFs(nodeSpoolFs);
+    const storeDir = join(base, 'store');
+    const recorder = await createRecorder({
+      // A journal smaller than one payload line: the gap event's append reaches the size limit.
+      config: recordingConfig({ mode: 'best-effort', spoolDir: join(base, 'spool'), store: { type: 'dir', path: storeDir }, signing: { keyFile: await writeSigningKey(base) }, flush: { intervalSeconds: 30, maxBytes: 1024 } }),
+      registry: new Registry(),
+      logger: silent,
+      fs,
+    });
+    cleanup.push(() => recorder.close());
+    const s = await recorder.startSession(startInfo());
+    // One event is dropped (the journal write fails): the session owes a gap event.
+    fs.setRules([{ op: 'write', path: '/journal/', error: 'EIO', count: 1 }]);
+    await s.queryStarted(read('r1'));
+    await new Promise((r) => setTimeout(r, 100));
+    const big = Buffer.from(JSON.stringify({ data: { rowtype: [{ name: 'V', type: 'text' }], rowset: [['x'.repeat(2000)]], returned: 1 }, success: true }));
+    await s.result({ requestId: 'r2', queryId: 'q2', part: 'inline', format: 'json', compression: 'none' }, big);
+    await s.end('client_logout');
+    await recorder.close();
+    const store = createDirStore(storeDir);
+    const events: RecordingEvent[] = [];
+    for await (const e of readSessionEvents(store, s.sessionId)) events.push(e);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['gap', 'result']));
+    expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).problems).toEqual([]);
+    const parts: Uint8Array[] = [];
+    for await (const c of (await readBlob(store, s.sessionId, blobRefOf(events.find((e) => e.type === 'result')!)!))!) parts.push(c);
+    expect(Buffer.concat(parts).equals(big)).toBe(true);
+  });
+});

@@ -11,6 +11,8 @@ const LABELS: Record<string, string> = {
   fdatasync_p50_ms: 'fdatasync of a small append on the spool disk, p50 (ms): the unit of the latency targets',
   statement_ms_required_read: 'small effect-free read, `required`: query event then a small answer (ms)',
   statement_ms_required_write: 'small write, `required`: query event then a small answer (ms)',
+  statement_ms_required_read_carried: 'small effect-free read, `required`, `journalPayloadMaxBytes: 16384` (answer carried in the journal) (ms)',
+  statement_ms_required_write_carried: 'small write, `required`, `journalPayloadMaxBytes: 16384` (ms)',
   payload_mib_per_second_to_s3: 'payload to S3 (s3rver), 8 sessions streaming chunk bytes (32 MiB each; 2 MiB in quick mode), MiB/s',
   payload_mib_per_second_to_radosgw: 'payload to S3 (radosgw, loopback), same load, MiB/s',
   lag_ms_flush_5s: 'lag statement → signed digest in S3, `flush.intervalSeconds: 5` (ms)',
@@ -24,12 +26,14 @@ function show(v: unknown): string {
 
 /** The small-read target (≤ 0.3 ms + one fdatasync at p50), judged on the recorder alone (pure). */
 function readTarget(results: Record<string, unknown>): TargetRow {
-  const read = results.statement_ms_required_read as Record<string, number> | undefined;
+  const p50 = (key: string): number | undefined => (results[key] as Record<string, number> | undefined)?.['in all p50'];
   const fsync = Number(results.fdatasync_p50_ms);
-  const p50 = read?.['in all p50'];
-  if (p50 === undefined || !Number.isFinite(fsync)) return { target: READ_TARGET, measured: 'not measured by this run', met: undefined, before: READ_BEFORE };
+  const plain = p50('statement_ms_required_read');
+  const carried = p50('statement_ms_required_read_carried');
+  if (plain === undefined || !Number.isFinite(fsync)) return { target: READ_TARGET, measured: 'not measured by this run', met: undefined, before: READ_BEFORE };
   const limit = 0.3 + fsync;
-  return { target: READ_TARGET, measured: `${p50} ms for query + answer (limit ${limit.toFixed(3)} ms: 0.3 + fdatasync p50 ${fsync})`, met: p50 <= limit, before: READ_BEFORE };
+  const withCarried = carried !== undefined ? `; ${carried} ms with \`journalPayloadMaxBytes\` on (${carried <= limit ? 'within' : 'over'} the limit)` : '';
+  return { target: READ_TARGET, measured: `${plain} ms for query + answer with the defaults (limit ${limit.toFixed(3)} ms: 0.3 + fdatasync p50 ${fsync})${withCarried}`, met: plain <= limit, before: READ_BEFORE };
 }
 
 const READ_TARGET = 'recorder alone: a small read in `required` mode costs ≤ 0.3 ms + one fdatasync at p50 (query event + answer)';

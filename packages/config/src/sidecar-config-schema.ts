@@ -110,6 +110,15 @@ const recordingSchema = z.strictObject({
     .union([z.literal(1), z.literal(2)])
     .optional()
     .describe('Recording format written: 2 (default; result payloads as content-addressed blobs, one durable point per part) or 1 (the 0.1.0 format, result bytes as base64 events) while some reader of the store only knows v1.'),
+  journalPayloadMaxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024)
+    .optional()
+    .describe(
+      'Format 2: result payloads up to this many bytes travel in the spool journal with their `result` event, so one fdatasync makes both durable (default 0: off). Each such payload takes spool room twice until its journal is split. See docs/recording-format.md.',
+    ),
   spoolDir: filePath.default('/var/spool/snowtrail').describe('Local spool (the pod\'s emptyDir).'),
   spoolMaxBytes: z.number().int().positive().default(1024 * 1024 * 1024).describe('Spool capacity; past it required mode refuses statements.'),
   store: storeSchema,

@@ -238,6 +238,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
   const ctx: RecordingContext = {
     mode: config.mode,
     writeAhead: config.writeAhead ?? 'changes',
+    journalPayloadMaxBytes: config.journalPayloadMaxBytes ?? 0,
     fs,
     metrics,
     matcher: compileRedaction(config.redact),
@@ -268,7 +269,7 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     states.set(r.writer.sessionId, r.state);
     spoolUsed += r.spoolBytes;
   }
-  const recoveryCtx: RecordingContext = { mode: 'best-effort', writeAhead: 'all', fs, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
+  const recoveryCtx: RecordingContext = { mode: 'best-effort', writeAhead: 'all', journalPayloadMaxBytes: 0, fs, metrics, matcher: undefined, patterns: [], isClosed: () => false, finish: () => undefined };
   const interrupting: Promise<void>[] = [];
   for (const r of recovered) {
     const w = r.writer;

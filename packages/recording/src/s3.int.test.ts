@@ -108,7 +108,8 @@ describe('recording to s3rver', () => {
 
   it('after SIGKILL mid-session, a restart uploads everything acknowledged and marks the session interrupted', async () => {
     await s3.createBucket('crash');
-    const config = s3Config('crash', 'spool-crash', { flush: { intervalSeconds: 3600, maxBytes: 8 * 1024 * 1024 } });
+    // Small answers travel in the journal: a restart must write them out from the leftover journal.
+    const config = s3Config('crash', 'spool-crash', { flush: { intervalSeconds: 3600, maxBytes: 8 * 1024 * 1024 }, journalPayloadMaxBytes: 16 * 1024 });
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../test/recorder-child.ts')], {
       env: { ...process.env, RECORDING_CONFIG: JSON.stringify(config), S3_CREDENTIALS: JSON.stringify({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }) },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -13,7 +13,8 @@ import type { QueryEndInfo, QueryStartInfo, ResultPartInfo, ResultWriter, Sessio
 import type { PendingGap, SessionWriter } from './session-writer.js';
 import { unavailableError } from './errors.js';
 import { sha256Hex } from './chain.js';
-import { isBlobSpoolFull, SpoolBlobWriter } from './blob-spool.js';
+import { isBlobSpoolFull, SpoolBlobWriter, spoolBlobDir, spoolBlobPath } from './blob-spool.js';
+import { writeFileDurable } from './spool-state.js';
 import type { SpoolFs } from './spool-fs.js';
 import { WrittenQueries, type LostQuery } from './written-queries.js';
 
@@ -22,6 +23,8 @@ export interface RecordingContext {
   mode: 'required' | 'best-effort';
   /** required mode: which statements are durable before forwarding (effect-free reads only written). */
   writeAhead: 'changes' | 'all';
+  /** Format 2: payloads up to this size travel in the journal with their event (0: none). */
+  journalPayloadMaxBytes: number;
   /** The spool's file layer (v2 blob files are written through it). */
   fs: SpoolFs;
   metrics: RecordingMetrics;
@@ -138,12 +141,6 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
 
 const noLoss: LostQuery = () => undefined;
 
-/**
- * Stored payloads up to this size travel in the journal with their `result` event: one fdatasync for
- * both. Small, because a carried payload takes room twice (base64 line and blob file) until its
- * journal is split: worth it where the syncs, not the bytes, are the cost.
- */
-export const JOURNAL_BLOB_MAX_BYTES = 16 * 1024;
 
 /**
  * v2, a small payload: its bytes go into the journal right before its `result` event, so the one
@@ -167,9 +164,28 @@ function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, store
   const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
     appended = d;
   });
-  if (appended) appended.catch(release);
+  if (appended) appended.then(() => (isStored ? undefined : writeCarriedEarly(ctx, writer, ref.sha256, stored)), release);
   else release();
   return committed;
+}
+
+/**
+ * Once a carried payload is durable, its blob file is written right away, off the answer's path
+ * (with room of its own), rather than only when the journal is split: the store can then take it
+ * and its file be freed long before a full disk could stall the split that would write it. Failing
+ * here costs nothing — the split writes it from the journal line.
+ */
+function writeCarriedEarly(ctx: RecordingContext, writer: SessionWriter, sha256: string, bytes: Buffer): void {
+  const space = writer.blobSpace;
+  if (space.hasFile(sha256) || !space.reserve(bytes.length)) return;
+  space
+    .placeCarried(sha256, bytes.length, () => writeFileDurable(ctx.fs, spoolBlobPath(writer.dir, sha256), spoolBlobDir(writer.dir), bytes))
+    .then(
+      (counted) => {
+        if (!counted) space.release(bytes.length);
+      },
+      () => space.release(bytes.length),
+    );
 }
 
 /** A spool blob file for a part (unique temp name; the content name is given when durable). */
@@ -284,7 +300,7 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
         // A closed recorder refuses (or counts) the event before any blob is written.
         if (ctx.isClosed()) return commitEvent(ctx, writer, 'result', base);
         const refData = (ref: { sha256: string; bytes: number }): object => ({ ...base, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes: input.length, clientSha256 });
-        if (stored.length <= JOURNAL_BLOB_MAX_BYTES) return commitCarriedResult(ctx, writer, stored, refData);
+        if (stored.length <= ctx.journalPayloadMaxBytes) return commitCarriedResult(ctx, writer, stored, refData);
         const blob = newBlob(ctx, writer, partId);
         void blob.write(stored).catch(() => undefined);
         return commitBlobResult(ctx, writer, blob, refData, lost);

@@ -34,7 +34,7 @@ interface Run {
   recorder: Recorder;
 }
 
-async function start(mode: 'required' | 'best-effort', reuse?: Pick<Run, 'base' | 'storeDir' | 'spoolDir' | 'fs'> & { keyFile: string }): Promise<Run & { keyFile: string }> {
+async function start(mode: 'required' | 'best-effort', reuse?: Pick<Run, 'base' | 'storeDir' | 'spoolDir' | 'fs'> & { keyFile: string }, journalPayloadMaxBytes = 0): Promise<Run & { keyFile: string }> {
   let r = reuse;
   if (!r) {
     const base = await scratch('blob-space');
@@ -43,7 +43,7 @@ async function start(mode: 'required' | 'best-effort', reuse?: Pick<Run, 'base' 
   }
   const registry = new Registry();
   const recorder = await createRecorder({
-    config: recordingConfig({ mode, spoolDir: r.spoolDir, spoolMaxBytes: CAP, store: { type: 'dir', path: r.storeDir }, signing: { keyFile: r.keyFile }, flush: { intervalSeconds: 0.1, maxBytes: 8 * KIB } }),
+    config: recordingConfig({ mode, spoolDir: r.spoolDir, spoolMaxBytes: CAP, store: { type: 'dir', path: r.storeDir }, signing: { keyFile: r.keyFile }, flush: { intervalSeconds: 0.1, maxBytes: 8 * KIB }, journalPayloadMaxBytes }),
     registry,
     logger: silent,
     fs: r.fs,
@@ -138,7 +138,7 @@ describe('v2 result payloads count against spoolMaxBytes', () => {
   }, 60_000);
 
   it('required: small answers carried in the journal count against the cap too — line and blob file — and are refused past it, never lost once acknowledged', async () => {
-    const run = await start('required');
+    const run = await start('required', undefined, 16 * KIB);
     const s = await run.recorder.startSession(startInfo());
     run.fs.setRules(STORE_DOWN);
     let refusal: unknown;

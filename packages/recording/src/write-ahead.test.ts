@@ -52,14 +52,14 @@ function gatedJournal(): { fs: SpoolFs; hold(): void; release(): void } {
   };
 }
 
-async function setup(fs: SpoolFs, writeAhead?: 'changes' | 'all'): Promise<{ recorder: Recorder; storeDir: string; spoolDir: string }> {
+async function setup(fs: SpoolFs, writeAhead?: 'changes' | 'all', journalPayloadMaxBytes?: number): Promise<{ recorder: Recorder; storeDir: string; spoolDir: string }> {
   const base = await scratch('write-ahead');
   cleanup.push(() => rm(base, { recursive: true, force: true }));
   const storeDir = join(base, 'store');
   const spoolDir = join(base, 'spool');
   const keyFile = await writeSigningKey(base);
   const recorder = await createRecorder({
-    config: recordingConfig({ spoolDir, store: { type: 'dir', path: storeDir }, signing: { keyFile }, flush: { intervalSeconds: 30, maxBytes: 1024 * 1024 }, ...(writeAhead ? { writeAhead } : {}) }),
+    config: recordingConfig({ spoolDir, store: { type: 'dir', path: storeDir }, signing: { keyFile }, flush: { intervalSeconds: 30, maxBytes: 1024 * 1024 }, ...(writeAhead ? { writeAhead } : {}), ...(journalPayloadMaxBytes !== undefined ? { journalPayloadMaxBytes } : {}) }),
     registry: new Registry(),
     logger: silent,
     fs,
@@ -118,7 +118,7 @@ describe('required mode, writeAhead: changes (the default)', () => {
     await s.end('client_logout');
   });
 
-  it('a small read costs one fdatasync: its answer travels in the journal with its result event, no blob file is synced on the way', async () => {
+  it('journalPayloadMaxBytes: a small read costs one fdatasync — its answer travels in the journal with its result event, no blob file is synced on the way', async () => {
     let syncs = 0;
     const counting: SpoolFs = {
       ...nodeSpoolFs,
@@ -131,7 +131,7 @@ describe('required mode, writeAhead: changes (the default)', () => {
         };
       },
     };
-    const { recorder, storeDir } = await setup(counting);
+    const { recorder, storeDir } = await setup(counting, undefined, 16 * 1024);
     const s = await recorder.startSession(startInfo());
     await s.queryStarted(read('r1'));
     // Whatever the query event's own fdatasync is doing, the answer waits for one more at most.
@@ -220,7 +220,7 @@ describe('required mode, writeAhead: changes (the default)', () => {
   });
 });
 
-describe('small payloads carried in the journal', () => {
+describe('small payloads carried in the journal (journalPayloadMaxBytes)', () => {
   it('best-effort: a gap event told between a payload line and its result event never separates them into two journals', async () => {
     const base = await scratch('carried');
     cleanup.push(() => rm(base, { recursive: true, force: true }));
@@ -228,7 +228,7 @@ describe('small payloads carried in the journal', () => {
     const storeDir = join(base, 'store');
     const recorder = await createRecorder({
       // A journal smaller than one payload line: the gap event's append reaches the size limit.
-      config: recordingConfig({ mode: 'best-effort', spoolDir: join(base, 'spool'), store: { type: 'dir', path: storeDir }, signing: { keyFile: await writeSigningKey(base) }, flush: { intervalSeconds: 30, maxBytes: 1024 } }),
+      config: recordingConfig({ mode: 'best-effort', spoolDir: join(base, 'spool'), store: { type: 'dir', path: storeDir }, signing: { keyFile: await writeSigningKey(base) }, flush: { intervalSeconds: 30, maxBytes: 1024 }, journalPayloadMaxBytes: 16 * 1024 }),
       registry: new Registry(),
       logger: silent,
       fs,

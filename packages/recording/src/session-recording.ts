@@ -141,6 +141,19 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
 
 const noLoss: LostQuery = () => undefined;
 
+/**
+ * A blob's commit under the recorder's mode: required waits for it; best-effort resolves at once
+ * (the commit goes on, and a blob or event it cannot make durable is counted as dropped).
+ */
+function underMode(ctx: RecordingContext, writer: SessionWriter, committed: Promise<void>): Promise<void> {
+  if (ctx.mode === 'required') return committed;
+  // The session's end waits for it, so a last answer is not cut off by a logout right after it.
+  const settled = committed.catch(() => undefined);
+  writer.blobCommits.add(settled);
+  void settled.then(() => writer.blobCommits.delete(settled));
+  return Promise.resolve();
+}
+
 
 /**
  * v2, a small payload: its bytes go into the journal right before its `result` event, so the one
@@ -303,7 +316,7 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
         if (stored.length <= ctx.journalPayloadMaxBytes) return commitCarriedResult(ctx, writer, stored, refData);
         const blob = newBlob(ctx, writer, partId);
         void blob.write(stored).catch(() => undefined);
-        return commitBlobResult(ctx, writer, blob, refData, lost);
+        return underMode(ctx, writer, commitBlobResult(ctx, writer, blob, refData, lost));
       }
       if (stored.length <= RESULT_PIECE_BYTES) {
         return commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 });
@@ -341,9 +354,17 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       return commitEvent(ctx, writer, 'note', { kind, ...details });
     },
     end(reason) {
-      const p = commitEvent(ctx, writer, 'session.end', { reason }, true);
-      ctx.finish(writer);
-      return p;
+      if (writer.blobCommits.size === 0) {
+        const p = commitEvent(ctx, writer, 'session.end', { reason }, true);
+        ctx.finish(writer);
+        return p;
+      }
+      // best-effort: answers whose blobs are still being made durable come before the session's end.
+      return Promise.all(writer.blobCommits).then(() => {
+        const p = commitEvent(ctx, writer, 'session.end', { reason }, true);
+        ctx.finish(writer);
+        return p;
+      });
     },
   };
 }
@@ -475,7 +496,7 @@ function openResultWriter(ctx: RecordingContext, writer: SessionWriter, base: Re
       if (writer.formatVersion === 2) {
         const data = (ref: { sha256: string; bytes: number }): object => ({ ...base, ...(gunzip || isArrowRedacted ? { storedCompression: 'none' } : {}), ...original, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes, clientSha256 });
         // Closed recorder: commitEvent refuses (or counts) the event; no blob was opened.
-        await (blob ? commitBlobResult(ctx, writer, blob, data, lost) : commitEvent(ctx, writer, 'result', data({ sha256: storedHash.digest('hex'), bytes: storedBytes })));
+        await (blob ? underMode(ctx, writer, commitBlobResult(ctx, writer, blob, data, lost)) : commitEvent(ctx, writer, 'result', data({ sha256: storedHash.digest('hex'), bytes: storedBytes })));
         return { sha256: clientSha256, bytes: clientBytes };
       }
       await (lost() ?? Promise.resolve());

@@ -68,6 +68,8 @@ export class SessionWriter {
   final = false;
   /** The final digest is acknowledged: only the spool folder is left to remove. */
   isFinished = false;
+  /** best-effort: v2 blob commits still running (the session's end waits for them). */
+  readonly blobCommits = new Set<Promise<void>>();
   /** Best-effort drops waiting for their `gap` event. */
   gap: PendingGap | undefined;
   /** A `gap` event is being made durable. */

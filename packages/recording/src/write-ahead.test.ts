@@ -253,3 +253,53 @@ describe('small payloads carried in the journal (journalPayloadMaxBytes)', () =>
     expect(Buffer.concat(parts).equals(big)).toBe(true);
   });
 });
+
+describe('best-effort mode', () => {
+  it('releases an answer and a chunk without waiting for their blob files to be durable', async () => {
+    let held = true;
+    const waiting: (() => void)[] = [];
+    const fs: SpoolFs = {
+      ...nodeSpoolFs,
+      async open(path, flags) {
+        const h = await nodeSpoolFs.open(path, flags);
+        if (!path.includes('/blobs/')) return h;
+        return {
+          ...h,
+          datasync: async () => {
+            if (held) await new Promise<void>((r) => waiting.push(r));
+            await h.datasync();
+          },
+        };
+      },
+    };
+    const base = await scratch('best-effort');
+    cleanup.push(() => rm(base, { recursive: true, force: true }));
+    const storeDir = join(base, 'store');
+    const recorder = await createRecorder({
+      config: recordingConfig({ mode: 'best-effort', spoolDir: join(base, 'spool'), store: { type: 'dir', path: storeDir }, signing: { keyFile: await writeSigningKey(base) } }),
+      registry: new Registry(),
+      logger: silent,
+      fs,
+    });
+    cleanup.push(() => recorder.close());
+    const s = await recorder.startSession(startInfo());
+    await s.queryStarted(read('r1'));
+    const answered = track(s.result({ requestId: 'r1', queryId: 'q1', part: 'inline', format: 'json', compression: 'none' }, answer));
+    const w = s.openResult({ requestId: 'r1', queryId: 'q1', part: 'chunk:0', format: 'json', compression: 'none' });
+    await w.write(Buffer.from('["1"],["2"]'));
+    const ended = track(w.end());
+    await until(() => answered.state !== 'pending' && ended.state !== 'pending');
+    expect([answered.state, ended.state]).toEqual(['ok', 'ok']);
+    expect(waiting.length).toBeGreaterThan(0);
+    // Once the disk answers, both are recorded all the same.
+    held = false;
+    for (const go of waiting.splice(0)) go();
+    await s.end('client_logout');
+    await recorder.close();
+    const store = createDirStore(storeDir);
+    const events: RecordingEvent[] = [];
+    for await (const e of readSessionEvents(store, s.sessionId)) events.push(e);
+    expect(events.filter((e) => e.type === 'result').map((e) => String(e.data.part)).sort()).toEqual(['chunk:0', 'inline']);
+    expect((await verifySession(store, s.sessionId, await loadStoreKeys(store))).problems).toEqual([]);
+  });
+});

@@ -39,6 +39,13 @@ describe('isEffectFree: only statements whose one outcome is their answer', () =
     'PUT file:///tmp/f.csv @raw.public.st',
     'BEGIN',
     '',
+    // Written to look like a read.
+    'select 1 /* harmless */ ; dElEtE from raw.public.orders',
+    'SELECT 1 -- just a read\n; INSERT INTO raw.public.orders VALUES (1)',
+    'WITH x AS (SELECT 1) INSERT INTO raw.public.orders SELECT * FROM x',
+    'SELECT 1 ->> /* then */ DROP TABLE raw.public.orders',
+    "SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) ; COPY INTO 's3://x/y' FROM raw.public.orders",
+    'select SyStEm$cancel_all_queries(1)',
   ])('not effect-free: %s', (sql) => {
     expect(effectFree(sql)).toBe(false);
   });

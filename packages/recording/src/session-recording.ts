@@ -354,17 +354,13 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       return commitEvent(ctx, writer, 'note', { kind, ...details });
     },
     end(reason) {
-      if (writer.blobCommits.size === 0) {
+      const close = (): Promise<void> => {
         const p = commitEvent(ctx, writer, 'session.end', { reason }, true);
         ctx.finish(writer);
         return p;
-      }
+      };
       // best-effort: answers whose blobs are still being made durable come before the session's end.
-      return Promise.all(writer.blobCommits).then(() => {
-        const p = commitEvent(ctx, writer, 'session.end', { reason }, true);
-        ctx.finish(writer);
-        return p;
-      });
+      return writer.blobCommits.size === 0 ? close() : Promise.all(writer.blobCommits).then(close);
     },
   };
 }

@@ -164,8 +164,11 @@ describe.each(STORES)('disk faults under the sidecar process, store %s', (store)
         windows.push({ step, end });
       }
       await run.stop();
-      const dropped = await metricSum(adminUrl, 'snowtrail_recording_events_dropped_total');
+      // Drops are counted once the sessions have ended: best-effort commits an answer's blob and its
+      // `result` event after the answer went out, and a session's end waits for those commits (and
+      // tells their drops in its closing `gap`). A logout is answered only after that end.
       for (const c of conns) await destroy(c);
+      const dropped = await metricSum(adminUrl, 'snowtrail_recording_events_dropped_total');
       await sidecar.stop();
       // Served again after every fault, without a restart.
       for (const w of windows) expect({ step: w.step, served: run.acked.some((a) => a.at > w.end && a.at < w.end + AFTER_MS) }).toEqual({ step: w.step, served: true });

@@ -165,8 +165,8 @@ describe.each(STORES)('disk faults under the sidecar process, store %s', (store)
       }
       await run.stop();
       // Drops are counted once the sessions have ended: best-effort commits an answer's blob and its
-      // `result` event after the answer went out, and a session's end waits for those commits (and
-      // tells their drops in its closing `gap`). A logout is answered only after that end.
+      // `result` event after the answer went out; a session's end waits for those commits and tells
+      // their drops in its closing `gap`, and a logout is answered only after that end.
       for (const c of conns) await destroy(c);
       const dropped = await metricSum(adminUrl, 'snowtrail_recording_events_dropped_total');
       await sidecar.stop();

@@ -29,6 +29,8 @@ export interface ProxyContext {
   budget: InFlightBudget;
   /** Refused logins, bounded and aggregated per source before they reach the recording. */
   refusals: RefusalLog;
+  /** Sessions being ended (logout, expiry, shutdown): the recorder is closed only after them. */
+  endings: Set<Promise<void>>;
   now(): number;
 }
 

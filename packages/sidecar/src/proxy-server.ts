@@ -13,8 +13,18 @@ import { answerBodyRefusal, readEndpointBody } from './request-body.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { SessionEntry } from './session-table.js';
 
-/** Ends a session: recording closed, handles and capabilities dropped, gauge updated. */
-export async function endSession(ctx: ProxyContext, entry: SessionEntry, reason: 'client_logout' | 'expired' | 'shutdown'): Promise<void> {
+/**
+ * Ends a session: handles and capabilities dropped, gauge updated, its end recorded. Tracked in
+ * ctx.endings until its recording is closed, so a stopping sidecar closes the recorder after it.
+ */
+export function endSession(ctx: ProxyContext, entry: SessionEntry, reason: 'client_logout' | 'expired' | 'shutdown'): Promise<void> {
+  const ending = endSessionNow(ctx, entry, reason);
+  ctx.endings.add(ending);
+  void ending.finally(() => ctx.endings.delete(ending));
+  return ending;
+}
+
+async function endSessionNow(ctx: ProxyContext, entry: SessionEntry, reason: 'client_logout' | 'expired' | 'shutdown'): Promise<void> {
   ctx.sessions.remove(entry);
   ctx.chunks.dropSession(entry);
   ctx.knownQueries.dropSession(entry);
@@ -80,8 +90,9 @@ async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
     if (name === 'tokenRequest') return { endpoint: name, upstreamSeconds: await handleTokenRequest(ctx, req, res, url, body, entry!) };
     if (name === 'queryRequest') return { endpoint: name, upstreamSeconds: await handleQueryRequest(ctx, req, res, url, body, entry!) };
     if (name === 'queryResult') return { endpoint: name, upstreamSeconds: await handleResult(ctx, req, res, url, entry!, queryId!) };
-    const upstreamSeconds = await handlePassthrough(ctx, req, res, url, body, entry!, name, queryId);
+    // A logout ends the session before it is forwarded: its answer tells the client the end is recorded.
     if (name === 'session' && url.searchParams.get('delete') === 'true') await endSession(ctx, entry!, 'client_logout');
+    const upstreamSeconds = await handlePassthrough(ctx, req, res, url, body, entry!, name, queryId);
     return { endpoint: name, upstreamSeconds };
   } finally {
     reservation.release();

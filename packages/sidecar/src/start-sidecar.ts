@@ -125,6 +125,7 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
     knownQueries: new KnownQueries(),
     refusals: new RefusalLog({ record: (info) => recorder.authFailure(info), now, ...(options.refusalWindowMs ? { windowMs: options.refusalWindowMs } : {}) }),
     budget: new InFlightBudget(budgetBytes, (n) => metrics.inFlightBytes.set(n), smallRequestReserve(budgetBytes), SMALL_REQUEST_BYTES),
+    endings: new Set(),
     now,
   };
 
@@ -190,6 +191,9 @@ export async function startSidecar(options: SidecarOptions): Promise<SidecarHand
         const timer = setTimeout(() => server.closeAllConnections(), 2_000);
         await closed;
         clearTimeout(timer);
+        // A session ended by a logout or an expiry may still be recording its end (and, best-effort,
+        // the answers committed after they went out): the recorder closes after them.
+        await Promise.all(ctx.endings);
         await ctx.refusals.flush(now(), true).catch((err: unknown) => logger.warn({ err }, 'login refusal summary not recorded'));
         await recorder.close().catch((err: unknown) => logger.error({ err }, 'recorder close failed'));
         await upstream.close();

@@ -19,6 +19,8 @@ export interface MemoryRecorder extends Recorder {
   /** When set, queryStarted/result/openResult writes reject with SNOWTRAIL_ERR_RECORDING_UNAVAILABLE. */
   failing: boolean;
   closed: boolean;
+  /** When set, a session's end is recorded only once this resolves (a slow spool at logout). */
+  endGate: Promise<void> | undefined;
 }
 
 function unavailable(): Error {
@@ -33,6 +35,7 @@ export function createMemoryRecorder(mode: 'required' | 'best-effort' = 'require
     events: [],
     failing: false,
     closed: false,
+    endGate: undefined,
     async startSession(info) {
       const session = `mem-${++n}`;
       rec.events.push({ type: 'session.start', session, info });
@@ -64,7 +67,11 @@ export function createMemoryRecorder(mode: 'required' | 'best-effort' = 'require
           };
         },
         note: (kind, details) => guard(kind, details),
-        end: (reason) => guard('session.end', { reason }),
+        end: async (reason) => {
+          await rec.endGate;
+          if (rec.closed) throw Object.assign(new Error('recorder closed'), { code: 'SNOWTRAIL_ERR_RECORDING_UNAVAILABLE' });
+          return guard('session.end', { reason });
+        },
       };
       return s;
     },
@@ -72,6 +79,7 @@ export function createMemoryRecorder(mode: 'required' | 'best-effort' = 'require
       rec.events.push({ type: 'auth.failure', info: details });
     },
     async close() {
+      rec.events.push({ type: 'recorder.close' });
       rec.closed = true;
     },
   };

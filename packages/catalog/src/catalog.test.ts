@@ -123,9 +123,11 @@ describe('the catalog over a directory store of recorded sessions', () => {
   it('compacts incrementally: reads only new and still-open sessions, covers the tail before the next run, and a run with nothing new writes nothing', async () => {
     const { base, rec } = await fixture();
     const store = lockedStore(createDirStore(join(base, 'store')));
-    for (const s of FLEET.slice(0, 3)) await recordSession(rec, s);
+    const ended = [];
+    for (const s of FLEET.slice(0, 3)) ended.push(await recordSession(rec, s));
     const open = await recordSession(rec, { ...FLEET[3]!, open: true });
-    await waitForIndexParts(store, open.sessionId, 1);
+    // The recorder uploads index parts in the background: every session has one before the run.
+    for (const { sessionId } of [...ended, open]) await waitForIndexParts(store, sessionId, 1);
     expect(await buildCatalog(store)).toMatchObject({ sessionsRead: 4, sessionsChanged: 4 });
     await expectSameAsWalk(store);
 

@@ -29,7 +29,7 @@ export const MULTIPART_THRESHOLD_BYTES = 16 * 1024 * 1024;
 export const MULTIPART_PART_BYTES = 8 * 1024 * 1024;
 /**
  * Parts of one upload in flight at once: one request at a time leaves the store idle between a
- * part's last byte and its answer; four kept radosgw busy on this project's 2-core machine.
+ * part's last byte and its answer; past four, a radosgw on two cores took no more.
  */
 export const MULTIPART_PARTS_IN_FLIGHT = 4;
 

@@ -1,8 +1,9 @@
 /**
  * Format v2: the blobs a segment's `result` events reference, and their upload. A blob is uploaded
- * (retried like segments) before the digest that lists it, once per session and process; it is
+ * (retried like segments, several at once) before the digest that lists it, once per session and process; it is
  * content-addressed, so uploading it again after a restart writes the same bytes under the same key.
  */
+import { runBounded } from './bounded.js';
 import { splitLines } from './chain.js';
 import { spoolBlobPath } from './blob-spool.js';
 import type { DigestBlob } from './digest.js';
@@ -32,10 +33,19 @@ export function digestBlobs(refs: BlobRef[]): DigestBlob[] {
   return [...seen.values()];
 }
 
+/** Blobs of one session uploaded at once (default of UploaderDeps.blobsInFlight). */
+export const BLOBS_IN_FLIGHT = 4;
+
+/** Thrown inside a round to stop the other blobs' tasks when the uploader is stopped. */
+const STOPPED = Symbol('stopped');
+
 /**
- * Uploads the blobs not yet acknowledged in this process; false if stopped early. A blob whose
+ * Uploads the blobs not yet acknowledged in this process, `blobsInFlight` at once, each body read
+ * from the spool only once it fits the shared byte budget; false if stopped early. A blob whose
  * spool file is gone was uploaded before (an identical payload of this session, or before a
  * restart): the store must already hold it, else the uploader stops for this round and retries.
+ * Resolves only after every blob started has settled, acknowledged or not: the digest that lists
+ * them is put by the caller after that.
  *
  * A blob's spool file is deleted as soon as the store acknowledged it, before the digest: nothing
  * needs it any more (a retry or a restart finds it in the store), and deleting it needs no write.
@@ -43,23 +53,42 @@ export function digestBlobs(refs: BlobRef[]): DigestBlob[] {
  * before digested segments can be deleted.
  */
 export async function uploadBlobs(deps: UploaderDeps, writer: SessionWriter, refs: BlobRef[], stopWhen: () => boolean): Promise<boolean> {
-  const prefix = deps.store.prefix;
-  for (const ref of refs) {
-    if (writer.uploadedBlobs.has(ref.sha256)) continue;
-    const key = blobKey(prefix, writer.sessionId, ref.sha256);
-    let body: Buffer;
+  const uploadOne = async (ref: BlobRef): Promise<void> => {
+    const release = await deps.bodyBudget.acquire(ref.bytes);
     try {
-      body = await deps.fs.readFile(spoolBlobPath(writer.dir, ref.sha256));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      if (!(await deps.store.get(key))) throw new Error(`blob ${ref.sha256} of session ${writer.sessionId} is neither in the spool nor in the store`, { cause: err });
-      writer.uploadedBlobs.add(ref.sha256);
-      continue;
+      if (!(await uploadBlob(deps, writer, ref, stopWhen))) throw STOPPED;
+    } finally {
+      release();
     }
-    if (!(await putWithRetry(deps, key, body, { contentType: 'application/octet-stream', sha256: ref.sha256 }, stopWhen))) return false;
-    writer.uploadedBlobs.add(ref.sha256);
-    await writer.blobSpace.free(ref.sha256);
+  };
+  const pending = refs.filter((r) => !writer.uploadedBlobs.has(r.sha256));
+  try {
+    await runBounded(
+      pending.map((ref) => () => uploadOne(ref)),
+      deps.blobsInFlight ?? BLOBS_IN_FLIGHT,
+    );
+    return true;
+  } catch (err) {
+    if (err === STOPPED) return false;
+    throw err;
   }
+}
+
+/** Uploads one blob from its spool file (or finds it already in the store); false if stopped. */
+async function uploadBlob(deps: UploaderDeps, writer: SessionWriter, ref: BlobRef, stopWhen: () => boolean): Promise<boolean> {
+  const key = blobKey(deps.store.prefix, writer.sessionId, ref.sha256);
+  let body: Buffer;
+  try {
+    body = await deps.fs.readFile(spoolBlobPath(writer.dir, ref.sha256));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    if (!(await deps.store.get(key))) throw new Error(`blob ${ref.sha256} of session ${writer.sessionId} is neither in the spool nor in the store`, { cause: err });
+    writer.uploadedBlobs.add(ref.sha256);
+    return true;
+  }
+  if (!(await putWithRetry(deps, key, body, { contentType: 'application/octet-stream', sha256: ref.sha256 }, stopWhen))) return false;
+  writer.uploadedBlobs.add(ref.sha256);
+  await writer.blobSpace.free(ref.sha256);
   return true;
 }
 

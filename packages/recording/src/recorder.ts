@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SidecarConfig } from '@snowtrail/config';
+import { ByteBudget } from './byte-budget.js';
 import { genesisHead } from './chain.js';
 import { createDirStore } from './dir-store.js';
 import { RECORDING_ERRORS, RecordingError, unavailableError } from './errors.js';
@@ -47,6 +48,10 @@ export interface RecorderOptions {
   closeTimeoutMs?: number;
   /** Upload sessions in parallel (default 4). */
   uploadConcurrency?: number;
+  /** Blobs of one session uploaded at once (default BLOBS_IN_FLIGHT, 4). */
+  blobsInFlight?: number;
+  /** Bytes of blob bodies held in memory at once by all uploads (default UPLOAD_BODY_BUDGET_BYTES, 64 MiB). */
+  uploadBodyBudgetBytes?: number;
   /**
    * The file layer of the spool (and of a directory store); node:fs by default. Tests pass a
    * fault-injecting one (createFaultFs); the sidecar process uses one only when FAULT_FILE_ENV is set.
@@ -57,6 +62,12 @@ export interface RecorderOptions {
   /** Format of new sessions (default 2: result payloads as blobs); 1 writes the 0.1.0 format. */
   formatVersion?: FormatVersion;
 }
+
+/**
+ * Default memory for blob bodies being uploaded, over all sessions: two 32 MiB chunks, or many
+ * small ones, at once; a blob larger than this goes up alone.
+ */
+export const UPLOAD_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /** Extra space past spoolMaxBytes kept for session.end / session.interrupted events. */
 const CLOSING_RESERVE = 64 * 1024;
@@ -177,6 +188,8 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     now,
     signal: abort.signal,
     states,
+    bodyBudget: new ByteBudget(options.uploadBodyBudgetBytes ?? UPLOAD_BODY_BUDGET_BYTES),
+    ...(options.blobsInFlight ? { blobsInFlight: options.blobsInFlight } : {}),
     onSessionDone(w) {
       writers.delete(w.sessionId);
       updateBacklog();

@@ -29,6 +29,8 @@ export interface S3StoreOptions {
   multipartThresholdBytes?: number;
   /** Part size of multipart uploads (default MULTIPART_PART_BYTES; S3's minimum is 5 MiB). */
   multipartPartBytes?: number;
+  /** Parts of one multipart upload in flight at once (default MULTIPART_PARTS_IN_FLIGHT). */
+  multipartPartsInFlight?: number;
 }
 
 /** Client options every S3-compatible server needs (see TOOLCHAIN.md): no aws-chunked framing. */
@@ -107,7 +109,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
         : {};
       if (body.length > (options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES)) {
         try {
-          await putMultipart({ client, bucket, key, body, contentType: put.contentType, sha256: put.sha256, lock, ...(options.multipartPartBytes ? { partBytes: options.multipartPartBytes } : {}) });
+          await putMultipart({ client, bucket, key, body, contentType: put.contentType, sha256: put.sha256, lock, ...(options.multipartPartBytes ? { partBytes: options.multipartPartBytes } : {}), ...(options.multipartPartsInFlight ? { partsInFlight: options.multipartPartsInFlight } : {}) });
           return;
         } catch (err) {
           throw classifyS3Error(err, `uploading ${key} in parts`);

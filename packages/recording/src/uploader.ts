@@ -19,6 +19,7 @@ import type { SpoolFs } from './spool-fs.js';
 import { saveState, type SessionState } from './spool-state.js';
 import type { ObjectStore, PutOptions } from './store.js';
 import { backoffDelay, sleep } from './backoff.js';
+import type { ByteBudget } from './byte-budget.js';
 import { RECORDING_ERRORS, RecordingError } from './errors.js';
 
 const gzip = promisify(gzipCb);
@@ -42,6 +43,10 @@ export interface UploaderDeps {
   /** Told of every failed spool write (ENOSPC releases the spool reserve). */
   onWriteFailure?(err: unknown): void;
   random?: () => number;
+  /** Bytes of blob bodies held in memory at once, shared by every session's uploads. */
+  bodyBudget: ByteBudget;
+  /** Blobs of one session uploaded at once (default BLOBS_IN_FLIGHT). */
+  blobsInFlight?: number;
 }
 
 /** Puts one object, retrying until acknowledged or the uploader is stopped. */

@@ -57,16 +57,18 @@ async function writePart(d: DecodedResultPart, sink: Sink, first: boolean): Prom
   let count = 0;
   let problem = d.problem;
   try {
-    for (const row of d.rows) {
-      batch.push(JSON.stringify(row.map((c, i) => (c === null ? null : formatCell(c, d.columns[i])))));
-      if (batch.length === 1000) {
-        await sink(`${count === 0 ? '' : ','}\n      ${batch.join(',\n      ')}`);
-        count += batch.length;
-        batch = [];
+    for await (const rows of d.batches) {
+      for (const row of rows) {
+        batch.push(JSON.stringify(row.map((c, i) => (c === null ? null : formatCell(c, d.columns[i])))));
+        if (batch.length === 1000) {
+          await sink(`${count === 0 ? '' : ','}\n      ${batch.join(',\n      ')}`);
+          count += batch.length;
+          batch = [];
+        }
       }
     }
   } catch (err) {
-    problem = `could not be decoded past row ${count + batch.length} (${(err as Error).message})`;
+    problem = `${d.problem ? `${d.problem}; ` : ''}could not be decoded past row ${count + batch.length} (${(err as Error).message})`;
   }
   if (batch.length > 0) await sink(`${count === 0 ? '' : ','}\n      ${batch.join(',\n      ')}`);
   count += batch.length;

@@ -8,6 +8,8 @@ export { passSession, NOTABLE_TYPES, type SessionPass, type StatementRows, type 
 export { summarizeEvent } from './summarize.js';
 export { showDocument, type ShowDocument } from './show-document.js';
 export { PartDecoder, decodedParts, type DecodedResultPart } from './part-stream.js';
+export { decodeResultPartBatches, plainPieces, type PartRowBatches } from './part-rows.js';
+export { JsonRowSplitter, jsonChunkRows, jsonChunkRowBatches } from './json-rows.js';
 export { streamSink, memorySink, type Sink } from './sink.js';
 export { withDenial, type SessionExport } from './export-input.js';
 export { exportJson } from './export-json.js';

@@ -5,7 +5,9 @@
  */
 import type { RecordingEvent, SessionRecord } from '@snowtrail/recording';
 import type { WireCell } from './arrow.js';
-import { decodeResultPart, loadPartBlob, ResultAssembler, type RecordedPart } from './results.js';
+import { decodeResultPartBatches } from './part-rows.js';
+import { PartBuffer } from './part-buffer.js';
+import { loadPartBlob, MAX_PART_BYTES, ResultAssembler, type RecordedPart } from './results.js';
 import type { ColumnType } from './wire-values.js';
 
 /** One closed part, decoded (or why it cannot be). */
@@ -14,15 +16,20 @@ export interface DecodedResultPart {
   seq?: number;
   part: RecordedPart;
   columns: ColumnType[];
-  rows: Iterable<WireCell[]>;
+  /** The rows, a batch at a time, decoded as they are read (a JSON chunk is inflated and parsed as it goes). */
+  batches: AsyncIterable<WireCell[][]>;
   problem?: string;
 }
+
+/** No rows. */
+async function* noBatches(): AsyncGenerator<WireCell[][]> {}
 
 /** Decodes result parts as their events go by; remembers which statement each part belongs to. */
 export class PartDecoder {
   private readonly assembler = new ResultAssembler();
   private readonly seqOf = new Map<string, number>();
   private readonly columnsOf = new Map<number, ColumnType[]>();
+  private readonly partBuffer = new PartBuffer();
 
   /** Feeds one event (and, for a v2 result, the opener of its blob); returns the part it closed, decoded. */
   async push(e: RecordingEvent, openBlob?: () => Promise<AsyncIterable<Uint8Array> | undefined>): Promise<DecodedResultPart | undefined> {
@@ -33,7 +40,7 @@ export class PartDecoder {
     }
     const closed = this.assembler.push(e);
     if (!closed) return undefined;
-    return this.decode(closed.blob ? await loadPartBlob(closed, openBlob) : closed);
+    return this.decode(closed.blob ? await loadPartBlob(closed, openBlob, MAX_PART_BYTES, (size) => this.partBuffer.lease(size)) : closed);
   }
 
   /** The parts never closed, decoded as far as they go. */
@@ -43,13 +50,17 @@ export class PartDecoder {
 
   private decode(p: RecordedPart): DecodedResultPart {
     const seq = p.querySeq ?? (p.requestId !== undefined ? this.seqOf.get(`r:${p.requestId}`) : undefined) ?? (p.queryId !== undefined ? this.seqOf.get(`q:${p.queryId}`) : undefined);
-    const base = { ...(seq !== undefined ? { seq } : {}), part: p, columns: (seq !== undefined ? this.columnsOf.get(seq) : undefined) ?? [], rows: [] as WireCell[][] };
-    if (p.redaction?.method === 'withheld') return { ...base, problem: `not stored (redacted columns ${p.redaction.columns.join(', ')} in an Arrow result)` };
+    // The stored bytes are the decoder's alone: the part handed out does not hold them.
+    const { bytes: _bytes, releaseBytes: _release, ...meta } = p;
+    const base = { ...(seq !== undefined ? { seq } : {}), part: { ...meta, bytes: [] }, columns: (seq !== undefined ? this.columnsOf.get(seq) : undefined) ?? [], batches: noBatches() };
+    if (p.redaction?.method === 'withheld') {
+      p.releaseBytes?.();
+      return { ...base, problem: `not stored (redacted columns ${p.redaction.columns.join(', ')} in an Arrow result)` };
+    }
     try {
-      const d = decodeResultPart(p, base.columns);
+      const d = decodeResultPartBatches(p, base.columns);
       if (p.part === 'inline' && seq !== undefined) this.columnsOf.set(seq, d.columns);
-      // The rows read from the decoded bytes; the stored ones are let go while they are read.
-      return { ...base, part: { ...p, bytes: [] }, columns: d.columns, rows: d.rows, ...(p.aborted ? { problem: `cut short (${p.aborted})` } : {}) };
+      return { ...base, columns: d.columns, batches: d.batches, ...(p.aborted ? { problem: `cut short (${p.aborted})` } : {}) };
     } catch (err) {
       return { ...base, problem: `could not be decoded (${p.aborted ? `cut short: ${p.aborted}; ` : ''}${(err as Error).message})` };
     }

@@ -23,14 +23,14 @@ export interface TimelineOptions {
 }
 
 /** The rows of a part as the timeline prints them: an indented table of at most `max` rows. */
-function partRows(d: DecodedResultPart, max: number): string {
+async function partRows(d: DecodedResultPart, max: number): Promise<string> {
   const rows: string[][] = [];
   let total = 0;
   let failure = '';
   try {
-    for (const r of d.rows) {
-      if (rows.length < max) rows.push(r.map((c, i) => formatCell(c, d.columns[i])));
-      total++;
+    for await (const batch of d.batches) {
+      for (const r of batch) if (rows.length < max) rows.push(r.map((c, i) => formatCell(c, d.columns[i])));
+      total += batch.length;
     }
   } catch (err) {
     failure = `    (${d.part.part} could not be decoded past row ${total}: ${(err as Error).message})\n`;
@@ -61,9 +61,9 @@ export async function replayTimeline(records: AsyncIterable<SessionRecord>, sink
       prev = t;
       await sink(`${e.time}  #${e.seq}  ${e.type.padEnd(19)} ${summarizeEvent(e)}\n`);
     }
-    if (closed) await sink(partRows(closed, options.resultRows ?? 0));
+    if (closed) await sink(await partRows(closed, options.resultRows ?? 0));
   }
-  for (const d of decoder?.finish() ?? []) await sink(partRows(d, options.resultRows ?? 0));
+  for (const d of decoder?.finish() ?? []) await sink(await partRows(d, options.resultRows ?? 0));
 }
 
 /** Connection options of the replay target. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
-import { collectResultParts, decodeResultPart, rowsOfStatement } from './results.js';
+import { collectResultParts, decodeResultPart, rowsOfStatement, type RecordedPart } from './results.js';
+import { decodeResultPartBatches } from './part-rows.js';
 import { bindsFromRecorded, diffRows } from './replay.js';
 import type { RecordingEvent } from '@snowtrail/recording';
 
@@ -41,5 +42,29 @@ describe('recorded results', () => {
     expect(diffRows({ columns: ['A'], rows: [['1'], ['2']] }, { columns: ['A'], rows: [['1'], ['5'], ['6']] })).toEqual(['row count: recorded 2, target 3', 'row 2 column A: recorded "2", target "5"']);
     expect(diffRows({ columns: ['A', 'S'], rows: [['1', '[REDACTED]']] }, { columns: ['A', 'S'], rows: [['1', 'x']] }, 5, new Set(['S']))).toEqual([]);
     expect(bindsFromRecorded({ '2': { type: 'TEXT', value: 'b' }, '1': { type: 'FIXED', value: '1' } })).toEqual(['1', 'b']);
+  });
+
+  it('inflates a gzip JSON chunk as it reads it: the same rows as decoding it whole, and a cut-off stream gives its readable rows, then fails', async () => {
+    const text = Array.from({ length: 5000 }, (_v, i) => JSON.stringify([String(i), `é-${i}`])).join(', ');
+    const gz = gzipSync(Buffer.from(text));
+    const part = (bytes: Buffer[], storedCompression: 'gzip' | 'none'): RecordedPart => ({ partId: 'p', part: 'chunk:0', format: 'json', storedCompression, bytes, size: 0, complete: true, truncatedForDisplay: false, columns: ['N', 'L'] });
+    const read = async (p: RecordedPart): Promise<{ rows: unknown[]; error?: string }> => {
+      const rows: unknown[] = [];
+      try {
+        for await (const batch of decodeResultPartBatches(p).batches) rows.push(...batch);
+        return { rows };
+      } catch (err) {
+        return { rows, error: (err as Error).message };
+      }
+    };
+    const expected = [...decodeResultPart(part([gz], 'gzip')).rows];
+    expect(expected).toHaveLength(5000);
+    // Stored pieces cut anywhere (even inside the gzip header), and gzip found by its magic bytes alone.
+    expect(await read(part([gz.subarray(0, 1), gz.subarray(1, 999), gz.subarray(999)], 'gzip'))).toEqual({ rows: expected });
+    expect(await read(part([gz.subarray(0, 1), gz.subarray(1)], 'none'))).toEqual({ rows: expected });
+    const cut = await read(part([gz.subarray(0, Math.floor(gz.length / 2))], 'gzip'));
+    expect(cut.error).toMatch(/unexpected end of file/);
+    expect(cut.rows.length).toBeGreaterThan(0);
+    expect(cut.rows).toEqual(expected.slice(0, cut.rows.length));
   });
 });

@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import type { BlobRef, RecordingEvent, RedactionInfo } from '@snowtrail/recording';
 import { readArrowStream, type WireCell } from './arrow.js';
 import { jsonChunkRows } from './json-rows.js';
+import type { PartBytesLease } from './part-buffer.js';
 import { columnsFromRowtype, type ColumnType } from './wire-values.js';
 
 /** One result part as recorded. */
@@ -34,6 +35,8 @@ export interface RecordedPart {
   blob?: BlobRef;
   /** v2: the blob could not be read as referenced (missing, or not the referenced bytes). */
   blobProblem?: string;
+  /** `bytes` are a lent buffer (part-buffer.ts): to be called once they are no longer read. */
+  releaseBytes?: () => void;
 }
 
 /** Decoded rows of a part, cells as wire strings. */
@@ -132,25 +135,39 @@ export function collectResultParts(events: Iterable<RecordingEvent>, maxBytes = 
 /**
  * v2: reads a part's blob into it, streaming and hashing on the way; keeps at most `maxBytes`
  * (more is marked truncated for display). A missing blob or one that is not the referenced bytes
- * is told in `blobProblem`, never decoded as if it were the record.
+ * is told in `blobProblem`, never decoded as if it were the record. With `lease`, the bytes are
+ * copied into a lent buffer (given back through the part's `releaseBytes`) instead of kept as read.
  */
-export async function loadPartBlob(p: RecordedPart, open: (() => Promise<AsyncIterable<Uint8Array> | undefined>) | undefined, maxBytes = MAX_PART_BYTES): Promise<RecordedPart> {
+export async function loadPartBlob(p: RecordedPart, open: (() => Promise<AsyncIterable<Uint8Array> | undefined>) | undefined, maxBytes = MAX_PART_BYTES, lease?: (size: number) => PartBytesLease): Promise<RecordedPart> {
   if (!p.blob) return p;
   const stream = open ? await open().catch(() => undefined) : undefined;
   if (!stream) return { ...p, blobProblem: `its blob ${p.blob.sha256.slice(0, 16)}… is missing from the store` };
   const hash = createHash('sha256');
   const bytes: Buffer[] = [];
+  // The referenced length is known: read into one buffer of that size (bytes past it are hashed, not kept).
+  const lent = lease && p.blob.bytes <= maxBytes ? lease(p.blob.bytes) : undefined;
   let size = 0;
   let truncatedForDisplay = false;
-  for await (const piece of stream) {
-    // A view, not a copy: Buffer.from(Uint8Array) would copy every piece of the payload once more.
-    const b = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    hash.update(b);
-    if (size + b.length <= maxBytes && !truncatedForDisplay) bytes.push(b);
-    else truncatedForDisplay = true;
-    size += b.length;
+  try {
+    for await (const piece of stream) {
+      // A view, not a copy: Buffer.from(Uint8Array) would copy every piece of the payload once more.
+      const b = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      hash.update(b);
+      if (lent) {
+        if (size < p.blob.bytes) b.copy(lent.buffer, size, 0, Math.min(b.length, p.blob.bytes - size));
+      } else if (size + b.length <= maxBytes && !truncatedForDisplay) bytes.push(b);
+      else truncatedForDisplay = true;
+      size += b.length;
+    }
+  } catch (err) {
+    lent?.release();
+    throw err;
   }
-  if (hash.digest('hex') !== p.blob.sha256 || size !== p.blob.bytes) return { ...p, blobProblem: `its blob ${p.blob.sha256.slice(0, 16)}… does not hold the referenced bytes (altered)` };
+  if (hash.digest('hex') !== p.blob.sha256 || size !== p.blob.bytes) {
+    lent?.release();
+    return { ...p, blobProblem: `its blob ${p.blob.sha256.slice(0, 16)}… does not hold the referenced bytes (altered)` };
+  }
+  if (lent) return { ...p, bytes: [lent.buffer.subarray(0, size)], size, truncatedForDisplay: false, releaseBytes: lent.release };
   return { ...p, bytes, size, truncatedForDisplay };
 }
 

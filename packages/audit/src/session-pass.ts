@@ -47,16 +47,16 @@ export interface SessionPass {
 export const NOTABLE_TYPES = new Set(['auth.failure', 'note', 'gap', 'session.interrupted', 'session.end', 'result.abort']);
 
 /** Keeps at most `keep` rows of a decoded part, counting all of them. */
-function keepRows(d: DecodedResultPart, keep: number): PartRows {
+async function keepRows(d: DecodedResultPart, keep: number): Promise<PartRows> {
   const rows: WireCell[][] = [];
   let count = 0;
   try {
-    for (const r of d.rows) {
-      if (rows.length < keep) rows.push(r);
-      count++;
+    for await (const batch of d.batches) {
+      for (const r of batch) if (rows.length < keep) rows.push(r);
+      count += batch.length;
     }
   } catch (err) {
-    return { order: partOrder(d.part.part), columns: d.columns, rows, count, problem: `${d.part.part}: could not be decoded past row ${count} (${(err as Error).message})` };
+    return { order: partOrder(d.part.part), columns: d.columns, rows, count, problem: `${d.part.part}: ${d.problem ? `${d.problem}; ` : ''}could not be decoded past row ${count} (${(err as Error).message})` };
   }
   return { order: partOrder(d.part.part), columns: d.columns, rows, count, ...(d.problem ? { problem: `${d.part.part}: ${d.problem}${count > 0 ? `; ${count} row(s) readable` : ''}` } : {}) };
 }
@@ -67,12 +67,12 @@ export async function passSession(records: AsyncIterable<SessionRecord>, options
   const pass: SessionPass = { denials: new Map(), notable: [], damaged: [], results: new Map() };
   const decoder = new PartDecoder();
   const parts = new Map<number, StatementParts>();
-  const take = (d: DecodedResultPart): void => {
+  const take = async (d: DecodedResultPart): Promise<void> => {
     if (d.seq === undefined) return;
     const st = parts.get(d.seq) ?? { rows: [], redacted: new Set<string>(), kept: 0, lastKeptOrder: -Infinity };
     parts.set(d.seq, st);
     for (const c of d.part.redaction?.columns ?? []) st.redacted.add(c);
-    addPart(st, keepRows(d, keep), keep);
+    addPart(st, await keepRows(d, keep), keep);
   };
   for await (const r of records) {
     if (r.kind === 'damage') {
@@ -87,10 +87,10 @@ export async function passSession(records: AsyncIterable<SessionRecord>, options
     if (NOTABLE_TYPES.has(e.type)) pass.notable.push(e);
     if (options.results) {
       const closed = await decoder.push(e, r.openBlob);
-      if (closed) take(closed);
+      if (closed) await take(closed);
     }
   }
-  if (options.results) for (const p of decoder.finish()) take(p);
+  if (options.results) for (const p of decoder.finish()) await take(p);
   for (const [seq, st] of parts) pass.results.set(seq, mergeParts(st.rows, st.redacted, keep));
   return pass;
 }

@@ -9,5 +9,5 @@ import { createDirStore, readSession } from '@snowtrail/recording';
 const [dir, id] = process.argv.slice(2);
 const store = createDirStore(dir!);
 const all: unknown[] = [];
-for await (const part of decodedParts(readSession(store, id!))) for (const row of part.rows) all.push(row);
+for await (const part of decodedParts(readSession(store, id!))) for await (const batch of part.batches) all.push(...batch);
 process.stdout.write(`held ${all.length} rows\n`);

@@ -4,6 +4,7 @@
  * leaves a half-written object under its final name.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ObjectStore, PutOptions } from './store.js';
 import { sha256Hex } from './chain.js';
@@ -40,7 +41,27 @@ export function createDirStore(root: string, prefix = '', fs: SpoolFs = nodeSpoo
         if (isNotFound(err)) return undefined;
         throw err;
       }
-      return createReadStream(pathOf(key), { highWaterMark: 1024 * 1024 });
+      // 64 KiB reads: every read allocates its buffer, and a reader that drops them at once (hashing)
+      // would otherwise leave megabytes of dead buffers to the garbage collector at each step.
+      return createReadStream(pathOf(key), { highWaterMark: 64 * 1024 });
+    },
+    async readPieces(key: string, scratch: Buffer, onPiece: (piece: Buffer) => void): Promise<boolean> {
+      let file;
+      try {
+        file = await open(pathOf(key), 'r');
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+      try {
+        for (;;) {
+          const { bytesRead } = await file.read(scratch, 0, scratch.length, null);
+          if (bytesRead === 0) return true;
+          onPiece(scratch.subarray(0, bytesRead));
+        }
+      } finally {
+        await file.close();
+      }
     },
     async list(prefix: string): Promise<{ key: string; size: number }[]> {
       const out: { key: string; size: number }[] = [];

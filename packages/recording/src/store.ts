@@ -25,6 +25,11 @@ export interface ObjectStore {
   get(key: string): Promise<Buffer | undefined>;
   /** The object's bytes as a stream (large v2 blobs), or undefined when it does not exist. */
   getStream?(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /**
+   * Reads the object through `scratch`, one piece at a time: each piece is a view of `scratch`,
+   * valid only until `onPiece` returns (nothing is allocated per piece). False when it does not exist.
+   */
+  readPieces?(key: string, scratch: Buffer, onPiece: (piece: Buffer) => void): Promise<boolean>;
   /** Every key under a prefix, sorted. */
   list(prefix: string): Promise<{ key: string; size: number }[]>;
   /** The immediate sub-"folders" of a prefix (names without the prefix and trailing slash). */

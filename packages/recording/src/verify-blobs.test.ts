@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDirStore } from './dir-store.js';
 import { hashStoredBlob, SMALL_BLOB_BYTES } from './verify-blobs.js';
 import type { ObjectStore } from './store.js';
 
@@ -41,5 +45,20 @@ describe('hashing stored blobs', () => {
     expect(await hashStoredBlob(s3, 'k')).toEqual({ sha256: sha(small), bytes: 1000 });
     expect([s1.reads, s2.reads, s3.reads]).toEqual([['get'], ['stream'], ['stream']]);
     expect(await hashStoredBlob(s1, 'missing', 10)).toBeUndefined();
+  });
+
+  it('hashes a directory store\'s blob through one reused buffer, piece by piece, and says when it is absent', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'snowtrail-hash-'));
+    try {
+      const store = createDirStore(root);
+      const body = Buffer.from(Array.from({ length: SMALL_BLOB_BYTES * 3 + 17 }, (_v, i) => (i * 31) % 251));
+      await store.put('b', body, { contentType: 'application/octet-stream', sha256: sha(body) });
+      const scratch = Buffer.alloc(4096);
+      expect(await hashStoredBlob(store, 'b', body.length, scratch)).toEqual({ sha256: sha(body), bytes: body.length });
+      expect(await hashStoredBlob(store, 'b')).toEqual({ sha256: sha(body), bytes: body.length });
+      expect(await hashStoredBlob(store, 'gone', body.length, scratch)).toBeUndefined();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -45,19 +45,30 @@ export function unlistedReferences(refs: BlobReference[], listed: Map<string, Di
   return out;
 }
 
+/** Bytes read at a time by each blob hash in flight when the store reads into a buffer of ours. */
+export const HASH_PIECE_BYTES = 256 * 1024;
+
 /**
  * Hashes one stored blob; undefined when the object is absent. Streamed unless the store listed it
- * as small (`listedSize`), so memory stays bounded whatever size a tampered object has.
+ * as small (`listedSize`), so memory stays bounded whatever size a tampered object has. Where the
+ * store reads into a buffer of ours, `scratch` is reused for every piece (nothing left to collect).
  */
-export async function hashStoredBlob(store: ObjectStore, key: string, listedSize?: number): Promise<{ sha256: string; bytes: number } | undefined> {
+export async function hashStoredBlob(store: ObjectStore, key: string, listedSize?: number, scratch?: Buffer): Promise<{ sha256: string; bytes: number } | undefined> {
   if (listedSize !== undefined && listedSize <= SMALL_BLOB_BYTES) {
     const body = await store.get(key);
     return body ? { sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length } : undefined;
   }
-  const stream = await readObjectStream(store, key);
-  if (!stream) return undefined;
   const hash = createHash('sha256');
   let bytes = 0;
+  if (store.readPieces) {
+    const found = await store.readPieces(key, scratch ?? Buffer.allocUnsafe(HASH_PIECE_BYTES), (piece) => {
+      hash.update(piece);
+      bytes += piece.length;
+    });
+    return found ? { sha256: hash.digest('hex'), bytes } : undefined;
+  }
+  const stream = await readObjectStream(store, key);
+  if (!stream) return undefined;
   for await (const piece of stream) {
     hash.update(piece);
     bytes += piece.byteLength;
@@ -66,11 +77,11 @@ export async function hashStoredBlob(store: ObjectStore, key: string, listedSize
 }
 
 /** Checks one listed blob against its stored object. */
-async function checkOne(store: ObjectStore, sessionId: string, blob: DigestBlob, sizes: ReadonlyMap<string, number>): Promise<BlobProblem | undefined> {
+async function checkOne(store: ObjectStore, sessionId: string, blob: DigestBlob, sizes: ReadonlyMap<string, number>, scratch: Buffer): Promise<BlobProblem | undefined> {
   const name = `blob ${blob.sha256.slice(0, 16)}…`;
   // Content-addressed: the key is derived from the hash, never taken from the digest as is.
   const key = blobKey(store.prefix, sessionId, blob.sha256);
-  const got = await hashStoredBlob(store, key, sizes.get(key));
+  const got = await hashStoredBlob(store, key, sizes.get(key), scratch);
   if (!got) return { kind: 'blob_missing', message: `${name}: listed in a digest but missing from the store (blob removed)` };
   if (got.sha256 !== blob.sha256 || got.bytes !== blob.bytes) return { kind: 'blob_altered', message: `${name}: stored bytes (${got.bytes}) do not hash to its name and digest entry (content altered)` };
   return undefined;
@@ -83,7 +94,9 @@ export async function checkBlobs(store: ObjectStore, sessionId: string, refs: Bl
   const found: (BlobProblem | undefined)[] = new Array<BlobProblem | undefined>(wanted.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < wanted.length; i = next++) found[i] = await checkOne(store, sessionId, wanted[i]!, sizes);
+    // One buffer a worker, reused for every blob it hashes.
+    const scratch = Buffer.allocUnsafe(HASH_PIECE_BYTES);
+    for (let i = next++; i < wanted.length; i = next++) found[i] = await checkOne(store, sessionId, wanted[i]!, sizes, scratch);
   };
   await Promise.all(Array.from({ length: Math.min(BLOBS_IN_FLIGHT, wanted.length) }, worker));
   for (const p of found) if (p) problems.push(p);

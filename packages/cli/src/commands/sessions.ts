@@ -16,6 +16,7 @@ import type * as RecordingModule from '@snowtrail/recording';
 import type * as AuditModule from '@snowtrail/audit';
 import type { Sink } from '@snowtrail/audit';
 import { registerCatalogCommands } from './sessions-catalog.js';
+import { applyStreamingHeapPolicy } from './streaming-heap.js';
 import { EXPORT_FORMATS, explainStoreError, httpUrl, nonNegativeDecimal, outputOption, storeSpecProblem, usageError, wholeNumber, type OutputFormat } from './sessions-args.js';
 
 type Recording = typeof RecordingModule;
@@ -215,6 +216,7 @@ export function register(program: Command): void {
     .addOption(outputOption())
     .action(
       run(async (id: string, o: StoreOpts & { results?: boolean; maxRows: number; output: OutputFormat }) => {
+        applyStreamingHeapPolicy();
         const store = await open(o);
         const r = await lib();
         const a = await audit();
@@ -335,6 +337,7 @@ export function register(program: Command): void {
     .action(
       run(async (id: string, o: StoreOpts & { speed: number; results?: boolean; maxRows: number; output: OutputFormat } & Record<string, string | boolean | number | undefined>) => {
         if (o.execute && (!o.target || !o.account || !o.user)) throw usageError('--execute needs --target, --account and --user');
+        applyStreamingHeapPolicy();
         const store = await open(o);
         const r = await lib();
         const a = await audit();
@@ -379,6 +382,7 @@ export function register(program: Command): void {
     .option('--jwks <fileOrUrl>', 'public keys to trust for the verification section')
     .action(
       run(async (id: string, o: StoreOpts & { output: (typeof EXPORT_FORMATS)[number]; out?: string; jwks?: string }) => {
+        applyStreamingHeapPolicy();
         const store = await open(o);
         const r = await lib();
         const a = await audit();

@@ -91,6 +91,12 @@ describe('image bundle (what the Dockerfile ships)', () => {
     expect(readdirSync(join(outdir, 'node_modules')).sort()).toEqual(['@duckdb', 'detect-libc']);
   });
 
+  it('is ASCII only, so V8 holds its source at one byte a character in every process', () => {
+    const bundle = readFileSync(result.bundle, 'utf8');
+    expect(bundle.length).toBeGreaterThan(1_000_000);
+    expect([...bundle.matchAll(/[\u0080-\uffff]/g)].map((m) => bundle.slice(Math.max(0, m.index - 40), m.index + 10))).toEqual([]);
+  });
+
   it('loads the native DuckDB binding from the copied packages', async () => {
     const probe = "const { DuckDBInstance } = await import('@duckdb/node-api'); const c = await (await DuckDBInstance.create(':memory:')).connect(); const r = await c.runAndReadAll('select 40 + 2 as x'); console.log(JSON.stringify(r.getRowObjectsJson()));";
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: outdir });

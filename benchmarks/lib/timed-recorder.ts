@@ -33,7 +33,7 @@ export function timeRecorder(inner: Recorder, waits: RecorderWaits): Recorder {
         queryStarted: timed(waits, 'queryStarted', (i) => s.queryStarted(i)),
         queryDenied: timed(waits, 'queryDenied', (i) => s.queryDenied(i)),
         queryEnded: timed(waits, 'queryEnded', (i) => s.queryEnded(i)),
-        result: timed(waits, 'result', (i, b) => s.result(i, b)),
+        result: timed(waits, 'result', (i, b, e) => s.result(i, b, e)),
         note: (k, d) => s.note(k, d),
         end: (r) => s.end(r),
         openResult: (i) => s.openResult(i),

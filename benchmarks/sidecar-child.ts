@@ -46,7 +46,17 @@ const budget = process.env.SNOWTRAIL_BENCH_BUDGET_BYTES ? { requestBudgetBytes: 
 const recorder = await recorderFor();
 const handle = await startSidecar({ config, logger, ...budget, ...(recorder ? { recorder, registry } : {}) });
 process.stdout.write(`${JSON.stringify({ url: handle.url, adminUrl: handle.adminUrl, startToReadyMs: performance.now() - started, sinceProcessStartMs: performance.now() })}\n`);
+// SNOWTRAIL_BENCH_MEMORY=<file>: process.memoryUsage() sampled every 20 ms; the peak of each field is written there at SIGTERM.
+const memoryFile = process.env.SNOWTRAIL_BENCH_MEMORY;
+const memoryPeak: Record<string, number> = {};
+const memoryAtStart = process.memoryUsage() as unknown as Record<string, number>;
+if (memoryFile) {
+  setInterval(() => {
+    for (const [k, v] of Object.entries(process.memoryUsage())) memoryPeak[k] = Math.max(memoryPeak[k] ?? 0, v);
+  }, 20).unref();
+}
 process.on('SIGTERM', () => {
   if (stagesFile) writeFileSync(stagesFile, JSON.stringify(waits));
+  if (memoryFile) writeFileSync(memoryFile, JSON.stringify({ atStart: memoryAtStart, peak: memoryPeak, atEnd: process.memoryUsage() }));
   void handle.close().then(() => process.exit(0));
 });

@@ -97,7 +97,7 @@ describe('result with the statement end', () => {
     expect(endsOf(events, 'r2')).toEqual(['success']);
   });
 
-  it('best-effort: the end is recorded even when the answer could not be (its blob failed), and the drop is told by a gap', async () => {
+  it('best-effort: the end is recorded even when the answer could not be (its blob failed), and the drop is told by a gap; a session ending meanwhile ends after it', async () => {
     const fs: FaultFs = createFaultFs(nodeSpoolFs);
     const { recorder, storeDir } = await setup(fs, 'best-effort');
     const s = await recorder.startSession(startInfo());
@@ -107,10 +107,17 @@ describe('result with the statement end', () => {
     await new Promise((r) => setTimeout(r, 200));
     fs.setRules([]);
     await s.queryStarted(read('r2'));
+    // The session ends while the second answer's blob is still being written: its end comes first.
+    fs.setRules([{ op: 'fsync', path: '/blobs', delayMs: 300 }]);
+    await s.result(part('r2'), answer, success('r2'));
     await s.end('client_logout');
+    fs.setRules([]);
     const events = await storedEvents(recorder, storeDir, s.sessionId);
     expect(endsOf(events, 'r1')).toEqual(['success']);
-    expect(events.filter((e) => e.type === 'result')).toEqual([]);
+    expect(endsOf(events, 'r2')).toEqual(['success']);
+    expect(events.at(-1)?.type).toBe('session.end');
+    // Only the second answer is recorded; the first one's drop is told.
+    expect(events.filter((e) => e.type === 'result').map((e) => e.data.requestId)).toEqual(['r2']);
     expect(events.filter((e) => e.type === 'gap').reduce((n, e) => n + Number(e.data.dropped), 0)).toBe(1);
   });
 });

@@ -329,8 +329,9 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
         const blob = newBlob(ctx, writer, partId);
         void blob.write(stored).catch(() => undefined);
         const committed = commitBlobResult(ctx, writer, blob, refData, lost, afterAppend);
-        if (ctx.mode === 'best-effort' && afterAppend) void committed.catch(() => undefined).then(afterAppend);
-        return underMode(ctx, writer, committed);
+        // Best-effort: the end is appended before the commit counts as settled, so a session's end
+        // (which waits for its blob commits) always comes after it.
+        return underMode(ctx, writer, ctx.mode === 'best-effort' && afterAppend ? committed.catch(() => undefined).then(afterAppend) : committed);
       }
       if (stored.length <= RESULT_PIECE_BYTES) {
         return orGiveUp(commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 }, false, afterAppend));

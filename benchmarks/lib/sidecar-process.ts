@@ -30,9 +30,15 @@ export async function bundleSidecarChild(outdir: string): Promise<string> {
   return join(outdir, 'bundle', 'sidecar-child.js');
 }
 
-/** Spawns the bundled child with a config file; `null` uses a recorder that drops everything (the proxy alone). */
+/**
+ * Spawns the bundled child with a config file; `null` uses a recorder that drops everything (the proxy alone).
+ * SNOWTRAIL_BENCH_CHILD_ARGS: extra Node options for the child (e.g. `--max-semi-space-size=1`), to
+ * compare a runtime setting in a run of its own; the generated report does not name them, so a run
+ * with them is not a run of record.
+ */
 export async function spawnSidecar(entry: string, configPath: string, recorder: 'real' | 'null'): Promise<SidecarProcess> {
-  const proc = spawn(process.execPath, [entry, configPath, recorder], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const extra = (process.env.SNOWTRAIL_BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...extra, entry, configPath, recorder], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {

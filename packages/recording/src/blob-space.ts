@@ -27,6 +27,11 @@ export class SpoolBlobSpace {
   /** How many `result` events (pending or durable) refer to each content name. */
   private readonly holds = new Map<string, number>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** The folder exists (created once, not once a payload); cleared when creating it failed. */
+  private made: Promise<void> | undefined;
+  /** The folder fsync running now, and the one queued behind it (shared by every rename made meanwhile). */
+  private syncing: Promise<void> | undefined;
+  private nextSync: Promise<void> | undefined;
 
   constructor(
     private readonly fs: SpoolFs,
@@ -39,6 +44,51 @@ export class SpoolBlobSpace {
     let n = 0;
     for (const b of this.files.values()) n += b;
     return n;
+  }
+
+  /**
+   * Creates the folder if needed: once for the session, not once a payload. A failed attempt is
+   * forgotten, so the next payload tries again; `isStale` (a file could not be created in it) makes
+   * the next call create it again.
+   */
+  ensureDir(isStale = false): Promise<void> {
+    if (isStale) this.made = undefined;
+    if (!this.made) {
+      const made = this.fs.mkdir(this.dir);
+      this.made = made;
+      made.catch(() => {
+        if (this.made === made) this.made = undefined;
+      });
+    }
+    return this.made;
+  }
+
+  /**
+   * Makes every rename done in the folder before the call durable (the folder's fsync). Group
+   * commit: a call made while a folder fsync runs waits for the next one, which starts once the
+   * running one is over and is shared by every call made meanwhile — the running one may have
+   * started before the caller's rename, so it cannot count for it.
+   */
+  syncFolder(): Promise<void> {
+    if (!this.syncing) return this.startFolderSync();
+    this.nextSync ??= this.syncing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextSync = undefined;
+        return this.startFolderSync();
+      });
+    return this.nextSync;
+  }
+
+  private startFolderSync(): Promise<void> {
+    const sync = syncDir(this.fs, this.dir);
+    this.syncing = sync;
+    void sync
+      .catch(() => undefined)
+      .then(() => {
+        if (this.syncing === sync) this.syncing = undefined;
+      });
+    return sync;
   }
 
   /** Reserves room for payload bytes about to be written. */
@@ -95,7 +145,7 @@ export class SpoolBlobSpace {
         throw err;
       }
       try {
-        await Promise.all([syncData(), syncDir(this.fs, this.dir)]);
+        await Promise.all([syncData(), this.syncFolder()]);
       } catch (err) {
         // Not durable: gone, so neither a later payload nor recovery takes it for a good copy.
         await this.fs.unlink(target).catch(() => undefined);

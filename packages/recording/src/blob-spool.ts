@@ -13,7 +13,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { join } from 'node:path';
 import type { BlobRef } from './format.js';
 import type { SpoolBlobSpace } from './blob-space.js';
-import type { SpoolFileHandle, SpoolFs } from './spool-fs.js';
+import { isNotFound, type SpoolFileHandle, type SpoolFs } from './spool-fs.js';
 
 /** Reason of a blob write the spool's cap refused. */
 export const BLOB_SPOOL_FULL = 'spool_full';
@@ -47,6 +47,21 @@ async function writeAll(handle: SpoolFileHandle, buf: Buffer): Promise<void> {
   }
 }
 
+/**
+ * Creates a blob's temp file in the session's blob folder, which is created once for the session;
+ * a folder gone meanwhile (ENOENT) is created again once.
+ */
+async function openIn(fs: SpoolFs, space: SpoolBlobSpace, path: string): Promise<SpoolFileHandle> {
+  await space.ensureDir();
+  try {
+    return await fs.open(path, 'w');
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await space.ensureDir(true);
+    return fs.open(path, 'w');
+  }
+}
+
 /** One payload being written to the spool. */
 export class SpoolBlobWriter {
   private readonly hash: Hash = createHash('sha256');
@@ -67,7 +82,7 @@ export class SpoolBlobWriter {
   ) {
     this.dir = spoolBlobDir(sessionDir);
     this.tmpPath = join(this.dir, `.tmp-${name}`);
-    this.handle = fs.mkdir(this.dir).then(() => fs.open(this.tmpPath, 'w'));
+    this.handle = openIn(fs, space, this.tmpPath);
     // The chain never rejects: a failure is kept and reported by write, finish and discard's callers.
     this.chain = this.handle.then(
       () => undefined,
@@ -120,7 +135,8 @@ export class SpoolBlobWriter {
       // Named by content, made durable, counted once, and held for the event about to refer to it.
       await this.space.place(this.tmpPath, ref.sha256, reserved, () => handle.datasync());
     } finally {
-      await handle.close().catch(() => undefined);
+      // Closing after the data is durable changes nothing about it: not waited for.
+      void handle.close().catch(() => undefined);
     }
     return ref;
   }

@@ -105,8 +105,14 @@ export interface SessionRecording {
   queryStarted(info: QueryStartInfo): Promise<void>;
   queryEnded(info: QueryEndInfo): Promise<void>;
   queryDenied(info: QueryStartInfo): Promise<void>;
-  /** Records a complete, already-buffered payload (the inline answer). */
-  result(info: ResultPartInfo, bytes: Uint8Array): Promise<void>;
+  /**
+   * Records a complete, already-buffered payload (the inline answer). With `end`, the statement's
+   * `query.end` is appended right after the `result` event, so one group commit makes both durable
+   * (not one after the other). When the promise rejects (required mode) no `query.end` of `end` is
+   * recorded and the caller records the statement's failure; in best-effort mode `end` is recorded
+   * whatever became of the payload.
+   */
+  result(info: ResultPartInfo, bytes: Uint8Array, end?: QueryEndInfo): Promise<void>;
   /** Starts a streamed payload (a chunk). */
   openResult(info: ResultPartInfo): ResultWriter;
   /** Other notable protocol events (renewal, abort, heartbeat failure) kept for the timeline. */

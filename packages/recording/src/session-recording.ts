@@ -112,7 +112,7 @@ function blobFailed(ctx: RecordingContext, writer: SessionWriter, err: unknown):
  * v2: makes the blob durable, then its `result` event — the part's one durable point. A blob that
  * cannot be written leaves no event referring to it.
  */
-async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, blob: SpoolBlobWriter, data: (ref: { sha256: string; bytes: number }) => object, lost: LostQuery = noLoss): Promise<void> {
+async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, blob: SpoolBlobWriter, data: (ref: { sha256: string; bytes: number }) => object, lost: LostQuery = noLoss, afterAppend?: () => void): Promise<void> {
   let ref;
   try {
     ref = await blob.finish();
@@ -133,6 +133,7 @@ async function commitBlobResult(ctx: RecordingContext, writer: SessionWriter, bl
   const release = (): void => void writer.blobSpace.unhold(sha);
   const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
     appended = d;
+    afterAppend?.();
   });
   if (appended) appended.catch(release);
   else release();
@@ -161,7 +162,7 @@ function underMode(ctx: RecordingContext, writer: SessionWriter, committed: Prom
  * writes it out as the session's spool blob file. A payload the session already has durably (its
  * spool blob file, or the store's object) is referred to, not carried again.
  */
-function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, stored: Buffer, data: (ref: { sha256: string; bytes: number }) => object): Promise<void> {
+function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, stored: Buffer, data: (ref: { sha256: string; bytes: number }) => object, afterAppend?: () => void): Promise<void> {
   const ref = { sha256: sha256Hex(stored), bytes: stored.length };
   // Only a durable copy (a spool file, or the store's) may stand in for the bytes: a payload an
   // earlier event carries may still be lost with that event's journal, and this event's with it not.
@@ -176,6 +177,7 @@ function commitCarriedResult(ctx: RecordingContext, writer: SessionWriter, store
   let appended: Promise<void> | undefined;
   const committed = commitEvent(ctx, writer, 'result', data(ref), false, (d) => {
     appended = d;
+    afterAppend?.();
   });
   if (appended) appended.then(() => (isStored ? undefined : writeCarriedEarly(ctx, writer, ref.sha256, stored)), release);
   else release();
@@ -296,7 +298,12 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       streamed: false,
     };
   };
-  const recordResult = (info: ResultPartInfo, bytes: Uint8Array, lost: LostQuery): Promise<void> => {
+  /**
+   * Records a whole payload. `afterAppend` is called right after its `result` event is appended
+   * (so what it appends shares the event's group commit); in best-effort mode also when the event
+   * is given up (dropped), once that is known. It is called at most once.
+   */
+  const recordResult = (info: ResultPartInfo, bytes: Uint8Array, lost: LostQuery, afterAppend?: () => void): Promise<void> => {
       const partId = `p${++parts}`;
       const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       rememberColumns(info, input);
@@ -309,27 +316,35 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
         ...(red.storedCompression !== info.compression ? { storedCompression: red.storedCompression } : {}),
         ...(redaction ? { redaction } : {}),
       };
+      // Best-effort: whatever became of the event, what follows it is still recorded.
+      const orGiveUp = <T>(p: T): T => {
+        if (ctx.mode === 'best-effort') afterAppend?.();
+        return p;
+      };
       if (writer.formatVersion === 2) {
         // A closed recorder refuses (or counts) the event before any blob is written.
-        if (ctx.isClosed()) return commitEvent(ctx, writer, 'result', base);
+        if (ctx.isClosed()) return orGiveUp(commitEvent(ctx, writer, 'result', base));
         const refData = (ref: { sha256: string; bytes: number }): object => ({ ...base, blob: ref, bytes: ref.bytes, sha256: ref.sha256, clientBytes: input.length, clientSha256 });
-        if (stored.length <= ctx.journalPayloadMaxBytes) return commitCarriedResult(ctx, writer, stored, refData);
+        if (stored.length <= ctx.journalPayloadMaxBytes) return orGiveUp(commitCarriedResult(ctx, writer, stored, refData, afterAppend));
         const blob = newBlob(ctx, writer, partId);
         void blob.write(stored).catch(() => undefined);
-        return underMode(ctx, writer, commitBlobResult(ctx, writer, blob, refData, lost));
+        const committed = commitBlobResult(ctx, writer, blob, refData, lost, afterAppend);
+        // Best-effort: the end is appended before the commit counts as settled, so a session's end
+        // (which waits for its blob commits) always comes after it.
+        return underMode(ctx, writer, ctx.mode === 'best-effort' && afterAppend ? committed.catch(() => undefined).then(afterAppend) : committed);
       }
       if (stored.length <= RESULT_PIECE_BYTES) {
-        return commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 });
+        return orGiveUp(commitEvent(ctx, writer, 'result', { ...base, base64: stored.toString('base64'), bytes: stored.length, sha256: sha256Hex(stored), clientSha256 }, false, afterAppend));
       }
       const pending: Promise<void>[] = [commitEvent(ctx, writer, 'result', { ...base, streamed: true })];
       for (let off = 0; off < stored.length; off += RESULT_PIECE_BYTES) {
         const piece = stored.subarray(off, off + RESULT_PIECE_BYTES);
         pending.push(commitEvent(ctx, writer, 'result.data', { partId, offset: off, bytes: piece.length, base64: piece.toString('base64') }));
       }
-      pending.push(commitEvent(ctx, writer, 'result.end', { partId, bytes: stored.length, sha256: sha256Hex(stored), clientBytes: input.length, clientSha256, ...(redaction ? { redaction } : {}) }));
-      return Promise.all(pending).then(() => undefined);
+      pending.push(commitEvent(ctx, writer, 'result.end', { partId, bytes: stored.length, sha256: sha256Hex(stored), clientBytes: input.length, clientSha256, ...(redaction ? { redaction } : {}) }, false, afterAppend));
+      return orGiveUp(Promise.all(pending).then(() => undefined));
     };
-  return {
+  const recording: SessionRecording = {
     sessionId: writer.sessionId,
     queryStarted(info) {
       if (ctx.mode === 'required' && ctx.writeAhead === 'changes' && info.effectFree === true) return writeAhead.start(info.requestId, (onAppended) => commitEvent(ctx, writer, 'query', queryData(info), false, onAppended));
@@ -342,8 +357,18 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       const querySeq = writer.querySeqs.get(info.requestId);
       return commitEvent(ctx, writer, 'query.end', { ...info, ...(querySeq !== undefined ? { querySeq } : {}) });
     },
-    result(info, bytes) {
-      return writeAhead.releaseWith(info.requestId, (lost) => recordResult(info, bytes, lost));
+    result(info, bytes, end) {
+      if (!end) return writeAhead.releaseWith(info.requestId, (lost) => recordResult(info, bytes, lost));
+      // The statement's end goes right after its answer's `result` event: one group commit for both.
+      let isEndAppended = false;
+      const appendEnd = (): void => {
+        if (isEndAppended) return;
+        isEndAppended = true;
+        recording.queryEnded(end).catch(() => undefined);
+      };
+      const recorded = writeAhead.releaseWith(info.requestId, (lost) => recordResult(info, bytes, lost, appendEnd));
+      // Required: a refused answer has no end here (the caller records the statement's failure instead).
+      return ctx.mode === 'required' ? recorded.then(appendEnd) : recorded;
     },
     openResult(info) {
       const columns = knownColumns(info);
@@ -363,6 +388,7 @@ export function createSessionRecording(ctx: RecordingContext, writer: SessionWri
       return writer.blobCommits.size === 0 ? close() : Promise.all(writer.blobCommits).then(close);
     },
   };
+  return recording;
 }
 
 /** The largest Arrow chunk masked; a bigger one is withheld (its hash kept), never stored unmasked. */

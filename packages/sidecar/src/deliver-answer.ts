@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createResultLimiter } from '@snowtrail/policy';
 import { SF_CODES, type QueryResponseData, type SnowflakeEnvelope } from '@snowtrail/protocol';
+import type { QueryEndInfo } from '@snowtrail/recording';
 import { CHUNK_PATH_PREFIX } from './chunk-registry.js';
 import { SIDECAR_SF_CODES, SIDECAR_SQL_STATES } from './errors.js';
 import { sendBytes, sendSnowflakeError } from './http-io.js';
@@ -57,10 +58,15 @@ export async function deliverAnswer(
     state.queryId ??= s.queryId;
     ctx.knownQueries.add(s.queryId, entry, state);
   }
-  const end = (info: Omit<Parameters<NonNullable<StatementState['recording']>['queryEnded']>[0], 'requestId'>): void => {
-    if (state.ended || state.parent) return;
+  /** Marks the statement ended; false when it was already (a re-fetch) or is a child of a multi-statement. */
+  const markEnded = (): boolean => {
+    if (state.ended || state.parent) return false;
     state.ended = true;
     entry.queries.delete(state.requestId);
+    return true;
+  };
+  const end = (info: Omit<QueryEndInfo, 'requestId'>): void => {
+    if (!markEnded()) return;
     state.recording?.queryEnded({ requestId: state.requestId, ...info }).catch((err: unknown) => log().warn({ err }, 'statement end not recorded'));
   };
 
@@ -109,10 +115,14 @@ export async function deliverAnswer(
     const childState: StatementState = { requestId: state.requestId, queryId: child, ended: true, parent: state, recording: state.recording, statementClass: state.statementClass };
     ctx.knownQueries.add(child, entry, childState);
   }
+  // The statement's end is recorded with its answer (one group commit), unless it was ended before (a re-fetch).
+  const success: Omit<QueryEndInfo, 'requestId'> = { ...(s.queryId ? { queryId: s.queryId } : {}), status: 'success', rows: s.totalRows, bytes: bytes.length, ...(s.resultIds ? { resultIds: s.resultIds } : {}) };
+  const endsHere = !state.ended && !state.parent;
   try {
     await state.recording?.result(
       { requestId: state.requestId, ...(s.queryId ? { queryId: s.queryId } : {}), part: 'inline', format: s.format, compression: 'none', contentType: 'application/json', rowCount: s.inlineRows, ...(s.columns ? { columns: s.columns } : {}) },
       bytes,
+      endsHere ? { requestId: state.requestId, ...success } : undefined,
     );
   } catch (err) {
     log().warn({ err }, 'result refused: recording unavailable');
@@ -123,7 +133,7 @@ export async function deliverAnswer(
   }
   confirmContext(entry, state.requestId, s);
   sendBytes(res, 200, { 'content-type': 'application/json' }, bytes, ctx.metrics);
-  end({ ...(s.queryId ? { queryId: s.queryId } : {}), status: 'success', rows: s.totalRows, bytes: bytes.length, ...(s.resultIds ? { resultIds: s.resultIds } : {}) });
+  markEnded();
 }
 
 function breach(

@@ -48,7 +48,11 @@ export function createMemoryRecorder(mode: 'required' | 'best-effort' = 'require
         queryStarted: (i) => guard('query', i),
         queryEnded: (i) => guard('query.end', i),
         queryDenied: (i) => guard('query.denied', i),
-        result: (i, b) => guard('result', i, b),
+        // The statement's end, when given, comes right after its answer (as the real recorder appends it).
+        result: async (i, b, end) => {
+          await guard('result', i, b);
+          if (end) await guard('query.end', end);
+        },
         openResult(i): ResultWriter {
           const parts: Buffer[] = [];
           return {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SIDECAR_NODE_OPTIONS } from '@snowtrail/operator';
 
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,12 +33,13 @@ export async function bundleSidecarChild(outdir: string): Promise<string> {
 
 /**
  * Spawns the bundled child with a config file; `null` uses a recorder that drops everything (the proxy alone).
- * SNOWTRAIL_BENCH_CHILD_ARGS: extra Node options for the child (e.g. `--max-semi-space-size=1`), to
- * compare a runtime setting in a run of its own; the generated report does not name them, so a run
- * with them is not a run of record.
+ * The child runs with the Node options the operator gives the injected sidecar (SIDECAR_NODE_OPTIONS),
+ * so the sidecar is measured as it is deployed. SNOWTRAIL_BENCH_CHILD_ARGS replaces them (e.g. `' '`
+ * for Node's defaults), to compare a runtime setting in a run of its own; the generated report does
+ * not name them, so a run with them is not a run of record.
  */
 export async function spawnSidecar(entry: string, configPath: string, recorder: 'real' | 'null'): Promise<SidecarProcess> {
-  const extra = (process.env.SNOWTRAIL_BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean);
+  const extra = (process.env.SNOWTRAIL_BENCH_CHILD_ARGS ?? SIDECAR_NODE_OPTIONS).split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...extra, entry, configPath, recorder], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';

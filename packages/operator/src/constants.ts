@@ -75,3 +75,12 @@ export const CONFIGMAP_KEYS = { config: 'config.yaml', jwks: 'jwks.json' } as co
 export function configMapNameFor(policyName: string): string {
   return `snowtrail-${policyName}`;
 }
+
+/**
+ * Node options of the injected sidecar (its container's NODE_OPTIONS): a 1 MiB young generation.
+ * Chunk bodies pass through as 64 KiB socket buffers that are garbage once written; their memory is
+ * freed only when V8 collects their small objects, and with the default young generation tens of MiB
+ * of them pile up while a result streams (docs/benchmarks.md, "Sidecar memory while chunks stream").
+ * V8 reads the option only at start-up, so it is set on the container, not by the process.
+ */
+export const SIDECAR_NODE_OPTIONS = '--max-semi-space-size=1';

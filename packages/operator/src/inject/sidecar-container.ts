@@ -1,6 +1,6 @@
 import type { PolicySpec } from '../crd/policy-schema.js';
 import {
-  DEFAULT_ADMIN_PORT, DEFAULT_IMAGE, DEFAULT_PROXY_PORT, POD_PATHS, SIDECAR_CONTAINER, TOKEN_AUDIENCE, TOKEN_EXPIRATION_SECONDS, VOLUMES, configMapNameFor,
+  DEFAULT_ADMIN_PORT, DEFAULT_IMAGE, DEFAULT_PROXY_PORT, POD_PATHS, SIDECAR_CONTAINER, SIDECAR_NODE_OPTIONS, TOKEN_AUDIENCE, TOKEN_EXPIRATION_SECONDS, VOLUMES, configMapNameFor,
 } from '../constants.js';
 import type { Container, EnvVar, Volume, VolumeMount } from './pod-types.js';
 import { credentialMount, credentialVolume } from './workload-identity-volume.js';
@@ -89,6 +89,7 @@ export function sidecarContainer(shape: SidecarShape): Container {
       fieldEnv('SNOWTRAIL_POD_NAME', 'metadata.name'),
       fieldEnv('SNOWTRAIL_POD_NAMESPACE', 'metadata.namespace'),
       fieldEnv('SNOWTRAIL_SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+      { name: 'NODE_OPTIONS', value: SIDECAR_NODE_OPTIONS },
     ],
     resources: {
       requests: { cpu: res?.requests?.cpu ?? '50m', memory: res?.requests?.memory ?? '64Mi' },

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { destroy, execute, metricValue, startStack, type Stack } from './harness.js';
+import { destroy, execute, metricValue, startStack, type Connection, type Stack } from './harness.js';
 import { rawLogin } from './raw-client.js';
 
 // A session's end is part of the record: a client that logged out, and a sidecar that stops, must
@@ -19,14 +19,26 @@ function gate(): { promise: Promise<void>; open(): void } {
 
 const types = (stack: Stack): string[] => stack.memory!.events.map((e) => e.type);
 
+/** A stack whose one session ran a statement and whose recorder holds any session end until the gate opens. */
+async function sessionWithHeldEnd(): Promise<{ stack: Stack; conn: Connection; held: ReturnType<typeof gate> }> {
+  const stack = await startStack();
+  stacks.push(stack);
+  const conn = await stack.connect();
+  await execute(conn, 'select 1');
+  const held = gate();
+  stack.memory!.endGate = held.promise;
+  return { stack, conn, held };
+}
+
+/** Waits until the sidecar has taken every session out of its table (their ends may still be recording). */
+async function untilNoActiveSessions(stack: Stack): Promise<void> {
+  for (let i = 0; i < 100 && (await metricValue(stack.registry, 'snowtrail_sidecar_active_sessions')) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(await metricValue(stack.registry, 'snowtrail_sidecar_active_sessions')).toBe(0);
+}
+
 describe('the end of a session', () => {
   it('a logout is answered only once the session end is recorded', async () => {
-    const stack = await startStack();
-    stacks.push(stack);
-    const conn = await stack.connect();
-    await execute(conn, 'select 1');
-    const held = gate();
-    stack.memory!.endGate = held.promise;
+    const { stack, conn, held } = await sessionWithHeldEnd();
     let answered = false;
     const logout = destroy(conn).then(() => (answered = true));
     await new Promise((r) => setTimeout(r, 300));
@@ -38,14 +50,9 @@ describe('the end of a session', () => {
   });
 
   it('a sidecar stopping while a logout is being recorded closes its recorder after that end, not before', async () => {
-    const stack = await startStack();
-    stacks.push(stack);
-    const conn = await stack.connect();
-    await execute(conn, 'select 1');
-    const held = gate();
-    stack.memory!.endGate = held.promise;
+    const { stack, conn, held } = await sessionWithHeldEnd();
     const logout = destroy(conn);
-    for (let i = 0; i < 100 && (await metricValue(stack.registry, 'snowtrail_sidecar_active_sessions')) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await untilNoActiveSessions(stack);
     const stopping = stack.sidecar.close();
     await new Promise((r) => setTimeout(r, 200));
     held.open();
@@ -62,8 +69,7 @@ describe('the end of a session', () => {
     const held = gate();
     stack.memory!.endGate = held.promise;
     offset = (600 + 10 * 60 + 1) * 1000;
-    for (let i = 0; i < 100 && (await metricValue(stack.registry, 'snowtrail_sidecar_active_sessions')) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await metricValue(stack.registry, 'snowtrail_sidecar_active_sessions')).toBe(0);
+    await untilNoActiveSessions(stack);
     const stopping = stack.sidecar.close();
     await new Promise((r) => setTimeout(r, 200));
     held.open();
